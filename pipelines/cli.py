@@ -1,0 +1,164 @@
+"""The `statushouders` command: generate synthetic deliveries, run the pipeline, run the demo."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from pathlib import Path
+
+from pipelines.progress import first_line
+from pipelines.resources import DATA_DIR_ENV, LANDING_ENV, WAREHOUSE_ENV
+
+DAGSTER_YAML = """\
+# Written by `statushouders`: no telemetry, nothing waits for a network.
+telemetry:
+  enabled: false
+"""
+
+
+class UserError(Exception):
+    """A problem the user can fix; shown as one line, without a traceback."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="statushouders",
+        description="Monitor Statushouders U16: ingest, model and publish the region's figures.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    generate = commands.add_parser("generate", help="write a synthetic landing folder")
+    generate.add_argument("--out", required=True, type=Path, help="landing folder to write")
+    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--scale", type=float, default=1.0, help="1.0 is the U16 region")
+    generate.add_argument("--peildatum", default="2025-06", help="month of the current snapshots")
+    generate.add_argument(
+        "--with-errors", action="store_true", help="add deliveries the contract refuses"
+    )
+    generate.set_defaults(handler=_generate)
+
+    run = commands.add_parser("run", help="materialise the whole asset graph once, in process")
+    run.add_argument("--landing", required=True, type=Path, help="the suppliers' landing folder")
+    run.add_argument("--data-dir", required=True, type=Path, help="where the pipeline keeps state")
+    run.set_defaults(handler=_run)
+
+    demo = commands.add_parser("demo", help="generate synthetic deliveries and run on them")
+    demo.add_argument("--data-dir", type=Path, default=Path(".data"))
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--scale", type=float, default=1.0)
+    demo.set_defaults(handler=_demo)
+
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    try:
+        return args.handler(args)
+    except UserError as exc:
+        print(f"statushouders: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("statushouders: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        print(f"statushouders: unexpected error: {first_line(str(exc))}", file=sys.stderr)
+        return 1
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from pipelines.synthetic import generate
+
+    try:
+        summary = generate(
+            args.out,
+            seed=args.seed,
+            scale=args.scale,
+            peildatum=args.peildatum,
+            with_errors=args.with_errors,
+        )
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    print(
+        f"wrote {summary.files_written} files for {summary.persons:,} persons "
+        f"(peildatum {summary.peildatum}) to {args.out}"
+    )
+    for name, description in sorted(summary.bad_files.items()):
+        print(f"  bad on purpose: {name}: {description}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    return run_pipeline(args.landing, args.data_dir)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    data_dir = args.data_dir.resolve()
+    landing = data_dir / "landing"
+    if not landing.exists():
+        print(f"Generating synthetic deliveries in {landing} …")
+        _generate(
+            argparse.Namespace(
+                out=landing,
+                seed=args.seed,
+                scale=args.scale,
+                peildatum="2025-06",
+                with_errors=True,
+            )
+        )
+    return run_pipeline(landing, data_dir)
+
+
+def prepare_environment(landing: Path, data_dir: Path) -> None:
+    """Point the Dagster definitions, dbt and the instance at these folders."""
+    if not landing.is_dir():
+        raise UserError(f"the landing folder {landing} does not exist")
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ[LANDING_ENV] = str(landing.resolve())
+    os.environ[DATA_DIR_ENV] = str(data_dir)
+    os.environ[WAREHOUSE_ENV] = str(data_dir / "warehouse.duckdb")
+    home = data_dir / "dagster"
+    home.mkdir(exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)
+
+
+def run_pipeline(landing: Path, data_dir: Path) -> int:
+    prepare_environment(landing, data_dir)
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    print(f"Running the monitor on {landing} → {data_dir}", file=sys.stderr)
+    job = defs.resolve_job_def("monitor")
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config={"loggers": {"console": {}}}
+        )
+    failures = [e for e in result.all_events if e.is_step_failure]
+    if failures:
+        event = failures[0]
+        error = event.step_failure_data.error if event.step_failure_data else None
+        reason = first_line(error.message) if error else "a step failed"
+        print(f"statushouders run: no release published: {event.step_key}: {reason}")
+        return 1
+    if not result.success:
+        print("statushouders run: no release published: the run did not finish")
+        return 1
+    refused = sum(
+        int(m.metadata["refused"].value)
+        for node in result.dagster_run.step_keys_to_execute or []
+        for m in result.asset_materializations_for_node(node)
+        if "refused" in m.metadata
+    )
+    release = result.asset_materializations_for_node("release")[-1].metadata
+    state = "published" if release["changed"].value else "unchanged"
+    print(f"Release {release['version'].value} {state}: {release['path'].value}")
+    if refused:
+        print(f"{refused} new deliveries refused; reports in {Path(data_dir) / 'quarantine'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""The code location: assembles what the source packages and the later stages define."""
+
+import dagster as dg
+
+from pipelines.automation import landing_sensor, monitor_job, monthly
+from pipelines.progress import compact_console
+from pipelines.release import release
+from pipelines.resources import monitor_resource
+from pipelines.sources import source_modules
+
+defs = dg.Definitions.merge(
+    *(module.defs for module in source_modules()),
+    dg.Definitions(
+        assets=[release],
+        jobs=[monitor_job],
+        schedules=[monthly],
+        sensors=[landing_sensor],
+        resources={"monitor": monitor_resource()},
+        loggers={"console": compact_console},
+        # DuckDB has one writer: warehouse steps run one after another in one process.
+        executor=dg.in_process_executor,
+    ),
+)

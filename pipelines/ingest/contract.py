@@ -1,0 +1,191 @@
+"""The delivery contract as data: which columns a table has and what type each one carries.
+
+A table that misses a column, or holds a value that does not parse as its declared type,
+is structurally broken and refused whole. The business rules of sources.md (enumerations,
+elfproef, date order, uniqueness) are checked by the Great Expectations suites in
+`expectations/`, which plug in through `pipelines.ingest.validation`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+ColumnType = Literal[
+    "bsn", "v_nummer", "text", "date_dmy", "date_iso", "integer", "number", "boolean"
+]
+
+# Identifiers are pseudonymised at ingestion; these are the only personal direct identifiers.
+IDENTIFIER_TYPES: frozenset[str] = frozenset({"bsn", "v_nummer"})
+
+_PATTERNS: dict[str, str] = {
+    "bsn": r"^\d{9}$",
+    "v_nummer": r"^\d{10}$",
+    "integer": r"^-?\d+$",
+    "number": r"^-?\d+(\.\d+)?$",
+    "boolean": r"^(true|false)$",
+}
+_DATE_FORMATS: dict[str, tuple[str, str]] = {
+    "date_dmy": (r"^\d{2}-\d{2}-\d{4}$", "%d-%m-%Y"),
+    "date_iso": (r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d"),
+}
+_TYPE_LABELS: dict[str, str] = {
+    "bsn": "9 digits",
+    "v_nummer": "10 digits",
+    "text": "text",
+    "date_dmy": "a date dd-mm-jjjj",
+    "date_iso": "a date YYYY-MM-DD",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType = "text"
+
+    @property
+    def is_identifier(self) -> bool:
+        return self.type in IDENTIFIER_TYPES
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a delivery: a CSV file, a workbook sheet, or the participants of a document."""
+
+    name: str
+    columns: tuple[Column, ...]
+    # Where the table sits inside its file, for reports: "sheet uitkeringen", "deelnemers[]".
+    location: str = ""
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+@dataclass
+class Violation:
+    """A broken rule: which rule, in which table, at which data rows (1-based, header excluded)."""
+
+    rule: str
+    table: str
+    rows: list[int] = field(default_factory=list)
+    count: int = 0
+    detail: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "table": self.table,
+            "count": self.count,
+            "rows": self.rows[:20],
+            "detail": self.detail,
+        }
+
+
+class StructureError(Exception):
+    """The file cannot be read as its contract says; the message says why in one line."""
+
+    def __init__(self, rule: str, detail: str, table: str = "") -> None:
+        super().__init__(f"{rule}: {detail}")
+        self.violation = Violation(rule=rule, table=table, detail=detail)
+
+
+def missing_columns(table: Table, present: list[str]) -> list[str]:
+    return [name for name in table.column_names if name not in present]
+
+
+def cast_table(table: Table, raw: pa.Table) -> tuple[pa.Table, list[Violation]]:
+    """Cast a table of strings to the contract's types.
+
+    Returns the typed table (only the contract's columns, in contract order) and one
+    violation per column whose values do not parse. Empty strings are unknown (null).
+    """
+    arrays: list[pa.Array] = []
+    violations: list[Violation] = []
+    for column in table.columns:
+        values = pc.utf8_trim_whitespace(raw[column.name].combine_chunks().cast(pa.string()))
+        values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+        typed, bad = _cast_column(column, values)
+        arrays.append(typed)
+        if len(bad):
+            rows = [i + 1 for i in bad.to_pylist()]
+            violations.append(
+                Violation(
+                    rule="type",
+                    table=table.name,
+                    rows=rows,
+                    count=len(rows),
+                    detail=f"column {column.name} must be {_TYPE_LABELS[column.type]}",
+                )
+            )
+    return pa.Table.from_arrays(arrays, names=table.column_names), violations
+
+
+def _cast_column(column: Column, values: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Typed values and the indices of values that are present but do not parse."""
+    kind = column.type
+    if kind == "text":
+        return values, pa.array([], pa.int64())
+    if kind in _DATE_FORMATS:
+        pattern, fmt = _DATE_FORMATS[kind]
+        shaped = pc.match_substring_regex(values, pattern)
+        parsed = pc.strptime(
+            pc.if_else(shaped, values, pa.scalar(None, pa.string())),
+            format=fmt,
+            unit="s",
+            error_is_null=True,
+        )
+        # strptime rolls 31-02 over into March; a round trip catches dates that do not exist.
+        exists = pc.equal(pc.strftime(parsed, format=fmt), values)
+        ok = pc.fill_null(pc.and_(shaped, exists), False)
+        typed = pc.if_else(ok, parsed, pa.scalar(None, parsed.type)).cast(pa.date32())
+    else:
+        ok = pc.fill_null(pc.match_substring_regex(values, _PATTERNS[kind]), False)
+        kept = pc.if_else(ok, values, pa.scalar(None, pa.string()))
+        if kind == "integer":
+            typed = kept.cast(pa.int64())
+        elif kind == "number":
+            typed = kept.cast(pa.float64())
+        elif kind == "boolean":
+            typed = pc.equal(kept, "true")
+        else:
+            typed = kept
+    bad = pc.indices_nonzero(pc.and_(pc.is_valid(values), pc.invert(ok)))
+    return typed, bad
+
+
+# Lineage travels with every row into the warehouse: which file, which deliverer, which peildatum.
+LINEAGE_FIELDS: tuple[pa.Field, ...] = (
+    pa.field("_delivery_hash", pa.string()),
+    pa.field("_deliverer", pa.string()),
+    pa.field("_peildatum", pa.date32()),
+    pa.field("_row_number", pa.int64()),
+)
+
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "bsn": pa.string(),
+    "v_nummer": pa.string(),
+    "text": pa.string(),
+    "date_dmy": pa.date32(),
+    "date_iso": pa.date32(),
+    "integer": pa.int64(),
+    "number": pa.float64(),
+    "boolean": pa.bool_(),
+}
+
+
+def stored_name(column: Column) -> str:
+    """Identifiers are stored only as pseudonyms, under a name that says so."""
+    return f"{column.name}_pseudoniem" if column.is_identifier else column.name
+
+
+def stored_schema(table: Table) -> pa.Schema:
+    """The schema of a table as it is staged and loaded: pseudonyms, typed values, lineage."""
+    fields = [pa.field(stored_name(c), _ARROW_TYPES[c.type]) for c in table.columns]
+    return pa.schema([*fields, *LINEAGE_FIELDS])

@@ -1,0 +1,75 @@
+"""Settings as a Dagster resource, read at run time: where the landing folder and state live.
+
+One variable, STATUSHOUDERS_WAREHOUSE, names the warehouse file for Dagster and dbt alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from pipelines.ingest.pseudonym import Pseudonymiser, load_key
+
+LANDING_ENV = "STATUSHOUDERS_LANDING"
+DATA_DIR_ENV = "STATUSHOUDERS_DATA_DIR"
+WAREHOUSE_ENV = "STATUSHOUDERS_WAREHOUSE"
+
+
+class MonitorResource(dg.ConfigurableResource):
+    """The landing folder the suppliers write to, and the data dir the pipeline owns.
+
+    Data dir layout: warehouse.duckdb, archive/, quarantine/, staging/, releases/.
+    """
+
+    landing_dir: str
+    data_dir: str
+    warehouse_path: str
+
+    @property
+    def landing(self) -> Path:
+        return Path(self.landing_dir)
+
+    @property
+    def root(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def archive(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.root / "quarantine"
+
+    @property
+    def releases(self) -> Path:
+        return self.root / "releases"
+
+    def staging(self, pseudonymiser: Pseudonymiser) -> Path:
+        # Staged tables hold pseudonyms, so they are only valid under the key that made them.
+        return self.root / "staging" / pseudonymiser.fingerprint
+
+    def pseudonymiser(self) -> Pseudonymiser:
+        return Pseudonymiser(load_key(self.root))
+
+    @contextmanager
+    def warehouse(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        path = Path(self.warehouse_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path))
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def monitor_resource() -> MonitorResource:
+    return MonitorResource(
+        landing_dir=dg.EnvVar(LANDING_ENV),
+        data_dir=dg.EnvVar(DATA_DIR_ENV),
+        warehouse_path=dg.EnvVar(WAREHOUSE_ENV),
+    )

@@ -1,0 +1,83 @@
+"""Language schools: one JSON document per school, sources.md §4."""
+
+import datetime as dt
+from pathlib import Path
+
+from pipelines.ingest.assets import build_source_defs
+from pipelines.ingest.contract import Column, StructureError, Table
+from pipelines.ingest.deliveries import DeliveryFile, DeliveryKind, Parsed, Source
+from pipelines.ingest.readers import read_json, records_table
+
+SCHOLEN = Table(
+    name="scholen",
+    location="school",
+    columns=(Column("code"), Column("naam"), Column("keurmerk", "boolean")),
+)
+
+DEELNEMERS = Table(
+    name="deelnemers",
+    location="deelnemers[]",
+    columns=(
+        Column("bsn", "bsn"),
+        Column("traject"),
+        Column("datum_start", "date_iso"),
+        Column("datum_einde", "date_iso"),
+        Column("status"),
+        Column("aanwezigheid_pct", "number"),
+        Column("niveau_instroom"),
+        Column("niveau_behaald"),
+    ),
+)
+
+
+def parse(path: Path, file: DeliveryFile) -> Parsed:
+    document = read_json(path)
+    school, deelnemers = document.get("school"), document.get("deelnemers")
+    if not isinstance(school, dict) or not isinstance(deelnemers, list):
+        raise StructureError(
+            "json", "the document needs an object `school` and a list `deelnemers`"
+        )
+    if not all(isinstance(d, dict) for d in deelnemers):
+        raise StructureError(
+            "json", "every element of `deelnemers` must be an object", "deelnemers"
+        )
+    if school.get("code") != file.deliverer:
+        raise StructureError(
+            "school code",
+            f"school.code {school.get('code')!r} differs from the file name's {file.deliverer!r}",
+            "scholen",
+        )
+    try:
+        peildatum = dt.date.fromisoformat(str(document.get("peildatum")))
+    except ValueError:
+        raise StructureError("peildatum", "peildatum must be a date YYYY-MM-DD") from None
+    if peildatum.strftime("%Y-%m") != file.period:
+        raise StructureError(
+            "peildatum",
+            f"peildatum {peildatum} does not fall in the file name's month {file.period}",
+        )
+    return Parsed(
+        {
+            "scholen": records_table([school], SCHOLEN),
+            "deelnemers": records_table(deelnemers, DEELNEMERS),
+        },
+        peildatum=peildatum,
+    )
+
+
+SOURCE = Source(
+    name="taalscholen",
+    title="Taalscholen",
+    kinds=(
+        DeliveryKind(
+            name="taalscholen",
+            pattern=r"(?P<deliverer>[A-Za-z0-9]+)_(?P<period>\d{4}-\d{2})\.json",
+            period="month",
+            tables=(SCHOLEN, DEELNEMERS),
+            parse=parse,
+            description="<schoolcode>_<YYYY-MM>.json",
+        ),
+    ),
+)
+
+defs = build_source_defs(SOURCE)

@@ -1,0 +1,103 @@
+"""Releases: immutable, versioned folders under `<data-dir>/releases/`, switched in atomically.
+
+A release is written in full to a hidden temporary folder, renamed into place, and only then
+does the `latest` symlink move to it (a rename, so readers see the old or the new release,
+never a half-written one). The same data gives the same release: a version is added only
+when the content differs from the latest release.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+LATEST = "latest"
+MANIFEST = "release.json"
+_VERSION_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+
+
+@dataclass(frozen=True)
+class Published:
+    version: str
+    path: Path
+    changed: bool
+
+
+def versions(releases: Path) -> list[str]:
+    """Complete releases, oldest first."""
+    if not releases.is_dir():
+        return []
+    found = [p.name for p in releases.iterdir() if p.is_dir() and _VERSION_RE.match(p.name)]
+    return sorted(found, key=lambda v: tuple(int(x) for x in v.split(".")))
+
+
+def latest(releases: Path) -> Path | None:
+    link = releases / LATEST
+    return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
+
+
+def content_digest(files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return digest.hexdigest()
+
+
+def publish(releases: Path, files: dict[str, bytes], manifest: dict) -> Published:
+    """Write `files` as a new release unless the latest release holds the same content."""
+    releases.mkdir(parents=True, exist_ok=True)
+    digest = content_digest(files)
+    current = latest(releases)
+    if current is not None:
+        previous = json.loads((current / MANIFEST).read_text())
+        if previous.get("content_digest") == digest:
+            return Published(previous["version"], current, changed=False)
+    version = _next_version(versions(releases))
+    staging = releases / f".partial-{version}-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    for name, data in files.items():
+        _write_synced(staging / name, data)
+    record = {**manifest, "version": version, "content_digest": digest, "files": sorted(files)}
+    _write_synced(staging / MANIFEST, (json.dumps(record, indent=2, default=str) + "\n").encode())
+    target = releases / version
+    staging.rename(target)
+    switch_latest(releases, version)
+    return Published(version, target, changed=True)
+
+
+def switch_latest(releases: Path, version: str) -> None:
+    link = releases / f".{LATEST}-{os.getpid()}"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(version, target_is_directory=True)
+    os.replace(link, releases / LATEST)
+    _fsync_dir(releases)
+
+
+def _next_version(existing: list[str]) -> str:
+    if not existing:
+        return "1.0.0"
+    major, minor, _ = (int(x) for x in existing[-1].split("."))
+    return f"{major}.{minor + 1}.0"
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
