@@ -6,6 +6,7 @@ each one found. The full event log stays in the Dagster instance for the UI.
 """
 
 import logging
+import re
 import sys
 import time
 
@@ -42,8 +43,10 @@ class _CompactHandler(logging.Handler):
 
 
 def first_line(message: str) -> str:
+    """The first line of an error, without the exception class Dagster puts in front."""
     lines = [line.strip() for line in str(message).strip().splitlines() if line.strip()]
-    return lines[0] if lines else "failed"
+    line = lines[0] if lines else "failed"
+    return re.sub(r"^[\w.]+(Error|Exception|Failure): ", "", line)
 
 
 def _write(line: str) -> None:

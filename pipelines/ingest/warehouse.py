@@ -52,7 +52,7 @@ def read_log(con: duckdb.DuckDBPyConnection, source: str) -> list[dict]:
     if not exists:
         return []
     return (
-        con.execute(f"select * from {log_table(source)} order by received_seq")
+        con.sql(f"select * from {log_table(source)} order by received_seq")
         .to_arrow_table()
         .to_pylist()
     )

@@ -1,0 +1,40 @@
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+TEST_KEY = "test-key-0123456789abcdef-not-a-secret"
+
+
+@pytest.fixture
+def pipeline_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A landing folder and a data dir; the env vars the pipeline sets are restored after."""
+    for name in (
+        "STATUSHOUDERS_LANDING",
+        "STATUSHOUDERS_DATA_DIR",
+        "STATUSHOUDERS_WAREHOUSE",
+        "DAGSTER_HOME",
+    ):
+        # set-then-delete makes monkeypatch restore the variable, also when it was absent
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("STATUSHOUDERS_PSEUDONYM_KEY", TEST_KEY)
+    landing, data_dir = tmp_path / "landing", tmp_path / "data"
+    landing.mkdir()
+    return landing, data_dir
+
+
+def run(landing: Path, data_dir: Path) -> int:
+    """The real `statushouders run`: the Dagster job in process against a real DuckDB file."""
+    from pipelines.cli import run_pipeline
+
+    return run_pipeline(landing, data_dir)
+
+
+def query(data_dir: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()

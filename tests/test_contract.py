@@ -1,0 +1,196 @@
+"""The structural contract: every edge case sources.md allows is accepted, the rest refused."""
+
+import datetime as dt
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from pipelines.ingest.contract import Column, StructureError, Table, cast_table
+from pipelines.ingest.deliveries import identify
+from pipelines.ingest.readers import read_csv, read_xlsx
+from pipelines.sources.coa import KOPPELINGEN
+from pipelines.sources.coa import SOURCE as COA
+from pipelines.sources.duo import SOURCE as DUO
+from pipelines.sources.taalscholen import SOURCE as TAALSCHOLEN
+from pipelines.sources.taalscholen import parse as parse_school
+from pipelines.sources.werk_inkomen import SHEETS
+from pipelines.sources.werk_inkomen import SOURCE as WERK_INKOMEN
+from tests.builders import (
+    deelnemer,
+    koppeling,
+    valid_bsns,
+    write_koppelingen,
+    write_school,
+    write_text,
+    write_workbook,
+)
+
+DATES = Table("t", (Column("d", "date_dmy"), Column("i", "date_iso"), Column("b", "bsn")))
+
+
+def cast(**columns: list[str]) -> tuple[pa.Table, list]:
+    return cast_table(DATES, pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()}))
+
+
+def test_dates_parse_in_their_own_format_and_empty_means_unknown():
+    typed, problems = cast(d=["29-02-2024", ""], i=["2024-02-29", ""], b=["012345672", ""])
+    assert problems == []
+    assert typed["d"].to_pylist() == [dt.date(2024, 2, 29), None]
+    assert typed["i"].to_pylist() == [dt.date(2024, 2, 29), None]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["31-02-2020", "29-02-2023", "1-2-2020", "2020-02-01", "01/02/2020", "32-01-2020"],
+)
+def test_a_date_that_does_not_exist_or_has_another_format_is_a_type_violation(value):
+    """strptime alone would roll 31 February into March; the contract must not."""
+    _, problems = cast(d=["01-01-2020", value], i=["2020-01-01", "2020-01-01"], b=["", ""])
+    assert [(p.rule, p.rows, p.count) for p in problems] == [("type", [2], 1)]
+    assert "column d must be a date dd-mm-jjjj" in problems[0].detail
+
+
+def test_a_bsn_keeps_its_leading_zero_and_must_have_nine_digits():
+    typed, problems = cast(d=["", "", ""], i=["", "", ""], b=["012345672", "12345672", "0123456a2"])
+    assert typed["b"].to_pylist()[0] == "012345672"
+    assert [(p.detail, p.rows) for p in problems] == [("column b must be 9 digits", [2, 3])]
+
+
+def test_koppelingen_with_bom_crlf_empty_bsn_and_leading_zero_are_read_as_text(tmp_path):
+    bsn = valid_bsns(1)[0]
+    assert bsn.startswith("0")
+    path = write_koppelingen(
+        tmp_path,
+        "2025-06",
+        [koppeling("0000000001", bsn), koppeling("0000000002", "", datum_huisvesting="")],
+        bom=True,
+        crlf=True,
+    )
+    typed, problems = cast_table(KOPPELINGEN, read_csv(path, KOPPELINGEN, delimiter=";"))
+    assert problems == []
+    assert typed["v_nummer"].to_pylist() == ["0000000001", "0000000002"]
+    assert typed["bsn"].to_pylist() == [bsn, None]
+    assert typed["datum_huisvesting"].to_pylist() == [dt.date(2020, 6, 1), None]
+    assert typed["nareiziger"].to_pylist() == ["N", "N"]  # no stray \r from CRLF
+
+
+def test_a_missing_column_is_named(tmp_path):
+    path = write_text(tmp_path / "k.csv", "v_nummer;bsn\n0000000001;\n")
+    with pytest.raises(StructureError, match=r"missing required column.*geboortedatum"):
+        read_csv(path, KOPPELINGEN, delimiter=";")
+
+
+def test_the_wrong_delimiter_reads_as_missing_columns(tmp_path):
+    path = write_text(tmp_path / "k.csv", koppeling("0000000001", "").replace(";", ","))
+    with pytest.raises(StructureError, match="missing required column"):
+        read_csv(path, KOPPELINGEN, delimiter=";")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "latin-1"])
+def test_a_file_in_another_encoding_is_refused(tmp_path, encoding):
+    from tests.builders import KOPPELINGEN_HEADER
+
+    text = f"{KOPPELINGEN_HEADER}\n{koppeling('0000000001', '', huishouden_nr='Müller')}\n"
+    path = tmp_path / "k.csv"
+    path.write_bytes(text.encode(encoding))
+    with pytest.raises(StructureError, match="not UTF-8"):
+        read_csv(path, KOPPELINGEN, delimiter=";")
+
+
+def test_workbook_dates_are_date_cells_and_an_empty_end_is_an_open_spell(tmp_path):
+    bsn = valid_bsns(1)[0]
+    path = write_workbook(
+        tmp_path / "GM0344_2025-06.xlsx",
+        {"uitkeringen": [[bsn, "PARTICIPATIEWET", dt.date(2020, 6, 1), None]]},
+    )
+    tables = read_xlsx(path, SHEETS)
+    typed, problems = cast_table(SHEETS[0], tables["uitkeringen"])
+    assert problems == []
+    assert typed.to_pylist() == [
+        {
+            "bsn": bsn,
+            "regeling": "PARTICIPATIEWET",
+            "datum_start": dt.date(2020, 6, 1),
+            "datum_einde": None,
+        }
+    ]
+
+
+def test_a_workbook_without_a_required_sheet_is_refused(tmp_path):
+    path = write_workbook(tmp_path / "GM0344_2025-06.xlsx", drop="intakes")
+    with pytest.raises(StructureError, match="missing required sheet intakes"):
+        read_xlsx(path, SHEETS)
+
+
+def test_a_file_that_is_not_xlsx_is_refused(tmp_path):
+    path = write_text(tmp_path / "GM0344_2025-06.xlsx", "bsn;regeling\n")
+    with pytest.raises(StructureError, match="not a readable xlsx"):
+        read_xlsx(path, SHEETS)
+
+
+def _school_file(path: Path):
+    return identify(TAALSCHOLEN, path)
+
+
+def test_a_school_document_with_open_enrolments_is_accepted(tmp_path):
+    bsn = valid_bsns(1)[0]
+    path = write_school(tmp_path, "TS001", "2025-06", [deelnemer(bsn)])
+    parsed = parse_school(path, _school_file(path))
+    assert parsed.peildatum == dt.date(2025, 6, 28)
+    assert parsed.tables["deelnemers"]["datum_einde"].to_pylist() == [""]
+
+
+def test_a_school_code_that_differs_from_the_file_name_is_refused(tmp_path):
+    path = write_school(tmp_path, "TS001", "2025-06", [], school={"code": "TS999"})
+    with pytest.raises(StructureError, match=r"school\.code 'TS999' differs"):
+        parse_school(path, _school_file(path))
+
+
+def test_a_school_peildatum_outside_the_file_month_is_refused(tmp_path):
+    path = write_school(tmp_path, "TS001", "2025-06", [], peildatum="2025-05-31")
+    with pytest.raises(StructureError, match="does not fall in the file name's month"):
+        parse_school(path, _school_file(path))
+
+
+def test_truncated_json_is_refused_with_its_position(tmp_path):
+    path = write_text(tmp_path / "taalscholen" / "TS001_2025-06.json", '{"school": {"code": ')
+    with pytest.raises(StructureError, match=r"not valid JSON \(line 1"):
+        parse_school(path, _school_file(path))
+
+
+def test_a_participant_missing_a_field_is_refused(tmp_path):
+    incomplete = deelnemer(valid_bsns(1)[0])
+    del incomplete["status"]
+    path = write_school(tmp_path, "TS001", "2025-06", [incomplete])
+    with pytest.raises(StructureError, match=r"misses required field.*status"):
+        parse_school(path, _school_file(path))
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "kind", "deliverer", "period"),
+    [
+        (COA, "koppelingen_2025-06.csv", "koppelingen", "COA", "2025-06"),
+        (COA, "taakstelling_2024.csv", "taakstelling", "2024", "2024"),
+        (DUO, "examens_2025-06.csv", "examens", "DUO", "2025-06"),
+        (WERK_INKOMEN, "GM0344_2025-05.xlsx", "werk_inkomen", "GM0344", "2025-05"),
+        (TAALSCHOLEN, "TS014_2025-06.json", "taalscholen", "TS014", "2025-06"),
+    ],
+)
+def test_file_names_give_kind_deliverer_and_period(tmp_path, source, name, kind, deliverer, period):
+    file = identify(source, write_text(tmp_path / name, ""))
+    assert (file.kind.name, file.deliverer, file.period) == (kind, deliverer, period)
+
+
+@pytest.mark.parametrize(
+    ("source", "name"),
+    [
+        (DUO, "examens_2025-13.csv"),
+        (COA, "koppelingen-2025-07.csv"),
+        (COA, "koppelingen_2025-07.txt"),
+        (WERK_INKOMEN, "GM344_2025-06.xlsx"),
+        (TAALSCHOLEN, "TS014_2025-06.JSON"),
+    ],
+)
+def test_a_wrong_file_name_is_not_any_kind(tmp_path, source, name):
+    assert identify(source, write_text(tmp_path / name, "")).kind is None

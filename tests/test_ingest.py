@@ -1,0 +1,312 @@
+"""Ingestion end to end: real Dagster runs of the `monitor` job against a real DuckDB file."""
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.ingest.pseudonym import Pseudonymiser
+from tests.builders import (
+    KOPPELINGEN_HEADER,
+    deelnemer,
+    koppeling,
+    valid_bsns,
+    write_duo,
+    write_koppelingen,
+    write_minimal_landing,
+    write_school,
+    write_text,
+    write_workbook,
+)
+from tests.conftest import TEST_KEY, query, run
+
+pytestmark = pytest.mark.slow
+
+RAW_TABLES = [
+    "coa__koppelingen",
+    "coa__taakstelling",
+    "duo__inburgeringsplichtigen",
+    "duo__examens",
+    "werk_inkomen__uitkeringen",
+    "werk_inkomen__dienstverbanden",
+    "werk_inkomen__trajecten",
+    "werk_inkomen__intakes",
+    "taalscholen__scholen",
+    "taalscholen__deelnemers",
+]
+
+
+def current_hashes(data_dir: Path, table: str) -> set[str]:
+    return {row[0] for row in query(data_dir, f"select distinct _delivery_hash from raw.{table}")}
+
+
+def sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_run_loads_every_source_with_lineage_and_publishes_a_release(pipeline_env):
+    landing, data_dir = pipeline_env
+    write_minimal_landing(landing)
+    assert run(landing, data_dir) == 0
+
+    counts = {t: query(data_dir, f"select count(*) from raw.{t}")[0][0] for t in RAW_TABLES}
+    assert counts == {
+        "coa__koppelingen": 4,
+        "coa__taakstelling": 2,
+        "duo__inburgeringsplichtigen": 3,
+        "duo__examens": 3,
+        "werk_inkomen__uitkeringen": 1,
+        "werk_inkomen__dienstverbanden": 1,
+        "werk_inkomen__trajecten": 1,
+        "werk_inkomen__intakes": 1,
+        "taalscholen__scholen": 1,
+        "taalscholen__deelnemers": 2,
+    }
+    koppelingen = landing / "coa" / "koppelingen_2025-06.csv"
+    assert query(
+        data_dir, "select distinct _delivery_hash, _deliverer, _peildatum from raw.coa__koppelingen"
+    ) == [(sha(koppelingen), "COA", dt.date(2025, 6, 30))]
+    assert query(
+        data_dir, "select distinct _deliverer, _peildatum from raw.taalscholen__deelnemers"
+    ) == [("TS001", dt.date(2025, 6, 28))]
+    # the person without bsn is kept, with an unknown pseudonym
+    assert query(
+        data_dir, "select count(*) from raw.coa__koppelingen where bsn_pseudoniem is null"
+    ) == [(1,)]
+
+    assert (data_dir / "archive" / "coa" / f"{sha(koppelingen)}.csv").read_bytes() == (
+        koppelingen.read_bytes()
+    )
+    latest = data_dir / "releases" / "latest"
+    assert latest.is_symlink() and latest.resolve() == data_dir / "releases" / "1.0.0"
+    manifest = json.loads((latest / "deliveries.json").read_text())
+    assert {d["file"] for d in manifest} == {p.name for p in landing.rglob("*") if p.is_file()}
+
+
+def test_pseudonyms_link_sources_under_the_key_and_change_with_another_key(pipeline_env):
+    landing, data_dir = pipeline_env
+    bsns = write_minimal_landing(landing)
+    assert run(landing, data_dir) == 0
+    expected = Pseudonymiser(TEST_KEY.encode()).pseudonym("bsn", bsns[0])
+    for table in ("coa__koppelingen", "duo__examens", "werk_inkomen__intakes"):
+        assert (expected,) in query(data_dir, f"select bsn_pseudoniem from raw.{table}")
+
+    os.environ["STATUSHOUDERS_PSEUDONYM_KEY"] = "another-key-that-is-long-enough"
+    assert run(landing, data_dir) == 0
+    other = Pseudonymiser(b"another-key-that-is-long-enough").pseudonym("bsn", bsns[0])
+    for table in ("coa__koppelingen", "duo__examens", "werk_inkomen__intakes"):
+        pseudonyms = {row[0] for row in query(data_dir, f"select bsn_pseudoniem from raw.{table}")}
+        assert other in pseudonyms and expected not in pseudonyms
+
+
+def test_no_raw_identifier_reaches_the_warehouse_the_run_log_or_event_metadata(pipeline_env):
+    landing, data_dir = pipeline_env
+    bsns = write_minimal_landing(landing)
+    # a refused file too: its report and log lines must not echo identifiers either
+    write_text(landing / "duo" / "examens_2025-07.csv", f"bsn,examendatum\n{bsns[0]},x\n")
+    assert run(landing, data_dir) == 0
+    identifiers = [*bsns, "0000000001", "0000000002", "0000000003", "0000000004"]
+
+    tables = query(
+        data_dir,
+        "select table_schema, table_name from information_schema.tables",
+    )
+    for schema, table in tables:
+        dump = str(query(data_dir, f'select * from "{schema}"."{table}"'))
+        assert not [i for i in identifiers if i in dump], f"{schema}.{table}"
+
+    # everything Dagster stored: event log, run storage, captured compute logs
+    dagster_home = data_dir / "dagster"
+    stored = b"".join(p.read_bytes() for p in dagster_home.rglob("*") if p.is_file())
+    assert stored, "the run left no Dagster storage to scan"
+    assert not [i for i in identifiers if i.encode() in stored]
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        keys = instance.get_asset_keys()
+        records = [
+            r for key in keys for r in instance.fetch_materializations(key, limit=100).records
+        ]
+        metadata = str([r.asset_materialization.metadata for r in records])
+    assert "refused" in metadata
+    assert not [i for i in identifiers if i in metadata]
+
+    for report in (data_dir / "quarantine").rglob("report.*"):
+        assert not [i for i in identifiers if i in report.read_text()]
+
+
+def test_redelivering_the_same_bytes_changes_nothing(pipeline_env):
+    landing, data_dir = pipeline_env
+    write_minimal_landing(landing)
+    assert run(landing, data_dir) == 0
+    log_before = query(data_dir, "select * from raw.coa__deliveries order by received_seq")
+    archive_before = sorted(p.name for p in (data_dir / "archive").rglob("*"))
+
+    koppelingen = landing / "coa" / "koppelingen_2025-06.csv"
+    koppelingen.write_bytes(koppelingen.read_bytes())  # touched, same bytes
+    assert run(landing, data_dir) == 0
+
+    assert query(data_dir, "select * from raw.coa__deliveries order by received_seq") == log_before
+    assert sorted(p.name for p in (data_dir / "archive").rglob("*")) == archive_before
+    assert sorted(p.name for p in (data_dir / "releases").iterdir()) == ["1.0.0", "latest"]
+
+
+def test_a_corrected_file_for_the_same_month_replaces_the_earlier_one(pipeline_env):
+    landing, data_dir = pipeline_env
+    bsns = write_minimal_landing(landing)
+    assert run(landing, data_dir) == 0
+    first = sha(landing / "coa" / "koppelingen_2025-06.csv")
+
+    corrected = write_koppelingen(
+        landing, "2025-06", [koppeling("0000000001", bsns[0], gemeente_code="GM0355")]
+    )
+    assert run(landing, data_dir) == 0
+
+    assert current_hashes(data_dir, "coa__koppelingen") == {sha(corrected)}
+    assert query(data_dir, "select gemeente_code from raw.coa__koppelingen") == [("GM0355",)]
+    log = query(
+        data_dir, "select delivery_hash, status from raw.coa__deliveries where kind = 'koppelingen'"
+    )
+    assert sorted(log) == sorted([(first, "accepted"), (sha(corrected), "accepted")])
+    assert (data_dir / "archive" / "coa" / f"{first}.csv").exists()  # history is kept
+    assert os.readlink(data_dir / "releases" / "latest") == "1.1.0"
+
+
+def test_a_newer_month_becomes_current_and_an_older_one_stays_history(pipeline_env):
+    landing, data_dir = pipeline_env
+    bsns = write_minimal_landing(landing)
+    older = write_koppelingen(landing, "2025-05", [koppeling("0000000001", bsns[0])])
+    assert run(landing, data_dir) == 0
+    assert current_hashes(data_dir, "coa__koppelingen") == {
+        sha(landing / "coa" / "koppelingen_2025-06.csv")
+    }
+    assert (data_dir / "archive" / "coa" / f"{sha(older)}.csv").exists()
+
+
+def bad_deliveries(landing: Path, bsn: str) -> dict[str, tuple[str, str]]:
+    """One refused delivery of each kind, all for July; file -> (source, rule in report)."""
+    write_text(landing / "werk_inkomen" / "GM0344_2025-07.xlsx", "bsn;regeling\n")
+    write_workbook(landing / "werk_inkomen" / "GM0355_2025-07.xlsx", drop="intakes")
+    write_text(
+        landing / "duo" / "examens_2025-07.csv",
+        f"bsn,examendatum,onderdeel,niveau\n{bsn},2024-01-01,KNM,\n",
+    )
+    write_text(landing / "duo" / "inburgeringsplichtigen_2025-07.csv", "bsn,wet\n")
+    write_text(landing / "duo" / "examens_2025-13.csv", f"bsn\n{bsn}\n")
+    write_text(landing / "taalscholen" / "TS001_2025-07.json", '{"school": {')
+    write_school(landing, "TS002", "2025-07", [deelnemer(bsn)], school={"code": "TS003"})
+    (landing / "coa" / "koppelingen_2025-07.csv").write_bytes(
+        f"{KOPPELINGEN_HEADER}\n{koppeling('0000000001', bsn, huishouden_nr='Ünal')}\n".encode(
+            "utf-16"
+        )
+    )
+    write_koppelingen(
+        landing, "2025-08", [koppeling("0000000001", bsn, geboortedatum="31-02-1990")]
+    )
+    return {
+        "GM0344_2025-07.xlsx": ("werk_inkomen", "not a readable xlsx workbook"),
+        "GM0355_2025-07.xlsx": ("werk_inkomen", "missing required sheet intakes"),
+        "examens_2025-07.csv": ("duo", "missing required column(s) resultaat"),
+        "inburgeringsplichtigen_2025-07.csv": (
+            "duo",
+            "missing required column(s) inburgeringsplichtig",
+        ),
+        "examens_2025-13.csv": ("duo", "rule 'file name'"),
+        "TS001_2025-07.json": ("taalscholen", "not valid JSON"),
+        "TS002_2025-07.json": ("taalscholen", "school.code 'TS003' differs"),
+        "koppelingen_2025-07.csv": ("coa", "the file is not UTF-8"),
+        "koppelingen_2025-08.csv": ("coa", "column geboortedatum must be a date dd-mm-jjjj"),
+    }
+
+
+def test_each_bad_delivery_is_quarantined_and_the_previous_snapshot_stays_current(pipeline_env):
+    landing, data_dir = pipeline_env
+    bsns = write_minimal_landing(landing)
+    assert run(landing, data_dir) == 0
+    before = {t: current_hashes(data_dir, t) for t in RAW_TABLES}
+
+    bad = bad_deliveries(landing, bsns[0])
+    assert run(landing, data_dir) == 0  # the run goes on and publishes from the good ones
+
+    for name, (source, rule) in bad.items():
+        folders = list((data_dir / "quarantine" / source).glob(f"{name}.*"))
+        assert len(folders) == 1, name
+        assert (folders[0] / name).read_bytes() == (landing / source / name).read_bytes()
+        report = (folders[0] / "report.txt").read_text()
+        assert f"Refused delivery: {source}/{name}" in report
+        assert rule in report, (name, report)
+        assert json.loads((folders[0] / "report.json").read_text())["status"] == "refused"
+    assert {t: current_hashes(data_dir, t) for t in RAW_TABLES} == before
+
+    report = json.loads(
+        (
+            next((data_dir / "quarantine" / "coa").glob("koppelingen_2025-08.csv.*"))
+            / "report.json"
+        ).read_text()
+    )
+    assert report["violations"][0]["rows"] == [1] and report["violations"][0]["count"] == 1
+
+
+def test_a_refused_delivery_is_not_reprocessed_on_the_next_run(pipeline_env):
+    landing, data_dir = pipeline_env
+    write_minimal_landing(landing)
+    write_text(landing / "duo" / "examens_2025-13.csv", "bsn\n")
+    assert run(landing, data_dir) == 0
+    log = query(data_dir, "select file_name, status, received_seq from raw.duo__deliveries")
+    assert run(landing, data_dir) == 0
+    assert query(data_dir, "select file_name, status, received_seq from raw.duo__deliveries") == log
+
+
+def test_the_sensor_requests_a_run_when_the_landing_folder_changes(pipeline_env):
+    from pipelines.automation import landing_sensor
+    from pipelines.resources import MonitorResource
+
+    landing, data_dir = pipeline_env
+    write_minimal_landing(landing)
+    monitor = MonitorResource(
+        landing_dir=str(landing), data_dir=str(data_dir), warehouse_path=str(data_dir / "w.duckdb")
+    )
+
+    def evaluate(cursor):
+        context = dg.build_sensor_context(cursor=cursor, resources={"monitor": monitor})
+        return landing_sensor(context), context.cursor
+
+    first, cursor = evaluate(None)
+    assert isinstance(first, dg.RunRequest)
+    again, same = evaluate(cursor)
+    assert isinstance(again, dg.SkipReason) and same == cursor
+    write_duo(landing, "2025-07", valid_bsns(1))
+    after, _ = evaluate(cursor)
+    assert isinstance(after, dg.RunRequest) and after.run_key != first.run_key
+
+
+def test_the_monthly_schedule_targets_the_whole_graph():
+    from pipelines.definitions import defs
+
+    schedule = defs.get_schedule_def("monthly")
+    assert schedule.cron_schedule == "0 6 5 * *"
+    assert schedule.job_name == "monitor"
+
+
+def test_run_with_a_missing_landing_folder_says_so_in_one_line(tmp_path, capsys):
+    from pipelines.cli import main
+
+    assert (
+        main(["run", "--landing", str(tmp_path / "nope"), "--data-dir", str(tmp_path / "d")]) == 2
+    )
+    err = capsys.readouterr().err
+    assert err.strip() == f"statushouders: the landing folder {tmp_path / 'nope'} does not exist"
+
+
+def test_run_with_nothing_acceptable_publishes_nothing_and_exits_non_zero(pipeline_env, capfd):
+    landing, data_dir = pipeline_env
+    write_text(landing / "duo" / "examens_2025-13.csv", "bsn\n")
+    assert run(landing, data_dir) == 1
+    out, err = capfd.readouterr()
+    assert "no release published: release: no accepted deliveries" in out
+    assert "Traceback" not in out + err
+    assert not (data_dir / "releases" / "latest").exists()
