@@ -50,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--scale", type=float, default=1.0)
     demo.set_defaults(handler=_demo)
 
+    ui = commands.add_parser("ui", help="open the Dagster UI on the same definitions")
+    ui.add_argument("--landing", type=Path, default=Path(".data/landing"))
+    ui.add_argument("--data-dir", type=Path, default=Path(".data"))
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(handler=_ui)
+
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     try:
@@ -106,6 +112,14 @@ def _demo(args: argparse.Namespace) -> int:
             )
         )
     return run_pipeline(landing, data_dir)
+
+
+def _ui(args: argparse.Namespace) -> int:
+    prepare_environment(args.landing, args.data_dir)
+    print(f"Dagster UI on http://127.0.0.1:{args.port} (Ctrl-C stops it)", file=sys.stderr)
+    command = ["dagster", "dev", "-m", "pipelines.definitions", "-p", str(args.port)]
+    os.execvp(command[0], command)
+    return 0
 
 
 def prepare_environment(landing: Path, data_dir: Path) -> None:
