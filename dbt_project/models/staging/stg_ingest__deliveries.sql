@@ -1,0 +1,32 @@
+{#- Every delivery of every supplier, accepted or refused: the lineage the monitor's cut rests on. -#}
+with
+
+{% for source_name in ['coa', 'duo', 'werk_inkomen', 'taalscholen'] %}
+{{ source_name }}_deliveries as (
+    select * from {{ source(source_name, 'deliveries') }}
+),
+{% endfor %}
+
+unioned as (
+    {% for source_name in ['coa', 'duo', 'werk_inkomen', 'taalscholen'] %}
+    select * from {{ source_name }}_deliveries
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+final as (
+    select
+        delivery_hash,
+        file_name,
+        source,
+        kind,
+        deliverer,
+        period,
+        peildatum,
+        coalesce(counts_for_peildatum, false) as counts_for_peildatum,
+        status = 'accepted' as is_accepted,
+        received_seq
+    from unioned
+)
+
+select * from final
