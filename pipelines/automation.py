@@ -5,11 +5,19 @@ import hashlib
 import dagster as dg
 
 from pipelines.resources import MonitorResource
+from pipelines.sources import source_modules
 
 monitor_job = dg.define_asset_job(
     name="monitor",
     selection=dg.AssetSelection.all(),
     description="Ingest every delivery, model the indicators, publish a release.",
+)
+
+ingest_job = dg.define_asset_job(
+    name="ingest",
+    # every source package's assets are grouped under the source's name
+    selection=dg.AssetSelection.groups(*(m.SOURCE.name for m in source_modules())),
+    description="Only take in the deliveries: archive, check, quarantine, load the raw tables.",
 )
 
 # Suppliers deliver in the first days of the month; the run on the 5th catches the stragglers.

@@ -8,7 +8,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from pipelines.progress import first_line
+from pipelines.progress import first_line, root_message
 from pipelines.resources import DATA_DIR_ENV, LANDING_ENV, WAREHOUSE_ENV
 
 DAGSTER_YAML = """\
@@ -116,6 +116,9 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _ui(args: argparse.Namespace) -> int:
     prepare_environment(args.landing, args.data_dir)
+    from pipelines.indicators import prepare_dbt
+
+    prepare_dbt()
     print(f"Dagster UI on http://127.0.0.1:{args.port} (Ctrl-C stops it)", file=sys.stderr)
     command = ["dagster", "dev", "-m", "pipelines.definitions", "-p", str(args.port)]
     os.execvp(command[0], command)
@@ -138,14 +141,17 @@ def prepare_environment(landing: Path, data_dir: Path) -> None:
     os.environ["DAGSTER_HOME"] = str(home)
 
 
-def run_pipeline(landing: Path, data_dir: Path) -> int:
+def run_pipeline(landing: Path, data_dir: Path, job_name: str = "monitor") -> int:
     prepare_environment(landing, data_dir)
     import dagster as dg
 
+    from pipelines.indicators import prepare_dbt
+
+    prepare_dbt()
     from pipelines.definitions import defs
 
     print(f"Running the monitor on {landing} → {data_dir}", file=sys.stderr)
-    job = defs.resolve_job_def("monitor")
+    job = defs.resolve_job_def(job_name)
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance, raise_on_error=False, run_config={"loggers": {"console": {}}}
@@ -154,7 +160,7 @@ def run_pipeline(landing: Path, data_dir: Path) -> int:
     if failures:
         event = failures[0]
         error = event.step_failure_data.error if event.step_failure_data else None
-        reason = first_line(error.message) if error else "a step failed"
+        reason = root_message(error) if error else "a step failed"
         print(f"statushouders run: no release published: {event.step_key}: {reason}")
         return 1
     if not result.success:
@@ -166,6 +172,9 @@ def run_pipeline(landing: Path, data_dir: Path) -> int:
         for m in result.asset_materializations_for_node(node)
         if "refused" in m.metadata
     )
+    if job_name != "monitor":
+        print(f"Job {job_name} finished")
+        return 0
     release = result.asset_materializations_for_node("release")[-1].metadata
     state = "published" if release["changed"].value else "unchanged"
     print(f"Release {release['version'].value} {state}: {release['path'].value}")

@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-from pipelines.automation import landing_sensor, monitor_job, monthly
+from pipelines.automation import ingest_job, landing_sensor, monitor_job, monthly
+from pipelines.indicators import dbt_resource, monitor_dbt_assets
 from pipelines.progress import compact_console
 from pipelines.release import release
 from pipelines.resources import monitor_resource
@@ -11,11 +12,11 @@ from pipelines.sources import source_modules
 defs = dg.Definitions.merge(
     *(module.defs for module in source_modules()),
     dg.Definitions(
-        assets=[release],
-        jobs=[monitor_job],
+        assets=[monitor_dbt_assets, release],
+        jobs=[monitor_job, ingest_job],
         schedules=[monthly],
         sensors=[landing_sensor],
-        resources={"monitor": monitor_resource()},
+        resources={"monitor": monitor_resource(), "dbt": dbt_resource()},
         loggers={"console": compact_console},
         # DuckDB has one writer: warehouse steps run one after another in one process.
         executor=dg.in_process_executor,

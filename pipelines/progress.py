@@ -34,12 +34,19 @@ class _CompactHandler(logging.Handler):
             _write(f"  ✓ {step} ({time.monotonic() - _STARTED.get(step, time.monotonic()):.1f} s)")
         elif kind == "STEP_FAILURE":
             error = event.step_failure_data.error if event.step_failure_data else None
-            reason = first_line(error.message) if error else "failed"
+            reason = root_message(error) if error else "failed"
             _write(f"  ✗ {step}: {reason}")
         elif kind == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
             if data is not None and not data.passed:
                 _write(f"    ! check {data.check_name} on {data.asset_key.to_user_string()} failed")
+
+
+def root_message(error) -> str:
+    """Dagster wraps a step's exception; the innermost cause says what went wrong."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    return first_line(error.message)
 
 
 def first_line(message: str) -> str:

@@ -5,23 +5,17 @@ import json
 
 import dagster as dg
 
+from pipelines.indicators import mart_key
 from pipelines.ingest import warehouse
-from pipelines.ingest.assets import table_key
 from pipelines.resources import MonitorResource
 from pipelines.sources import source_modules
 from publish.release import publish
 
-
-def _upstream() -> list[dg.AssetKey]:
-    return [
-        table_key(module.SOURCE, table.name)
-        for module in source_modules()
-        for _kind, table in module.SOURCE.tables()
-    ]
+MARTS = ("indicatoren", "huisvesting", "doorgaande_lijn", "monitor_metadata")
 
 
 @dg.asset(
-    deps=_upstream(),
+    deps=[mart_key(name) for name in MARTS],
     group_name="publish",
     kinds={"python"},
     description="A versioned release under <data-dir>/releases/, switched in as `latest`.",
@@ -29,6 +23,7 @@ def _upstream() -> list[dg.AssetKey]:
 def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.MaterializeResult:
     deliveries = []
     with monitor.warehouse() as con:
+        cut = con.sql("select * from marts.monitor_metadata").to_arrow_table().to_pylist()[0]
         for module in source_modules():
             log = warehouse.read_log(con, module.SOURCE.name)
             deliveries += [
@@ -46,8 +41,17 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
     if not deliveries:
         raise dg.Failure(description="no accepted deliveries: there is nothing to publish")
     files = {"deliveries.json": (json.dumps(deliveries, indent=2) + "\n").encode()}
+    if cut["peildatum"] is None:
+        raise dg.Failure(description="no current snapshot has a peildatum: P is unknown")
+    context.log.info(
+        f"peildatum P = {cut['peildatum']}; {cut['personen_zonder_bsn']:,} of "
+        f"{cut['personen']:,} persons have no bsn and link to no other source"
+    )
+    files["monitor.json"] = (json.dumps(cut, indent=2, default=str) + "\n").encode()
     created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    published = publish(monitor.releases, files, {"created": created})
+    published = publish(
+        monitor.releases, files, {"created": created, "peildatum": cut["peildatum"].isoformat()}
+    )
     verb = "published" if published.changed else "unchanged, still"
     context.log.info(f"release {published.version} {verb} at {published.path}")
     return dg.MaterializeResult(
@@ -56,5 +60,7 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
             "path": str(published.path),
             "changed": published.changed,
             "deliveries": len(deliveries),
+            "peildatum": cut["peildatum"].isoformat(),
+            "persons_without_bsn": cut["personen_zonder_bsn"],
         }
     )

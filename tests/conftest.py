@@ -28,13 +28,24 @@ def pipeline_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return landing, data_dir
 
 
-def run(landing: Path, data_dir: Path) -> int:
-    """The real `statushouders run`: the Dagster job in process against a real DuckDB file."""
+def run(landing: Path, data_dir: Path, job: str = "ingest") -> int:
+    """The real `statushouders run` path: a Dagster job in process against a real DuckDB file.
+
+    Ingestion tests run the `ingest` job (the source groups only); tests about releases run
+    the whole `monitor` job, which also builds the dbt project.
+    """
     from pipelines.cli import run_pipeline
 
-    return run_pipeline(landing, data_dir)
+    return run_pipeline(landing, data_dir, job)
 
 
 def query(data_dir: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         return con.execute(sql).fetchall()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """`@dbt_assets` reads dbt's manifest when the definitions are imported."""
+    from pipelines.indicators import prepare_dbt
+
+    prepare_dbt()

@@ -52,7 +52,7 @@ def sha(path: Path) -> str:
 def test_a_run_loads_every_source_with_lineage_and_publishes_a_release(pipeline_env):
     landing, data_dir = pipeline_env
     write_minimal_landing(landing)
-    assert run(landing, data_dir) == 0
+    assert run(landing, data_dir, job="monitor") == 0
 
     counts = {t: query(data_dir, f"select count(*) from raw.{t}")[0][0] for t in RAW_TABLES}
     assert counts == {
@@ -142,13 +142,13 @@ def test_no_raw_identifier_reaches_the_warehouse_the_run_log_or_event_metadata(p
 def test_redelivering_the_same_bytes_changes_nothing(pipeline_env):
     landing, data_dir = pipeline_env
     write_minimal_landing(landing)
-    assert run(landing, data_dir) == 0
+    assert run(landing, data_dir, job="monitor") == 0
     log_before = query(data_dir, "select * from raw.coa__deliveries order by received_seq")
     archive_before = sorted(p.name for p in (data_dir / "archive").rglob("*"))
 
     koppelingen = landing / "coa" / "koppelingen_2025-06.csv"
     koppelingen.write_bytes(koppelingen.read_bytes())  # touched, same bytes
-    assert run(landing, data_dir) == 0
+    assert run(landing, data_dir, job="monitor") == 0
 
     assert query(data_dir, "select * from raw.coa__deliveries order by received_seq") == log_before
     assert sorted(p.name for p in (data_dir / "archive").rglob("*")) == archive_before
@@ -158,13 +158,13 @@ def test_redelivering_the_same_bytes_changes_nothing(pipeline_env):
 def test_a_corrected_file_for_the_same_month_replaces_the_earlier_one(pipeline_env):
     landing, data_dir = pipeline_env
     bsns = write_minimal_landing(landing)
-    assert run(landing, data_dir) == 0
+    assert run(landing, data_dir, job="monitor") == 0
     first = sha(landing / "coa" / "koppelingen_2025-06.csv")
 
     corrected = write_koppelingen(
         landing, "2025-06", [koppeling("0000000001", bsns[0], gemeente_code="GM0355")]
     )
-    assert run(landing, data_dir) == 0
+    assert run(landing, data_dir, job="monitor") == 0
 
     assert current_hashes(data_dir, "coa__koppelingen") == {sha(corrected)}
     assert query(data_dir, "select gemeente_code from raw.coa__koppelingen") == [("GM0355",)]
@@ -305,7 +305,7 @@ def test_run_with_a_missing_landing_folder_says_so_in_one_line(tmp_path, capsys)
 def test_run_with_nothing_acceptable_publishes_nothing_and_exits_non_zero(pipeline_env, capfd):
     landing, data_dir = pipeline_env
     write_text(landing / "duo" / "examens_2025-13.csv", "bsn\n")
-    assert run(landing, data_dir) == 1
+    assert run(landing, data_dir, job="monitor") == 1
     out, err = capfd.readouterr()
     assert "no release published: release: no accepted deliveries" in out
     assert "Traceback" not in out + err

@@ -48,7 +48,7 @@ def read_log(con: duckdb.DuckDBPyConnection, source: str) -> list[dict]:
         "select count(*) from information_schema.tables "
         "where table_schema = 'raw' and table_name = ?",
         [f"{source}__deliveries"],
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not exists:
         return []
     return (
@@ -119,7 +119,7 @@ def load_current(
         else:
             empty = stored_schema(table).empty_table()  # noqa: F841 (read by duckdb below)
             con.execute(f"create or replace table {target} as select * from empty")
-        rows = con.execute(f"select count(*) from {target}").fetchone()[0]
+        rows = con.execute(f"select count(*) from {target}").fetchall()[0][0]
         loaded[table.name] = {
             "table": target,
             "rows": rows,
