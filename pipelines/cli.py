@@ -15,6 +15,11 @@ DAGSTER_YAML = """\
 # Written by `statushouders`: no telemetry, nothing waits for a network.
 telemetry:
   enabled: false
+# Steps log through context.log into the event log; capturing raw stdout/stderr costs a
+# watcher process per run and seconds at its end, for output nobody reads.
+compute_logs:
+  module: dagster._core.storage.noop_compute_log_manager
+  class: NoOpComputeLogManager
 """
 
 
@@ -136,8 +141,7 @@ def prepare_environment(landing: Path, data_dir: Path) -> None:
     os.environ[WAREHOUSE_ENV] = str(data_dir / "warehouse.duckdb")
     home = data_dir / "dagster"
     home.mkdir(exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    (home / "dagster.yaml").write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
 
 

@@ -29,11 +29,9 @@ def prepare_dbt() -> None:
     the dbt project.
     """
     manifest = dbt_project.manifest_path
-    sources = [
-        p
-        for p in DBT_PROJECT_DIR.rglob("*")
-        if p.is_file() and not p.is_relative_to(DBT_PROJECT_DIR / "target")
-    ]
+    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        sources += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
     if manifest.exists() and manifest.stat().st_mtime > max(p.stat().st_mtime for p in sources):
         return
     completed = subprocess.run(

@@ -13,6 +13,8 @@ import time
 import dagster as dg
 
 _STARTED: dict[str, float] = {}
+# dbt prints a line per node; the command line shows only problems and the summary.
+_DBT_WORTH_SHOWING = re.compile(r"ERROR|FAIL|WARN|Done\.|Finished running")
 
 
 class _CompactHandler(logging.Handler):
@@ -23,6 +25,8 @@ class _CompactHandler(logging.Handler):
         if event is None:
             if record.levelno >= logging.INFO and step:
                 message = meta.get("orig_message", record.getMessage())
+                if step == "monitor_dbt_assets" and not _DBT_WORTH_SHOWING.search(message):
+                    return
                 marker = "!" if record.levelno >= logging.WARNING else " "
                 _write(f"    {marker} {message}")
             return

@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines.ingest.pseudonym import Pseudonymiser, load_key
+from pipelines.ingest.pseudonym import Pseudonymiser, load_key, pseudonymiser_for
 
 LANDING_ENV = "STATUSHOUDERS_LANDING"
 DATA_DIR_ENV = "STATUSHOUDERS_DATA_DIR"
@@ -54,7 +54,7 @@ class MonitorResource(dg.ConfigurableResource):
         return self.root / "staging" / pseudonymiser.fingerprint
 
     def pseudonymiser(self) -> Pseudonymiser:
-        return Pseudonymiser(load_key(self.root))
+        return pseudonymiser_for(load_key(self.root))
 
     @contextmanager
     def warehouse(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -28,9 +28,10 @@ _PATTERNS: dict[str, str] = {
     "number": r"^-?\d+(\.\d+)?$",
     "boolean": r"^(true|false)$",
 }
-_DATE_FORMATS: dict[str, tuple[str, str]] = {
-    "date_dmy": (r"^\d{2}-\d{2}-\d{4}$", "%d-%m-%Y"),
-    "date_iso": (r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d"),
+# pattern, strptime format, and where the day-of-month sits in the text
+_DATE_FORMATS: dict[str, tuple[str, str, int]] = {
+    "date_dmy": (r"^\d{2}-\d{2}-\d{4}$", "%d-%m-%Y", 0),
+    "date_iso": (r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d", 8),
 }
 _TYPE_LABELS: dict[str, str] = {
     "bsn": "9 digits",
@@ -133,16 +134,13 @@ def _cast_column(column: Column, values: pa.Array) -> tuple[pa.Array, pa.Array]:
     if kind == "text":
         return values, pa.array([], pa.int64())
     if kind in _DATE_FORMATS:
-        pattern, fmt = _DATE_FORMATS[kind]
+        pattern, fmt, day_at = _DATE_FORMATS[kind]
         shaped = pc.match_substring_regex(values, pattern)
-        parsed = pc.strptime(
-            pc.if_else(shaped, values, pa.scalar(None, pa.string())),
-            format=fmt,
-            unit="s",
-            error_is_null=True,
-        )
-        # strptime rolls 31-02 over into March; a round trip catches dates that do not exist.
-        exists = pc.equal(pc.strftime(parsed, format=fmt), values)
+        kept = pc.if_else(shaped, values, pa.scalar(None, pa.string()))
+        parsed = pc.strptime(kept, format=fmt, unit="s", error_is_null=True)
+        # strptime rolls 31-02 over into March: a date exists only if its day survives parsing.
+        day = pc.cast(pc.utf8_slice_codeunits(kept, day_at, day_at + 2), pa.int64())
+        exists = pc.equal(pc.day(parsed), day)
         ok = pc.fill_null(pc.and_(shaped, exists), False)
         typed = pc.if_else(ok, parsed, pa.scalar(None, parsed.type)).cast(pa.date32())
     else:

@@ -24,6 +24,8 @@ class Pseudonymiser:
         if len(key) < 16:
             raise ValueError("the pseudonym key must be at least 16 bytes")
         self._key = key
+        # The same bsn recurs in every source; each one is hashed once per process.
+        self._memo: dict[str, dict[str, str]] = {}
 
     @property
     def fingerprint(self) -> str:
@@ -40,8 +42,25 @@ class Pseudonymiser:
         """Pseudonymise a column; unknown (null) stays null. Each distinct value is hashed once."""
         values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
         distinct = pc.unique(values.drop_null())
-        digests = pa.array([self.pseudonym(kind, v) for v in distinct.to_pylist()], pa.string())
-        return pc.take(digests, pc.index_in(values, value_set=distinct))
+        memo = self._memo.setdefault(kind, {})
+        digests = []
+        for value in distinct.to_pylist():
+            digest = memo.get(value)
+            if digest is None:
+                digest = memo[value] = self.pseudonym(kind, value)
+            digests.append(digest)
+        return pc.take(pa.array(digests, pa.string()), pc.index_in(values, value_set=distinct))
+
+
+_INSTANCES: dict[bytes, Pseudonymiser] = {}
+
+
+def pseudonymiser_for(key: bytes) -> Pseudonymiser:
+    """One pseudonymiser per key and process, so its memo serves every source of a run."""
+    if key not in _INSTANCES:
+        _INSTANCES.clear()
+        _INSTANCES[key] = Pseudonymiser(key)
+    return _INSTANCES[key]
 
 
 def load_key(data_dir: Path) -> bytes:
