@@ -121,7 +121,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _ui(args: argparse.Namespace) -> int:
     prepare_environment(args.landing, args.data_dir)
-    from pipelines.indicators import prepare_dbt
+    from pipelines.dbt_manifest import prepare_dbt
 
     prepare_dbt()
     print(f"Dagster UI on http://127.0.0.1:{args.port} (Ctrl-C stops it)", file=sys.stderr)
@@ -149,7 +149,7 @@ def run_pipeline(landing: Path, data_dir: Path, job_name: str = "monitor") -> in
     prepare_environment(landing, data_dir)
     import dagster as dg
 
-    from pipelines.indicators import prepare_dbt
+    from pipelines.dbt_manifest import prepare_dbt
 
     prepare_dbt()
     from pipelines.definitions import defs

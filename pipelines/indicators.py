@@ -1,50 +1,20 @@
 """The dbt project as Dagster assets: staging, intermediate and marts, with dbt tests as checks.
 
-The manifest must exist before this module is imported: `prepare_dbt()` runs `dbt parse`; the
-CLI and the test suite call it first, and `dagster dev` does through `prepare_if_dev()`.
+The manifest must exist before this module is imported: `pipelines.dbt_manifest.prepare_dbt()`
+runs `dbt parse`; the CLI and the test suite call it first, and `dagster dev` does through
+`prepare_if_dev()`.
 """
 
-import os
-import subprocess
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
-# dbt lives next to the interpreter in the project's environment, whatever PATH says.
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+from pipelines.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
-
-
-def prepare_dbt() -> None:
-    """Write dbt's manifest.json, which `@dbt_assets` reads when the definitions load.
-
-    Parsing takes seconds, so it is skipped while the manifest is newer than every file of
-    the dbt project.
-    """
-    manifest = dbt_project.manifest_path
-    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
-    for folder in ("models", "macros", "seeds", "tests"):
-        sources += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
-    if manifest.exists() and manifest.stat().st_mtime > max(p.stat().st_mtime for p in sources):
-        return
-    completed = subprocess.run(
-        [DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
-        cwd=DBT_PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-        check=False,
-    )
-    if completed.returncode != 0:
-        detail = (completed.stdout + completed.stderr).strip().splitlines()
-        raise RuntimeError(f"dbt parse failed: {detail[-1] if detail else 'no output'}")
 
 
 class MonitorTranslator(DagsterDbtTranslator):
@@ -74,7 +44,18 @@ class MonitorTranslator(DagsterDbtTranslator):
     project=dbt_project,
 )
 def monitor_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    yield from invocation.stream()
+    if not invocation.is_successful():
+        results = invocation.get_artifact("run_results.json")["results"]
+        failed = [
+            r["unique_id"].split(".")[-2 if r["unique_id"].startswith("test.") else -1]
+            for r in results
+            if r["status"] in ("error", "fail")
+        ]
+        raise dg.Failure(
+            description=f"dbt build failed at {len(failed)} node(s): {', '.join(sorted(failed))}"
+        )
 
 
 def dbt_resource() -> DbtCliResource:

@@ -46,6 +46,6 @@ def query(data_dir: Path, sql: str) -> list[tuple]:
 
 def pytest_configure(config: pytest.Config) -> None:
     """`@dbt_assets` reads dbt's manifest when the definitions are imported."""
-    from pipelines.indicators import prepare_dbt
+    from pipelines.dbt_manifest import prepare_dbt
 
     prepare_dbt()

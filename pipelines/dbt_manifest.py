@@ -1,0 +1,38 @@
+"""dbt's manifest, which `@dbt_assets` reads when `pipelines.indicators` is imported.
+
+Kept apart from the assets so that writing the manifest never depends on reading it.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+# dbt lives next to the interpreter in the project's environment, whatever PATH says.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+
+def prepare_dbt() -> None:
+    """Write dbt's manifest.json, which `@dbt_assets` reads when the definitions load.
+
+    Parsing takes seconds, so it is skipped while the manifest is newer than every file of
+    the dbt project.
+    """
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        sources += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
+    if manifest.exists() and manifest.stat().st_mtime > max(p.stat().st_mtime for p in sources):
+        return
+    completed = subprocess.run(
+        [DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        check=False,
+    )
+    if completed.returncode != 0:
+        detail = (completed.stdout + completed.stderr).strip().splitlines()
+        raise RuntimeError(f"dbt parse failed: {detail[-1] if detail else 'no output'}")
