@@ -32,3 +32,9 @@
         else cast(((2000 * {{ teller_expr }} + {{ noemer_expr }}) // (2 * {{ noemer_expr }})) / 10 as decimal(6, 1))
     end
 {%- endmacro %}
+
+{#- A (cohort_jaar, duur_maanden) pair is published once the whole cohort has been observed:
+    31 December of cohort_jaar + duur_maanden months <= P. -#}
+{% macro is_published_pair(cohort_expr, duration_expr, peildatum_expr) -%}
+    ({{ add_months('make_date(cast(' ~ cohort_expr ~ ' as integer), 12, 31)', duration_expr) }} <= {{ peildatum_expr }})
+{%- endmacro %}

@@ -29,8 +29,7 @@ person_durations as (
     cross join durations
     cross join cut
     where persons.is_housed_in_u16
-        and {{ add_months('make_date(persons.cohort_jaar, 12, 31)', 'durations.duur_maanden') }}
-            <= cut.peildatum
+        and {{ is_published_pair('persons.cohort_jaar', 'durations.duur_maanden', 'cut.peildatum') }}
 ),
 
 aged as (

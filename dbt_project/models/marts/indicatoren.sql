@@ -40,8 +40,7 @@ published_pairs as (
     from cut
     cross join range(cut.first_year, cut.last_year + 1) as cohorts(cohort_jaar)
     cross join durations
-    where {{ add_months('make_date(cast(cohorts.cohort_jaar as integer), 12, 31)', 'durations.duur_maanden') }}
-        <= cut.peildatum
+    where {{ is_published_pair('cohorts.cohort_jaar', 'durations.duur_maanden', 'cut.peildatum') }}
 ),
 
 persons_in_areas as (
