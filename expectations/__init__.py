@@ -1,8 +1,10 @@
 """Great Expectations suites: the single place where the contract's business rules live.
 
-`validate_delivery` is the gate every parsed delivery passes before it is pseudonymised and
-staged. The suites per delivery kind come with the validation issue; until then only the
-structural contract (names, columns, types) of `pipelines.ingest.contract` is enforced.
+- `deliveries.py`: one suite per delivery kind (sources.md), run by `validate_delivery`, the
+  gate every parsed delivery passes before it is pseudonymised and staged (`gate.py`).
+- `marts.py`: one suite per mart, run as blocking Dagster asset checks before a release.
+- `elfproef.py`: the BSN elfproef as a custom expectation.
+- `docs.py`: GX Data Docs pages with identifiers masked.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from pipelines.ingest.contract import Violation
+    from expectations.gate import DeliveryValidation
     from pipelines.ingest.deliveries import DeliveryFile
 
 
-def validate_delivery(file: DeliveryFile, tables: dict[str, pa.Table]) -> list[Violation]:
-    """Violations that refuse the delivery whole.
+def validate_delivery(file: DeliveryFile, tables: dict[str, pa.Table]) -> DeliveryValidation:
+    """Run the delivery's suites on its typed tables, before pseudonymisation (the elfproef
+    needs the real bsn)."""
+    from expectations.gate import validate_tables
 
-    The tables hold typed values, not yet pseudonymised: the elfproef needs the real bsn.
-    """
-    return []
+    identifiers = {
+        table.name: {c.name for c in table.columns if c.is_identifier} for table in file.kind.tables
+    }
+    return validate_tables(file, tables, identifiers)

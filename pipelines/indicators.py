@@ -5,6 +5,7 @@ runs `dbt parse`; the CLI and the test suite call it first, and `dagster dev` do
 `prepare_if_dev()`.
 """
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +13,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from pipelines.resources import MonitorResource
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
@@ -68,3 +70,55 @@ def mart_key(name: str) -> dg.AssetKey:
     from dagster_dbt import get_asset_key_for_model
 
     return get_asset_key_for_model([monitor_dbt_assets], name)
+
+
+def _mart_check(name: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=mart_key(name),
+        name=f"suite_{name}",
+        blocking=True,
+        description=f"Great Expectations suite for mart {name} (expectations/marts.py). "
+        "A failure stops the release.",
+    )
+    def check(monitor: MonitorResource) -> dg.AssetCheckResult:
+        from expectations.docs import write_page
+        from expectations.marts import validate_mart
+
+        with monitor.warehouse() as con:
+            cut = con.sql("select peildatum, eerste_jaar from marts.monitor_metadata").fetchall()
+            frame = con.sql(f"select * from marts.{name}").df()
+        peildatum, first_year = cut[0]
+        if peildatum is None:
+            # no current snapshot at all: the marts are empty and the release step says why
+            return dg.AssetCheckResult(passed=True, metadata={"rows": len(frame)})
+        outcomes, result = validate_mart(name, frame, peildatum, first_year)
+        write_page(result, set(), monitor.docs / "marts" / f"{name}.html")
+        summary = {
+            "suite": f"mart__{name}",
+            "expectations": len(outcomes),
+            "passed": sum(1 for o in outcomes if not o["failing"]),
+            "failed": sum(1 for o in outcomes if o["failing"]),
+            "rules": [{"rule": o["rule"], "failing": o["failing"]} for o in outcomes],
+        }
+        (monitor.docs / "marts" / f"{name}.summary.json").write_text(json.dumps(summary, indent=2))
+        failing = [o for o in outcomes if o["failing"]]
+        return dg.AssetCheckResult(
+            passed=not failing,
+            metadata={
+                "rows": len(frame),
+                "expectations": len(outcomes),
+                "failures": dg.MetadataValue.md(
+                    "\n".join(
+                        f"- {o['rule']}: {o['failing']:,} failing (e.g. {', '.join(o['sample'])})"
+                        for o in failing
+                    )
+                    or "none"
+                ),
+            },
+        )
+
+    return check
+
+
+MART_SUITES = ("indicatoren", "huisvesting", "doorgaande_lijn")
+mart_checks = [_mart_check(name) for name in MART_SUITES]

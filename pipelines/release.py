@@ -35,19 +35,26 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
                     "peildatum": e["peildatum"].isoformat(),
                     "sha256": e["delivery_hash"],
                     "rows": e["rows"],
+                    "dropped_rows": e["dropped"] or 0,
+                    "validation": json.loads(e["validation"]) if e["validation"] else [],
                 }
                 for e in warehouse.current_deliveries(log)
             ]
     if not deliveries:
         raise dg.Failure(description="no accepted deliveries: there is nothing to publish")
-    files = {"deliveries.json": (json.dumps(deliveries, indent=2) + "\n").encode()}
+    files = {
+        "deliveries.json": _json(
+            [{k: v for k, v in d.items() if k != "validation"} for d in deliveries]
+        ),
+        "validation.json": _json(_validation_summary(deliveries, monitor)),
+    }
     if cut["peildatum"] is None:
         raise dg.Failure(description="no current snapshot has a peildatum: P is unknown")
     context.log.info(
         f"peildatum P = {cut['peildatum']}; {cut['personen_zonder_bsn']:,} of "
         f"{cut['personen']:,} persons have no bsn and link to no other source"
     )
-    files["monitor.json"] = (json.dumps(cut, indent=2, default=str) + "\n").encode()
+    files["monitor.json"] = _json(cut)
     created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     published = publish(
         monitor.releases, files, {"created": created, "peildatum": cut["peildatum"].isoformat()}
@@ -64,3 +71,31 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
             "persons_without_bsn": cut["personen_zonder_bsn"],
         }
     )
+
+
+def _json(value: object) -> bytes:
+    return (json.dumps(value, indent=2, default=str, ensure_ascii=False) + "\n").encode()
+
+
+def _validation_summary(deliveries: list[dict], monitor: MonitorResource) -> dict:
+    """Per suite: expectations, passed, failed, dropped rows per rule; for every delivery used
+    and every mart. Row tolerance and what counts as a file-level rule are stated with it."""
+    from expectations.gate import ROW_TOLERANCE
+
+    marts = [
+        json.loads(path.read_text())
+        for path in sorted((monitor.docs / "marts").glob("*.summary.json"))
+    ]
+    return {
+        "row_tolerance": ROW_TOLERANCE,
+        "deliveries": [
+            {
+                "file": f"{d['source']}/{d['file']}",
+                "sha256": d["sha256"],
+                "dropped_rows": d["dropped_rows"],
+                "suites": d["validation"],
+            }
+            for d in deliveries
+        ],
+        "marts": marts,
+    }

@@ -46,6 +46,11 @@ class MonitorResource(dg.ConfigurableResource):
         return self.root / "quarantine"
 
     @property
+    def docs(self) -> Path:
+        """GX Data Docs pages, one per suite run."""
+        return self.root / "docs" / "validation"
+
+    @property
     def releases(self) -> Path:
         return self.root / "releases"
 

@@ -51,10 +51,11 @@ def test_a_date_that_does_not_exist_or_has_another_format_is_a_type_violation(va
     assert "column d must be a date dd-mm-jjjj" in problems[0].detail
 
 
-def test_a_bsn_keeps_its_leading_zero_and_must_have_nine_digits():
+def test_a_bsn_stays_text_with_its_leading_zero_and_its_digits_are_left_to_the_suites():
+    """One malformed bsn is a dropped row (expectations/), not a structurally broken file."""
     typed, problems = cast(d=["", "", ""], i=["", "", ""], b=["012345672", "12345672", "0123456a2"])
-    assert typed["b"].to_pylist()[0] == "012345672"
-    assert [(p.detail, p.rows) for p in problems] == [("column b must be 9 digits", [2, 3])]
+    assert typed["b"].to_pylist() == ["012345672", "12345672", "0123456a2"]
+    assert problems == []
 
 
 def test_koppelingen_with_bom_crlf_empty_bsn_and_leading_zero_are_read_as_text(tmp_path):
@@ -139,18 +140,6 @@ def test_a_school_document_with_open_enrolments_is_accepted(tmp_path):
     parsed = parse_school(path, _school_file(path))
     assert parsed.peildatum == dt.date(2025, 6, 28)
     assert parsed.tables["deelnemers"]["datum_einde"].to_pylist() == [""]
-
-
-def test_a_school_code_that_differs_from_the_file_name_is_refused(tmp_path):
-    path = write_school(tmp_path, "TS001", "2025-06", [], school={"code": "TS999"})
-    with pytest.raises(StructureError, match=r"school\.code 'TS999' differs"):
-        parse_school(path, _school_file(path))
-
-
-def test_a_school_peildatum_outside_the_file_month_is_refused(tmp_path):
-    path = write_school(tmp_path, "TS001", "2025-06", [], peildatum="2025-05-31")
-    with pytest.raises(StructureError, match="does not fall in the file name's month"):
-        parse_school(path, _school_file(path))
 
 
 def test_truncated_json_is_refused_with_its_position(tmp_path):

@@ -198,7 +198,13 @@ def bad_deliveries(landing: Path, bsn: str) -> dict[str, tuple[str, str]]:
     write_text(landing / "duo" / "inburgeringsplichtigen_2025-07.csv", "bsn,wet\n")
     write_text(landing / "duo" / "examens_2025-13.csv", f"bsn\n{bsn}\n")
     write_text(landing / "taalscholen" / "TS001_2025-07.json", '{"school": {')
-    write_school(landing, "TS002", "2025-07", [deelnemer(bsn)], school={"code": "TS003"})
+    write_school(
+        landing,
+        "TS002",
+        "2025-07",
+        [deelnemer(bsn)],
+        school={"code": "TS003", "naam": "Taalschool", "keurmerk": True},
+    )
     (landing / "coa" / "koppelingen_2025-07.csv").write_bytes(
         f"{KOPPELINGEN_HEADER}\n{koppeling('0000000001', bsn, huishouden_nr='Ünal')}\n".encode(
             "utf-16"
@@ -217,7 +223,7 @@ def bad_deliveries(landing: Path, bsn: str) -> dict[str, tuple[str, str]]:
         ),
         "examens_2025-13.csv": ("duo", "rule 'file name'"),
         "TS001_2025-07.json": ("taalscholen", "not valid JSON"),
-        "TS002_2025-07.json": ("taalscholen", "school.code 'TS003' differs"),
+        "TS002_2025-07.json": ("taalscholen", "school.code equals the file name's school code"),
         "koppelingen_2025-07.csv": ("coa", "the file is not UTF-8"),
         "koppelingen_2025-08.csv": ("coa", "column geboortedatum must be a date dd-mm-jjjj"),
     }

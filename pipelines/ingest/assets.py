@@ -3,6 +3,8 @@
 import dagster as dg
 
 from expectations import validate_delivery
+from expectations.deliveries import suite_name
+from expectations.docs import write_index, write_page
 from pipelines.ingest import warehouse
 from pipelines.ingest.deliveries import (
     Outcome,
@@ -30,10 +32,21 @@ def build_source_defs(source: Source) -> dg.Definitions:
     """Per source: a deliveries asset (discover, archive, check, refuse or stage) and one asset
     per raw table (the current snapshots, pseudonymised, with lineage)."""
 
+    suites = {suite_name(source.name, table.name): table for _kind, table in source.tables()}
+
     @dg.asset(
         key=deliveries_key(source),
         group_name=source.name,
         kinds={"python", "duckdb"},
+        check_specs=[
+            dg.AssetCheckSpec(
+                name=name,
+                asset=deliveries_key(source),
+                description=f"Great Expectations suite {name} on every new delivery "
+                "(expectations/deliveries.py)",
+            )
+            for name in suites
+        ],
         description=(
             f"{source.title}: every file in <landing>/{source.name}/, archived by content "
             "hash, checked against the contract, then refused into quarantine or "
@@ -59,10 +72,15 @@ def build_source_defs(source: Source) -> dg.Definitions:
                         f"{source.name}/{file.name} refused ({outcome.reason}); report in {folder}"
                     )
                 else:
+                    dropped = (
+                        f", {outcome.dropped:,} dropped by row rules" if outcome.dropped else ""
+                    )
                     context.log.info(
-                        f"{source.name}/{file.name} accepted: {outcome.rows:,} rows, "
+                        f"{source.name}/{file.name} accepted: {outcome.rows:,} rows{dropped}, "
                         f"archived as {archived.name[:12]}…"
                     )
+                if outcome.validation is not None:
+                    _write_docs(monitor, file, outcome)
                 warehouse.record(log, outcome)
                 outcomes.append(outcome)
             # Current snapshots staged under another key, or lost, are restaged from the archive.
@@ -78,16 +96,20 @@ def build_source_defs(source: Source) -> dg.Definitions:
             warehouse.write_log(con, source.name, log)
         current = warehouse.current_deliveries(log)
         refused = [o for o in outcomes if o.status == "refused"]
+        if outcomes:
+            write_index(monitor.docs)
         return dg.MaterializeResult(
+            check_results=[_check_result(name, outcomes) for name in suites],
             metadata={
                 "new_files": len(outcomes),
                 "accepted": len(outcomes) - len(refused),
                 "refused": len(refused),
+                "dropped_rows": sum(o.dropped for o in outcomes),
                 "refused_files": dg.MetadataValue.md(
                     "\n".join(f"- `{o.file.name}`: {o.reason}" for o in refused) or "none"
                 ),
                 "current_snapshots": dg.MetadataValue.md(_current_table(current)),
-            }
+            },
         )
 
     specs = [
@@ -125,6 +147,57 @@ def build_source_defs(source: Source) -> dg.Definitions:
             )
 
     return dg.Definitions(assets=[deliveries, raw_tables])
+
+
+def _write_docs(monitor: MonitorResource, file, outcome: Outcome) -> None:
+    """GX Data Docs pages for this delivery's suites, identifiers masked."""
+    folder = monitor.docs / "deliveries" / file.source / f"{file.name}.{file.sha256[:12]}"
+    identifiers = {
+        suite_name(file.source, t.name): {c.name for c in t.columns if c.is_identifier}
+        for t in file.kind.tables
+    }
+    for name, result in outcome.validation.results.items():
+        write_page(result, identifiers[name], folder / f"{name}.html")
+
+
+def _check_result(name: str, outcomes: list[Outcome]) -> dg.AssetCheckResult:
+    """One suite over this run's new deliveries: failing rules, counts, masked samples."""
+    rules = [
+        (o.file.name, r)
+        for o in outcomes
+        if o.validation is not None
+        for r in o.validation.outcomes
+        if r.suite == name
+    ]
+    failing = [(f, r) for f, r in rules if r.failing]
+    refused = sorted(
+        {f for f, r in failing if r.level == "file"}
+        | {
+            o.file.name
+            for o in outcomes
+            if o.status == "refused"
+            and o.validation is not None
+            and any(v.rule == "row tolerance" for v in o.validation.violations)
+            and any(r.suite == name for r in o.validation.outcomes)
+        }
+    )
+    table = ["| file | rule | level | failing | sample |", "|---|---|---|---|---|"] + [
+        f"| {f} | {r.rule} | {r.level} | {r.failing:,} | {', '.join(r.sample)} |"
+        for f, r in failing
+    ]
+    return dg.AssetCheckResult(
+        check_name=name,
+        passed=not refused,
+        severity=dg.AssetCheckSeverity.ERROR if refused else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "deliveries_validated": len({f for f, _ in rules}),
+            "expectations_evaluated": len(rules),
+            "failing_rules": len(failing),
+            "refused_files": dg.MetadataValue.json(refused),
+            "dropped_rows": sum(r.failing for _, r in failing if r.level == "row"),
+            "failures": dg.MetadataValue.md("\n".join(table) if failing else "none"),
+        },
+    )
 
 
 def _current_table(current: list[dict]) -> str:

@@ -1,9 +1,9 @@
 """The delivery contract as data: which columns a table has and what type each one carries.
 
-A table that misses a column, or holds a value that does not parse as its declared type,
-is structurally broken and refused whole. The business rules of sources.md (enumerations,
-elfproef, date order, uniqueness) are checked by the Great Expectations suites in
-`expectations/`, which plug in through `pipelines.ingest.validation`.
+A table that misses a column, or holds a value that does not parse as its declared type
+(dates in their format, numbers), is structurally broken and refused whole. The business
+rules of sources.md (enumerations, elfproef, date order, uniqueness) are the Great
+Expectations suites in `expectations/`, which run through `expectations.validate_delivery`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ ColumnType = Literal[
 IDENTIFIER_TYPES: frozenset[str] = frozenset({"bsn", "v_nummer"})
 
 _PATTERNS: dict[str, str] = {
-    "bsn": r"^\d{9}$",
-    "v_nummer": r"^\d{10}$",
     "integer": r"^-?\d+$",
     "number": r"^-?\d+(\.\d+)?$",
     "boolean": r"^(true|false)$",
@@ -34,8 +32,6 @@ _DATE_FORMATS: dict[str, tuple[str, str, int]] = {
     "date_iso": (r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d", 8),
 }
 _TYPE_LABELS: dict[str, str] = {
-    "bsn": "9 digits",
-    "v_nummer": "10 digits",
     "text": "text",
     "date_dmy": "a date dd-mm-jjjj",
     "date_iso": "a date YYYY-MM-DD",
@@ -131,7 +127,9 @@ def cast_table(table: Table, raw: pa.Table) -> tuple[pa.Table, list[Violation]]:
 def _cast_column(column: Column, values: pa.Array) -> tuple[pa.Array, pa.Array]:
     """Typed values and the indices of values that are present but do not parse."""
     kind = column.type
-    if kind == "text":
+    # Identifiers are text here; their digits and the elfproef are suite rules (expectations/),
+    # so one bad bsn is a dropped row, not a refused file.
+    if kind == "text" or kind in IDENTIFIER_TYPES:
         return values, pa.array([], pa.int64())
     if kind in _DATE_FORMATS:
         pattern, fmt, day_at = _DATE_FORMATS[kind]

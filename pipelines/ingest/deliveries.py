@@ -18,9 +18,10 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.ingest.contract import (
@@ -90,6 +91,12 @@ class Outcome:
     violations: list[Violation] = field(default_factory=list)
     rows: int = 0
     peildatum: dt.date | None = None
+    # The suites' verdict (expectations.gate.DeliveryValidation), when they ran.
+    validation: Any = None
+
+    @property
+    def dropped(self) -> int:
+        return self.validation.dropped if self.validation is not None else 0
 
     @property
     def reason(self) -> str:
@@ -155,7 +162,8 @@ def expected_names(source: Source) -> str:
     return ", ".join(kind.description or kind.pattern for kind in source.kinds)
 
 
-Validator = Callable[[DeliveryFile, dict[str, pa.Table]], list[Violation]]
+# Runs the delivery's suites; returns an object with `violations` (refuse) and `drops`.
+Validator = Callable[[DeliveryFile, dict[str, pa.Table]], Any]
 
 
 def process(
@@ -182,10 +190,19 @@ def process(
     for table in kind.tables:
         typed[table.name], problems = cast_table(table, parsed.tables[table.name])
         violations.extend(problems)
-    if not violations:
-        violations = validate(file, typed)
     if violations:
         return Outcome(file, "refused", violations, peildatum=peildatum)
+    validation = validate(file, typed)
+    if validation.violations:
+        return Outcome(
+            file, "refused", validation.violations, peildatum=peildatum, validation=validation
+        )
+    for table_name, table in typed.items():
+        # Row numbers of the delivered file travel along, also past dropped rows.
+        numbered = table.append_column("_row_number", pa.array(range(1, table.num_rows + 1)))
+        dropped = pa.array(validation.drops.get(table_name, []), pa.int64())
+        keep = pc.invert(pc.is_in(pc.subtract(numbered["_row_number"], 1), value_set=dropped))
+        typed[table_name] = numbered.filter(keep)
     rows = 0
     target = staging / file.sha256
     target.mkdir(parents=True, exist_ok=True)
@@ -193,7 +210,7 @@ def process(
         stored = _pseudonymised(table, typed[table.name], file, peildatum, pseudonymiser)
         rows += stored.num_rows
         pq.write_table(stored, target / f"{table.name}.parquet")
-    return Outcome(file, "accepted", rows=rows, peildatum=peildatum)
+    return Outcome(file, "accepted", rows=rows, peildatum=peildatum, validation=validation)
 
 
 def _pseudonymised(
@@ -213,7 +230,7 @@ def _pseudonymised(
     columns["_delivery_hash"] = pa.array([file.sha256] * n, pa.string())
     columns["_deliverer"] = pa.array([file.deliverer] * n, pa.string())
     columns["_peildatum"] = pa.array([peildatum] * n, pa.date32())
-    columns["_row_number"] = pa.array(range(1, n + 1), pa.int64())
+    columns["_row_number"] = typed["_row_number"]
     return pa.table(columns, schema=stored_schema(table))
 
 

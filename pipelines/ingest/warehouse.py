@@ -7,6 +7,7 @@ Raw tables live in schema `raw`, named `<source>__<table>`; each source's delive
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import duckdb
@@ -28,6 +29,9 @@ LOG_SCHEMA = pa.schema(
         pa.field("status", pa.string()),
         pa.field("reason", pa.string()),
         pa.field("rows", pa.int64()),
+        # rows dropped by row rules, and the suites' summary (JSON) for the release
+        pa.field("dropped", pa.int64()),
+        pa.field("validation", pa.string()),
         pa.field("received_seq", pa.int64()),
         pa.field("received_at", pa.timestamp("s")),
     ]
@@ -75,6 +79,10 @@ def record(log: list[dict], outcome: Outcome) -> None:
             "status": outcome.status,
             "reason": outcome.reason or None,
             "rows": outcome.rows,
+            "dropped": outcome.dropped,
+            "validation": (
+                json.dumps(outcome.validation.summary()) if outcome.validation is not None else None
+            ),
             "received_seq": max((e["received_seq"] for e in log), default=0) + 1,
             "received_at": dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
         }

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
+from pipelines.reference import load_reference
 from pipelines.synthetic import calibration as cal
 from pipelines.synthetic import writers as w
 from pipelines.synthetic.dates import month_end, shift_month
 from pipelines.synthetic.ids import break_elfproef
-from pipelines.synthetic.reference import load_reference
 from pipelines.synthetic.world import World, build_world
 
 # The W&I deliverer that is always a month late: its newest workbook is for peildatum - 1.

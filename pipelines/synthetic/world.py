@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pipelines.reference import Reference, load_reference
 from pipelines.synthetic import calibration as cal
 from pipelines.synthetic.dates import (
     DAYS_PER_MONTH,
@@ -23,7 +24,6 @@ from pipelines.synthetic.dates import (
     year_of,
 )
 from pipelines.synthetic.ids import random_bsns, random_household_numbers, random_vnummers
-from pipelines.synthetic.reference import Reference, load_reference
 
 HH_TYPES = tuple(cal.HOUSEHOLD_TYPES)
 # Fraction of a cohort's nareizigers housed in the head's housing year, the next and the one

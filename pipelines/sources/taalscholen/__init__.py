@@ -11,7 +11,12 @@ from pipelines.ingest.readers import read_json, records_table
 SCHOLEN = Table(
     name="scholen",
     location="school",
-    columns=(Column("code"), Column("naam"), Column("keurmerk", "boolean")),
+    columns=(
+        Column("code"),
+        Column("naam"),
+        Column("keurmerk", "boolean"),
+        Column("peildatum", "date_iso"),
+    ),
 )
 
 DEELNEMERS = Table(
@@ -41,24 +46,14 @@ def parse(path: Path, file: DeliveryFile) -> Parsed:
         raise StructureError(
             "json", "every element of `deelnemers` must be an object", "deelnemers"
         )
-    if school.get("code") != file.deliverer:
-        raise StructureError(
-            "school code",
-            f"school.code {school.get('code')!r} differs from the file name's {file.deliverer!r}",
-            "scholen",
-        )
+    # Whether code and peildatum match the file name is a suite rule (expectations/).
     try:
         peildatum = dt.date.fromisoformat(str(document.get("peildatum")))
     except ValueError:
-        raise StructureError("peildatum", "peildatum must be a date YYYY-MM-DD") from None
-    if peildatum.strftime("%Y-%m") != file.period:
-        raise StructureError(
-            "peildatum",
-            f"peildatum {peildatum} does not fall in the file name's month {file.period}",
-        )
+        peildatum = None  # the type check of the `peildatum` column reports it
     return Parsed(
         {
-            "scholen": records_table([school], SCHOLEN),
+            "scholen": records_table([{**school, "peildatum": document.get("peildatum")}], SCHOLEN),
             "deelnemers": records_table(deelnemers, DEELNEMERS),
         },
         peildatum=peildatum,

@@ -1,4 +1,4 @@
-"""Reference tables shared with dbt (read from the dbt seeds, never from ../shared)."""
+"""The reference tables, read from the dbt seeds: the one copy of them in the project."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
+SEEDS_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,7 @@ class Reference:
 
     gemeenten: tuple[str, ...]
     gemeente_namen: dict[str, str]
+    u10: tuple[str, ...]
     locaties: tuple[str, ...]
     locatie_regio: tuple[bool, ...]
 
@@ -33,6 +34,7 @@ def load_reference() -> Reference:
     return Reference(
         gemeenten=tuple(r["gemeente_code"] for r in gem),
         gemeente_namen={r["gemeente_code"]: r["gemeente_naam"] for r in gem},
+        u10=tuple(r["gemeente_code"] for r in gem if r["u10"].strip().upper() == "J"),
         locaties=tuple(r["locatie_code"] for r in loc),
         locatie_regio=tuple(r["regio"].strip().upper() == "J" for r in loc),
     )
