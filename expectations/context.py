@@ -29,7 +29,11 @@ def _context() -> tuple[Any, Any]:
 
 
 def run_suite(name: str, frame: pd.DataFrame, expectations: list) -> Any:
-    """Validate a DataFrame against a suite built from code; returns GX's validation result."""
+    """Validate a DataFrame against a suite built from code.
+
+    Returns GX's validation result with its `results` in the order of `expectations` (GX
+    itself reorders them), so callers can pair each result with the rule it belongs to.
+    """
     import great_expectations as gx
 
     context, source = _context()
@@ -40,4 +44,7 @@ def run_suite(name: str, frame: pd.DataFrame, expectations: list) -> Any:
         asset.add_batch_definition_whole_dataframe("whole")
     suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=expectations))
     batch = asset.get_batch_definition("whole").get_batch(batch_parameters={"dataframe": frame})
-    return batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    by_id = {outcome.expectation_config.id: outcome for outcome in result.results}
+    result.results = [by_id[expectation.id] for expectation in suite.expectations]
+    return result
