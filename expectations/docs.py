@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import html
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +40,21 @@ def sanitized(result: Any, identifiers: set[str]) -> Any:
     return clean
 
 
-def write_page(result: Any, identifiers: set[str], path: Path) -> Path:
+@lru_cache(maxsize=1)
+def _renderers() -> tuple[Any, Any]:
+    """One renderer and one page view per process: the view compiles its Jinja templates
+    once and caches them, which is most of the cost of a page."""
     from great_expectations.render.renderer import ValidationResultsPageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
-    document = ValidationResultsPageRenderer().render(sanitized(result, identifiers))
+    return ValidationResultsPageRenderer(), DefaultJinjaPageView()
+
+
+def write_page(result: Any, identifiers: set[str], path: Path) -> Path:
+    renderer, view = _renderers()
+    document = renderer.render(sanitized(result, identifiers))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(DefaultJinjaPageView().render(document))
+    path.write_text(view.render(document))
     return path
 
 

@@ -16,12 +16,12 @@ def test_a_generated_landing_with_errors_runs_and_refuses_exactly_the_bad_files(
 ):
     landing, data_dir = pipeline_env
     summary = generate(landing, seed=3, scale=0.05, with_errors=True)
-    assert len(summary.bad_files) == 8
+    assert len(summary.bad_files) == 9
 
     assert main(["run", "--landing", str(landing), "--data-dir", str(data_dir)]) == 0
     out = capsys.readouterr().out
     assert "Release 1.0.0 published" in out
-    assert "8 new deliveries refused" in out
+    assert "9 new deliveries refused" in out
 
     refused = {
         f"{report['file']}"

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from pipelines.reference import load_reference
 from pipelines.synthetic import calibration as cal
@@ -161,19 +162,27 @@ def _write_bad(world: World, fw: _Writer, month: str, seed: int) -> None:
     n = len(pl)
     broken = rng.choice(n, size=max(1, round(0.05 * n)), replace=False) if n else []
     pl.loc[broken, "bsn"] = break_elfproef(pl.loc[broken, "bsn"].to_numpy(), rng)
-    started = np.flatnonzero(pl["datum_start_termijn"].to_numpy() != "")
-    dutch_rows = rng.choice(started, size=min(5, len(started)), replace=False)
-    iso_dates = pl.loc[dutch_rows, "datum_start_termijn"]
-    pl.loc[dutch_rows, "datum_start_termijn"] = (
-        iso_dates.str[8:10] + "-" + iso_dates.str[5:7] + ("-" + iso_dates.str[0:4])
-    )
     w.write_csv(
         pl,
         fw.path(
             f"duo/inburgeringsplichtigen_{nxt}.csv",
-            "about 5% of bsn values fail the elfproef and a few dates are dd-mm-jjjj, not ISO",
+            "about 5% of bsn values fail the elfproef: above the 1% of rows that may be dropped",
         ),
         sep=",",
+    )
+
+    # Next year's task, delivered early, with one municipality listed twice for a half-year.
+    year = int(month[:4]) + 1
+    task = w.taakstelling(world, year - 1)
+    task["periode"] = task["periode"].str.replace(str(year - 1), str(year))
+    duplicate = task.iloc[[0]].assign(taakstelling=task["taakstelling"].iloc[0] + 5)
+    w.write_csv(
+        pd.concat([task, duplicate], ignore_index=True),
+        fw.path(
+            f"coa/taakstelling_{year}.csv",
+            f"{task['gemeente_code'].iloc[0]} has two tasks for {task['periode'].iloc[0]}",
+        ),
+        sep=";",
     )
 
 
