@@ -10,19 +10,27 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 TEST_KEY = "test-key-0123456789abcdef-not-a-secret"
 
 
+PIPELINE_ENV = (
+    "STATUSHOUDERS_LANDING",
+    "STATUSHOUDERS_DATA_DIR",
+    "STATUSHOUDERS_WAREHOUSE",
+    "DAGSTER_HOME",
+)
+
+
+def isolate_pipeline_env(patch: pytest.MonkeyPatch, key: str = TEST_KEY) -> None:
+    """Unset what `statushouders run` sets, so that it is restored after; fix the key."""
+    for name in PIPELINE_ENV:
+        # set-then-delete makes monkeypatch restore the variable, also when it was absent
+        patch.setenv(name, "")
+        patch.delenv(name)
+    patch.setenv("STATUSHOUDERS_PSEUDONYM_KEY", key)
+
+
 @pytest.fixture
 def pipeline_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A landing folder and a data dir; the env vars the pipeline sets are restored after."""
-    for name in (
-        "STATUSHOUDERS_LANDING",
-        "STATUSHOUDERS_DATA_DIR",
-        "STATUSHOUDERS_WAREHOUSE",
-        "DAGSTER_HOME",
-    ):
-        # set-then-delete makes monkeypatch restore the variable, also when it was absent
-        monkeypatch.setenv(name, "")
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("STATUSHOUDERS_PSEUDONYM_KEY", TEST_KEY)
+    isolate_pipeline_env(monkeypatch)
     landing, data_dir = tmp_path / "landing", tmp_path / "data"
     landing.mkdir()
     return landing, data_dir

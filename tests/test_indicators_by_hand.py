@@ -77,7 +77,7 @@ from tests.builders import (
     write_text,
     write_workbook,
 )
-from tests.conftest import query, run
+from tests.conftest import isolate_pipeline_env, query, run
 
 pytestmark = pytest.mark.slow
 
@@ -233,15 +233,7 @@ def marts(tmp_path_factory, monkeypatch_module):
 @pytest.fixture(scope="module")
 def monkeypatch_module():
     with pytest.MonkeyPatch.context() as patch:
-        for name in (
-            "STATUSHOUDERS_LANDING",
-            "STATUSHOUDERS_DATA_DIR",
-            "STATUSHOUDERS_WAREHOUSE",
-            "DAGSTER_HOME",
-        ):
-            patch.setenv(name, "")
-            patch.delenv(name)
-        patch.setenv("STATUSHOUDERS_PSEUDONYM_KEY", "by-hand-test-key-0123456789")
+        isolate_pipeline_env(patch, "by-hand-test-key-0123456789")
         yield patch
 
 
