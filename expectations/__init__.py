@@ -23,7 +23,5 @@ def validate_delivery(file: DeliveryFile, tables: dict[str, pa.Table]) -> Delive
     needs the real bsn)."""
     from expectations.gate import validate_tables
 
-    identifiers = {
-        table.name: {c.name for c in table.columns if c.is_identifier} for table in file.kind.tables
-    }
+    identifiers = {table.name: table.identifier_names for table in file.kind.tables}
     return validate_tables(file, tables, identifiers)

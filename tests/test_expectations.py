@@ -282,6 +282,21 @@ def test_werk_inkomen_rules(tmp_path):
     assert [(v.rule, v.table, v.count) for v in validation.violations] == [
         ("row tolerance", "dienstverbanden", 3)
     ]
+    # and in Dagster only the dienstverbanden suite's check fails
+    from pipelines.ingest.assets import _check_result
+    from pipelines.ingest.deliveries import Outcome
+
+    outcome = Outcome(identify(WERK_INKOMEN, path), "refused", validation=validation)
+    checks = {
+        sheet: _check_result(f"werk_inkomen__{sheet}", [outcome]).passed
+        for sheet in ("uitkeringen", "dienstverbanden", "trajecten", "intakes")
+    }
+    assert checks == {
+        "uitkeringen": True,
+        "dienstverbanden": False,
+        "trajecten": True,
+        "intakes": True,
+    }
 
 
 def school(tmp_path, deelnemers: list[dict], **document) -> Path:

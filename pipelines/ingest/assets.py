@@ -152,10 +152,7 @@ def build_source_defs(source: Source) -> dg.Definitions:
 def _write_docs(monitor: MonitorResource, file, outcome: Outcome) -> None:
     """GX Data Docs pages for this delivery's suites, identifiers masked."""
     folder = monitor.docs / "deliveries" / file.source / f"{file.name}.{file.sha256[:12]}"
-    identifiers = {
-        suite_name(file.source, t.name): {c.name for c in t.columns if c.is_identifier}
-        for t in file.kind.tables
-    }
+    identifiers = {suite_name(file.source, t.name): t.identifier_names for t in file.kind.tables}
     for name, result in outcome.validation.results.items():
         write_page(result, identifiers[name], folder / f"{name}.html")
 
@@ -170,16 +167,12 @@ def _check_result(name: str, outcomes: list[Outcome]) -> dg.AssetCheckResult:
         if r.suite == name
     ]
     failing = [(f, r) for f, r in rules if r.failing]
+    # refused by this suite: a file rule of its table failed, or its table broke the tolerance
     refused = sorted(
-        {f for f, r in failing if r.level == "file"}
-        | {
-            o.file.name
-            for o in outcomes
-            if o.status == "refused"
-            and o.validation is not None
-            and any(v.rule == "row tolerance" for v in o.validation.violations)
-            and any(r.suite == name for r in o.validation.outcomes)
-        }
+        o.file.name
+        for o in outcomes
+        if o.validation is not None
+        and any(suite_name(o.file.source, v.table) == name for v in o.validation.violations)
     )
     table = ["| file | rule | level | failing | sample |", "|---|---|---|---|---|"] + [
         f"| {f} | {r.rule} | {r.level} | {r.failing:,} | {', '.join(r.sample)} |"

@@ -64,6 +64,10 @@ class Table:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def identifier_names(self) -> set[str]:
+        return {c.name for c in self.columns if c.is_identifier}
+
 
 @dataclass
 class Violation:
