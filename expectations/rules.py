@@ -21,21 +21,18 @@ class Rule:
     name: str
     level: Level
     expectation: Any
+    # columns a row condition reads, besides the ones the expectation names
+    condition_columns: tuple[str, ...] = ()
 
     def renamed(self, name: str) -> Rule:
-        return Rule(name, self.level, self.expectation)
+        return Rule(name, self.level, self.expectation, self.condition_columns)
 
     @property
     def columns(self) -> list[str]:
         config = self.expectation.configuration.kwargs
         names = [config.get(k) for k in ("column", "column_A", "column_B")]
         names += list(config.get("column_list") or [])
-        condition = config.get("row_condition") or ""
-        return [n for n in names if n] + [c for c in CONDITION_COLUMNS if c in condition]
-
-
-# Columns that row conditions refer to, so that only the columns a suite needs are read.
-CONDITION_COLUMNS = ("wet", "inburgeringsplichtig", "onderdeel", "status", "gebied_code")
+        return [n for n in names if n] + list(self.condition_columns)
 
 
 def required(column: str, level: Level = "row") -> Rule:
@@ -92,11 +89,13 @@ def matches(column: str, regex: str, meaning: str, level: Level = "row") -> Rule
 
 
 def when(condition: str, rule_name: str, expectation_class: Any, **kwargs: Any) -> Rule:
-    """A row rule that applies only where a pandas condition holds."""
+    """A row rule that applies only where a pandas condition on one column holds; the
+    condition starts with that column (`status == "ACTIEF"`)."""
     return Rule(
         rule_name,
         "row",
         expectation_class(row_condition=condition, condition_parser="pandas", **kwargs),
+        condition_columns=(condition.split()[0],),
     )
 
 
