@@ -38,3 +38,10 @@
 {% macro is_published_pair(cohort_expr, duration_expr, peildatum_expr) -%}
     ({{ add_months('make_date(cast(' ~ cohort_expr ~ ' as integer), 12, 31)', duration_expr) }} <= {{ peildatum_expr }})
 {%- endmacro %}
+
+{#- Only the rows of current snapshots (int_deliveries__current): one consistent cut. -#}
+{% macro current_rows(relation) -%}
+    select *
+    from {{ relation }}
+    where delivery_hash in (select delivery_hash from {{ ref('int_deliveries__current') }})
+{%- endmacro %}

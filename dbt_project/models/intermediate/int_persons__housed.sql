@@ -6,10 +6,6 @@ koppelingen as (
     select * from {{ ref('stg_coa__koppelingen') }}
 ),
 
-current_deliveries as (
-    select * from {{ ref('int_deliveries__current') }}
-),
-
 cut as (
     select * from {{ ref('int_monitor__peildatum') }}
 ),
@@ -23,10 +19,7 @@ locaties as (
 ),
 
 current_koppelingen as (
-    select koppelingen.*
-    from koppelingen
-    inner join current_deliveries
-        on koppelingen.delivery_hash = current_deliveries.delivery_hash
+    {{ current_rows('koppelingen') }}
 ),
 
 within_cut as (

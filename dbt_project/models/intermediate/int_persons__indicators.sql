@@ -12,22 +12,12 @@ spells as (
     select * from {{ ref('int_persons__spells') }}
 ),
 
-current_deliveries as (
-    select * from {{ ref('int_deliveries__current') }}
-),
-
 inburgeringsplichtigen as (
-    select inburgering.*
-    from {{ ref('stg_duo__inburgeringsplichtigen') }} as inburgering
-    inner join current_deliveries
-        on inburgering.delivery_hash = current_deliveries.delivery_hash
+    {{ current_rows(ref('stg_duo__inburgeringsplichtigen')) }}
 ),
 
 examens as (
-    select examens.*
-    from {{ ref('stg_duo__examens') }} as examens
-    inner join current_deliveries
-        on examens.delivery_hash = current_deliveries.delivery_hash
+    {{ current_rows(ref('stg_duo__examens')) }}
 ),
 
 spell_flags as (

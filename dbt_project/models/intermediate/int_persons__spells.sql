@@ -3,10 +3,6 @@
     whichever municipality delivered it: people move. -#}
 with
 
-current_deliveries as (
-    select * from {{ ref('int_deliveries__current') }}
-),
-
 dienstverbanden as (
     select * from {{ ref('stg_werk_inkomen__dienstverbanden') }}
 ),
@@ -59,16 +55,14 @@ spells as (
     from deelnemers
 ),
 
+current_spells as (
+    {{ current_rows('spells') }}
+),
+
 final as (
-    select
-        spells.bsn_pseudoniem,
-        spells.spell_type,
-        spells.datum_start,
-        spells.datum_einde
-    from spells
-    inner join current_deliveries
-        on spells.delivery_hash = current_deliveries.delivery_hash
-    where spells.bsn_pseudoniem is not null
+    select bsn_pseudoniem, spell_type, datum_start, datum_einde
+    from current_spells
+    where bsn_pseudoniem is not null
 )
 
 select * from final

@@ -8,10 +8,7 @@ persons as (
 ),
 
 intakes as (
-    select intakes.*
-    from {{ ref('stg_werk_inkomen__intakes') }} as intakes
-    inner join {{ ref('int_deliveries__current') }} as current_deliveries
-        on intakes.delivery_hash = current_deliveries.delivery_hash
+    {{ current_rows(ref('stg_werk_inkomen__intakes')) }}
 ),
 
 members as (

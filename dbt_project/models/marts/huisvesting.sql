@@ -4,10 +4,7 @@
 with
 
 taakstelling as (
-    select taakstelling.*
-    from {{ ref('stg_coa__taakstelling') }} as taakstelling
-    inner join {{ ref('int_deliveries__current') }} as current_deliveries
-        on taakstelling.delivery_hash = current_deliveries.delivery_hash
+    {{ current_rows(ref('stg_coa__taakstelling')) }}
 ),
 
 persons as (
