@@ -5,17 +5,19 @@ import json
 
 import dagster as dg
 
+from pipelines.disclosure import disclosure_control
 from pipelines.indicators import mart_key
 from pipelines.ingest import warehouse
 from pipelines.resources import MonitorResource
 from pipelines.sources import source_modules
+from publish.disclosure import summary
 from publish.release import publish
 
 MARTS = ("indicatoren", "huisvesting", "doorgaande_lijn", "monitor_metadata")
 
 
 @dg.asset(
-    deps=[mart_key(name) for name in MARTS],
+    deps=[*(mart_key(name) for name in MARTS), disclosure_control],
     group_name="publish",
     kinds={"python"},
     description="A versioned release under <data-dir>/releases/, switched in as `latest`.",
@@ -24,6 +26,7 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
     deliveries = []
     with monitor.warehouse() as con:
         cut = con.sql("select * from marts.monitor_metadata").to_arrow_table().to_pylist()[0]
+        ((report,),) = con.sql("select report from published.disclosure_report").fetchall()
         for module in source_modules():
             log = warehouse.read_log(con, module.SOURCE.name)
             deliveries += [
@@ -55,6 +58,11 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
         f"{cut['personen']:,} persons have no bsn and link to no other source"
     )
     files["monitor.json"] = _json(cut)
+    disclosure = json.loads(report)
+    if not disclosure["audit"]["passed"]:
+        raise dg.Failure(description="the disclosure audit did not pass: nothing is published")
+    files["disclosure.json"] = _json(disclosure)
+    files["disclosure.md"] = summary(disclosure).encode()
     created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     published = publish(
         monitor.releases, files, {"created": created, "peildatum": cut["peildatum"].isoformat()}

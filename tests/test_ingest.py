@@ -86,6 +86,12 @@ def test_a_run_loads_every_source_with_lineage_and_publishes_a_release(pipeline_
     assert latest.is_symlink() and latest.resolve() == data_dir / "releases" / "1.0.0"
     manifest = json.loads((latest / "deliveries.json").read_text())
     assert {d["file"] for d in manifest} == {p.name for p in landing.rglob("*") if p.is_file()}
+    # Four persons: every population is below 10, so the release withholds them all, says so,
+    # and the audit that let it through is in the release.
+    disclosure = json.loads((latest / "disclosure.json").read_text())
+    assert disclosure["audit"]["passed"] and disclosure["parameters"]["min_population"] == 10
+    assert disclosure["resources"]["indicatoren"]["share_withheld"] == 1.0
+    assert "Disclosure control" in (latest / "disclosure.md").read_text()
 
 
 def test_pseudonyms_link_sources_under_the_key_and_change_with_another_key(pipeline_env):

@@ -1,0 +1,340 @@
+"""The attacker's audit: can any withheld count be computed back from what is published?
+
+The attacker of disclosure.md knows every published value, the additive relations (areas,
+M + V = T, the age classes), that counts are whole numbers >= 0 and that teller <= noemer. For
+every withheld cell we compute the interval of values the linear relaxation of that knowledge
+allows, min and max by linear programming (HiGHS). A cell is *pinned* when that interval holds
+fewer than `min_values` whole numbers. The relaxation gives the widest interval an LP attacker
+can prove, so a cell it pins is certainly disclosed; a release with a pinned cell fails.
+
+Only withheld cells are variables: published values are constants, so the problem splits into
+independent components (withheld cells linked through a relation or a teller <= noemer bound).
+Each component is one HiGHS model, re-solved with a new objective per cell from the previous
+basis. Every solution found also bounds the other cells from inside: a cell whose values seen
+so far already span `min_values` whole numbers needs no LP of its own.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import highspy
+import numpy as np
+
+_EPS = 1e-6
+# Objectives that push many cells at once before the cells left are solved one by one.
+BULK_ATTEMPTS = 20
+CEILING = 1e7
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What the attacker knows besides the values: the relations and the teller bounds.
+
+    `members[ptr[r]:ptr[r + 1]]` are the cells of relation r, its total first; the relation is
+    total = sum of the others. `noemer_of[c]` is the noemer cell of teller c, or -1 for a
+    noemer.
+    """
+
+    members: np.ndarray
+    ptr: np.ndarray
+    noemer_of: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.noemer_of)
+
+    def relation(self, r: int) -> np.ndarray:
+        return self.members[self.ptr[r] : self.ptr[r + 1]]
+
+    @cached_property
+    def _by_cell(self) -> tuple[np.ndarray, np.ndarray]:
+        owner = np.repeat(np.arange(len(self.ptr) - 1), np.diff(self.ptr))
+        order = np.argsort(self.members, kind="stable")
+        starts = np.searchsorted(self.members[order], np.arange(self.size + 1))
+        return owner[order], starts
+
+    def relations_of(self, cells: np.ndarray) -> np.ndarray:
+        """The relations any of `cells` is a member of, sorted."""
+        owners, starts = self._by_cell
+        found = [owners[starts[c] : starts[c + 1]] for c in cells]
+        return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Pinned:
+    cell: int
+    low: float
+    high: float
+
+
+@dataclass
+class AuditResult:
+    withheld: int
+    components: int
+    lps: int
+    seconds: float
+    pinned: list[Pinned] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.pinned
+
+
+class InconsistentTable(ValueError):
+    """The published values contradict the relations: the tables do not add up."""
+
+
+def audit(
+    structure: Structure,
+    values: np.ndarray,
+    min_values: int = 2,
+    cache: dict[tuple, list[Pinned]] | None = None,
+    hint: np.ndarray | None = None,
+) -> AuditResult:
+    """Audit published `values` (NaN where withheld) against the attacker's knowledge.
+
+    `cache` maps a component's cells to its pinned cells. A component's LP is fixed by its cells
+    (the published values around it never change between calls on one table), so callers that
+    audit a growing suppression of the same table can pass one dict to every call.
+
+    `hint`, the true values where the caller has them, only saves time: it is a known solution
+    to start from, checked before use. The result does not depend on it.
+    """
+    start = time.perf_counter()
+    withheld = np.flatnonzero(np.isnan(values))
+    components = _components(structure, withheld)
+    # A published teller bounds its withheld noemer from below.
+    tellers = np.flatnonzero(structure.noemer_of >= 0)
+    tellers = tellers[~np.isnan(values[tellers])]
+    noemer_floor = np.zeros(structure.size)
+    np.maximum.at(noemer_floor, structure.noemer_of[tellers], values[tellers])
+    result = AuditResult(withheld=len(withheld), components=len(components), lps=0, seconds=0.0)
+    for cells in components:
+        key = tuple(cells.tolist())
+        if cache is not None and key in cache:
+            result.pinned += cache[key]
+            continue
+        pinned, lps = _audit_component(structure, values, noemer_floor, cells, min_values, hint)
+        result.lps += lps
+        result.pinned += pinned
+        if cache is not None:
+            cache[key] = pinned
+    result.pinned.sort(key=lambda p: p.cell)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def possible_values(low: float, high: float) -> float:
+    """How many whole numbers lie in [low, high]."""
+    if high < low:
+        return 0
+    if high == math.inf:
+        return math.inf
+    return max(0, math.floor(high + _EPS) - math.ceil(low - _EPS) + 1)
+
+
+def _components(structure: Structure, withheld: np.ndarray) -> list[np.ndarray]:
+    """Withheld cells grouped by what links them, each group sorted, groups by first cell."""
+    parent = {int(c): int(c) for c in withheld}
+
+    def find(c: int) -> int:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    is_withheld = np.zeros(structure.size, dtype=bool)
+    is_withheld[withheld] = True
+    counts = np.add.reduceat(is_withheld[structure.members], structure.ptr[:-1])
+    for r in np.flatnonzero(counts > 1):
+        cells = structure.relation(r)
+        cells = cells[is_withheld[cells]]
+        for other in cells[1:]:
+            union(int(cells[0]), int(other))
+    for teller in withheld:
+        noemer = structure.noemer_of[teller]
+        if noemer >= 0 and is_withheld[noemer]:
+            union(int(teller), int(noemer))
+    groups: dict[int, list[int]] = {}
+    for c in parent:
+        groups.setdefault(find(c), []).append(c)
+    return [np.array(sorted(g), dtype=np.int64) for _, g in sorted(groups.items())]
+
+
+def _audit_component(
+    structure: Structure,
+    values: np.ndarray,
+    noemer_floor: np.ndarray,
+    cells: np.ndarray,
+    min_values: int,
+    hint: np.ndarray | None,
+) -> tuple[list[Pinned], int]:
+    n = len(cells)
+    index = {int(c): i for i, c in enumerate(cells)}
+    inf = highspy.kHighsInf
+    lower = noemer_floor[cells].astype(float)
+    # A finite ceiling far above any count keeps every LP bounded (an unbounded solve loses
+    # the basis the next one would start from); it only narrows intervals already that wide.
+    upper = np.full(n, CEILING)
+    rows_lo: list[float] = []
+    rows_hi: list[float] = []
+    starts: list[int] = []
+    indices: list[int] = []
+    coefs: list[float] = []
+
+    def add_row(idx: list[int], vals: list[float], lo: float, hi: float) -> None:
+        starts.append(len(indices))
+        indices.extend(idx)
+        coefs.extend(vals)
+        rows_lo.append(lo)
+        rows_hi.append(hi)
+
+    for i, c in enumerate(cells):
+        noemer = structure.noemer_of[c]
+        if noemer >= 0:
+            if np.isnan(values[noemer]):
+                add_row([i, index[int(noemer)]], [1.0, -1.0], -inf, 0.0)
+            else:
+                upper[i] = values[noemer]
+
+    # Each relation touching the component: total - sum(parts) = 0, published values moved right.
+    in_component = np.zeros(structure.size, dtype=bool)
+    in_component[cells] = True
+    for r in structure.relations_of(cells):
+        members = structure.relation(r)
+        signs = np.ones(len(members))
+        signs[0] = -1.0
+        hidden = in_component[members]
+        rhs = -float(np.dot(signs[~hidden], values[members[~hidden]]))
+        add_row([index[int(m)] for m in members[hidden]], signs[hidden].tolist(), rhs, rhs)
+
+    def model(col_lower: np.ndarray, col_upper: np.ndarray) -> highspy.Highs:
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        # Presolve would start every re-solve from scratch; without it HiGHS continues from
+        # the previous optimal basis.
+        h.setOptionValue("presolve", "off")
+        h.setOptionValue("simplex_strategy", 4)
+        h.addVars(n, col_lower, col_upper)
+        if starts:
+            h.addRows(
+                len(starts),
+                np.array(rows_lo),
+                np.array(rows_hi),
+                len(indices),
+                np.array(starts, dtype=np.int32),
+                np.array(indices, dtype=np.int32),
+                np.array(coefs),
+            )
+        return h
+
+    seen_low = np.full(n, inf)
+    seen_high = np.full(n, -inf)
+    lps = 0
+
+    def covered() -> np.ndarray:
+        span = np.floor(seen_high + _EPS) - np.ceil(seen_low - _EPS) + 1
+        return span >= min_values
+
+    def solve(h: highspy.Highs, costs: np.ndarray) -> np.ndarray:
+        """Minimise costs @ x."""
+        nonlocal lps, seen_low, seen_high
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), costs)
+        h.run()
+        lps += 1
+        status = h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise InconsistentTable(
+                f"the published values admit no solution ({h.modelStatusToString(status)})"
+            )
+        x = np.asarray(h.getSolution().col_value)
+        seen_low = np.minimum(seen_low, x)
+        seen_high = np.maximum(seen_high, x)
+        return x
+
+    relaxation = model(lower, upper)
+    point = None if hint is None else hint[cells].astype(float)
+    if point is None or not _feasible(
+        point, lower, upper, rows_lo, rows_hi, starts, indices, coefs
+    ):
+        point = solve(relaxation, np.ones(n))
+    seen_low = np.minimum(seen_low, point)
+    seen_high = np.maximum(seen_high, point)
+
+    # Many cells at once: find solutions that move as many uncovered cells as possible a whole
+    # unit up (then down) from the known point. With t_i <= +-(y_i - point_i) and t_i <= 1,
+    # maximising the sum of t over uncovered cells rewards every cell that moves a unit; a
+    # vertex of the plain relaxation would move only a few.
+    for direction in (1.0, -1.0):
+        h = model(lower, upper)
+        h.addVars(n, np.full(n, -CEILING), np.ones(n))
+        h.addRows(
+            n,
+            np.full(n, -inf),
+            -direction * point,
+            2 * n,
+            np.arange(0, 2 * n, 2, dtype=np.int32),
+            np.ravel(np.column_stack([np.arange(n, 2 * n), np.arange(n)])).astype(np.int32),
+            np.ravel(np.column_stack([np.ones(n), np.full(n, -direction)])),
+        )
+        for _ in range(BULK_ATTEMPTS):
+            todo = ~covered()
+            if not todo.any():
+                break
+            h.changeColsCost(
+                2 * n, np.arange(2 * n, dtype=np.int32), np.concatenate([np.zeros(n), -1.0 * todo])
+            )
+            h.run()
+            lps += 1
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                break
+            y = np.asarray(h.getSolution().col_value)[:n]
+            seen_low = np.minimum(seen_low, y)
+            seen_high = np.maximum(seen_high, y)
+            if todo.sum() - (~covered()).sum() < max(1, 0.01 * todo.sum()):
+                break
+    boxed = model(np.maximum(lower, point - 1), np.minimum(upper, point + 1))
+
+    # The rest one by one: first within one of the known point (always bounded, so each
+    # solve starts from the last basis), then over the whole relaxation for an exact interval.
+    pinned = []
+    for i in np.flatnonzero(~covered()):
+        for sign in (1.0, -1.0):
+            if not covered()[i]:
+                costs = np.zeros(n)
+                costs[i] = sign
+                solve(boxed, costs)
+        if covered()[i]:
+            continue
+        costs = np.zeros(n)
+        costs[i] = 1.0
+        low = solve(relaxation, costs)[i]
+        if covered()[i]:
+            continue
+        costs[i] = -1.0
+        high = solve(relaxation, costs)[i]
+        if possible_values(low, high) < min_values:
+            pinned.append(Pinned(int(cells[i]), float(low), float(high)))
+    return pinned, lps
+
+
+def _feasible(x, lower, upper, rows_lo, rows_hi, starts, indices, coefs) -> bool:
+    """Whether `x` satisfies the component's bounds and rows (it is the true table's values
+    when the caller knows them, a ready starting point)."""
+    if np.any(x < lower - _EPS) or np.any(x > upper + _EPS) or np.isnan(x).any():
+        return False
+    ends = [*starts[1:], len(indices)]
+    for lo, hi, a, b in zip(rows_lo, rows_hi, starts, ends, strict=True):
+        total = sum(coefs[k] * x[indices[k]] for k in range(a, b))
+        if total < lo - _EPS or total > hi + _EPS:
+            return False
+    return True

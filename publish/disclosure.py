@@ -1,0 +1,574 @@
+"""Disclosure control for the published tables (disclosure.md): what is withheld, cell by cell.
+
+The tables are turned into *cells*: one teller cell per row, and one noemer cell per population
+(a noemer is shared by every indicator of its population, so it is one cell, withheld or
+published in every row at once). The additive relations link the cells: the municipalities sum
+to U16, the U10 members to U10, M + V = T, the three age classes to T; for tellers and noemers
+alike.
+
+1. **Primary suppression** (`primary`): a population below `min_population` is withheld whole:
+   its noemer and every teller of it. A teller, or noemer - teller, of 1 .. `small_group`
+   withholds that teller.
+2. **Secondary suppression** (`protect`): no relation may hold exactly one withheld cell (it
+   would be the total minus the rest). Where one does, the cheapest published cell of that
+   relation is withheld too: small cells before large ones, municipalities before regions,
+   categories before their totals, and a teller before a whole population. Then the attacker's
+   audit (publish/audit.py) looks for cells that bounds and overlapping relations still pin;
+   around each one the cheapest published neighbour is withheld, until the audit passes.
+   Every choice is ordered by (cost, cell), and cells are numbered from the sorted keys, so the
+   same tables give the same suppression whatever their row order.
+
+A withheld noemer withholds the population's tellers with it: a published teller next to an
+empty noemer and percentage would be hard to read, and a published teller plus a published
+percentage would give the noemer back. A percentage is published only where both teller and
+noemer are.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from itertools import repeat
+
+import numpy as np
+import pandas as pd
+
+from publish.audit import AuditResult, Structure, audit
+
+NONE, PRIMARY, SECONDARY = 0, 1, 2
+AT_BOUND_COST = 1e6
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The policy's parameters; the defaults are those of disclosure.md."""
+
+    min_population: int = 10
+    small_group: int = 2
+    min_possible_values: int = 2
+    # Cost factor of a cell per dimension in which it is a total (U16, U10, T).
+    aggregate_weight: float = 4.0
+    max_rounds: int = 200
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    """The additive relations along one dimension: each total code with its part codes."""
+
+    dimension: str
+    totals: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How a resource's rows form cells: blocks that never share a relation, the dimensions
+    with their hierarchies, and which indicators share a population (and so a noemer)."""
+
+    block: tuple[str, ...]
+    hierarchies: tuple[Hierarchy, ...]
+    populations: Mapping[str, str]
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        return tuple(h.dimension for h in self.hierarchies)
+
+
+@dataclass
+class Cells:
+    """The cells of all resources, numbered from their sorted keys."""
+
+    structure: Structure
+    value: np.ndarray
+    cost: np.ndarray
+    resource: np.ndarray
+    block: np.ndarray
+    block_labels: list[str]
+    resources: list[str]
+    # Per resource: the teller cell and the noemer cell of each input row, in row order.
+    rows: dict[str, tuple[np.ndarray, np.ndarray]]
+
+    @property
+    def noemer_of(self) -> np.ndarray:
+        return self.structure.noemer_of
+
+
+@dataclass
+class Suppression:
+    cells: Cells
+    reason: np.ndarray
+    rounds: int
+    audit: AuditResult
+    thresholds: Thresholds
+
+    @property
+    def withheld(self) -> np.ndarray:
+        return self.reason != NONE
+
+
+def area_hierarchy(municipalities: list[str], u10: list[str]) -> Hierarchy:
+    return Hierarchy("gebied_code", {"U16": tuple(municipalities), "U10": tuple(u10)})
+
+
+SEX = Hierarchy("geslacht", {"T": ("M", "V")})
+AGE = Hierarchy("leeftijdsklasse", {"T": ("18-29", "30-49", "50-64")})
+
+
+def cells_of(
+    frames: Mapping[str, pd.DataFrame], shapes: Mapping[str, Shape], weight: float = 4.0
+) -> Cells:
+    """Cells, relations and costs of the tables. Values may be missing (a published table:
+    withheld cells are NaN), so the audit can rebuild the attacker's view from the files."""
+    value_parts, noemer_parts, cost_parts, resource_parts, block_parts = [], [], [], [], []
+    members, lengths = [], []
+    block_labels: list[str] = []
+    rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    offset = 0
+    for r, name in enumerate(sorted(frames)):
+        shape = shapes[name]
+        frame = frames[name].reset_index(drop=True)
+        dims = list(shape.dimensions)
+        frame = frame.assign(_population=frame["indicator"].map(shape.populations))
+        if frame["_population"].isna().any():
+            unknown = sorted(set(frame.loc[frame["_population"].isna(), "indicator"]))
+            raise ValueError(f"{name}: no population for indicator(s) {unknown}")
+
+        block = frame[list(shape.block)].astype(str).agg("/".join, axis=1)
+        labels = sorted(block.unique())
+        block_code = block.map({b: len(block_labels) + i for i, b in enumerate(labels)})
+        block_labels += [f"{name} {b}" for b in labels]
+        frame = frame.assign(_block=block_code)
+
+        noemer_keys = ["_block", "_population", *dims]
+        noemers = frame.groupby(noemer_keys, sort=True)["noemer"].agg(["min", "max"]).reset_index()
+        inconsistent = noemers["min"].notna() & (noemers["min"] != noemers["max"])
+        if inconsistent.any():
+            raise ValueError(f"{name}: rows of one population disagree on its noemer")
+        noemers["_id"] = offset + np.arange(len(noemers))
+        offset += len(noemers)
+
+        teller_keys = ["_block", "indicator", *dims]
+        order = frame.sort_values(teller_keys, kind="stable").index.to_numpy()
+        tellers = frame.loc[order, [*teller_keys, "_population", "teller"]].reset_index()
+        if tellers.duplicated(teller_keys).any():
+            raise ValueError(f"{name}: more than one row per cell")
+        tellers["_id"] = offset + np.arange(len(tellers))
+        offset += len(tellers)
+        tellers = tellers.merge(
+            noemers[[*noemer_keys, "_id"]].rename(columns={"_id": "_noemer"}), on=noemer_keys
+        )
+        by_row = tellers.sort_values("index")
+        rows[name] = (by_row["_id"].to_numpy(), by_row["_noemer"].to_numpy())
+        tellers = tellers.sort_values("_id")
+
+        for table, key in ((noemers, "_population"), (tellers, "indicator")):
+            for h in shape.hierarchies:
+                others = ["_block", key, *(d for d in dims if d != h.dimension)]
+                wide = table.pivot(index=others, columns=h.dimension, values="_id")
+                for total, parts in h.totals.items():
+                    matrix = wide.reindex(columns=[total, *parts]).to_numpy(dtype=float)
+                    # A total published without any of its parts (plaatsing_regio is U16 only)
+                    # is in no relation.
+                    matrix = matrix[~np.isnan(matrix[:, 1:]).all(axis=1)]
+                    if np.isnan(matrix).any():
+                        raise ValueError(f"{name}: the grid lacks cells of {total} or its parts")
+                    members.append(matrix.astype(np.int64).ravel())
+                    lengths.append(np.full(len(matrix), 1 + len(parts)))
+
+        noemer_values = noemers["min"].to_numpy(dtype=float, na_value=np.nan)
+        teller_values = tellers["teller"].to_numpy(dtype=float, na_value=np.nan)
+        value_parts += [noemer_values, teller_values]
+        noemer_parts += [np.full(len(noemers), -1), tellers["_noemer"].to_numpy()]
+        resource_parts += [np.full(len(noemers) + len(tellers), r)]
+        block_parts += [noemers["_block"].to_numpy(), tellers["_block"].to_numpy()]
+        noemer_by_teller = dict(zip(noemers["_id"], noemer_values, strict=True))
+        ceiling = tellers["_noemer"].map(noemer_by_teller).to_numpy(dtype=float)
+        for table, values, top in (
+            (noemers, noemer_values, np.full(len(noemers), np.inf)),
+            (tellers, teller_values, ceiling),
+        ):
+            totals = np.zeros(len(table))
+            for h in shape.hierarchies:
+                totals += table[h.dimension].isin(list(h.totals)).to_numpy()
+            cost = (np.nan_to_num(values) + 1.0) * weight**totals
+            # A cell at a bound (0, or a teller equal to its noemer) can move one way only and
+            # rarely protects anything: choose it last.
+            cost[(values == 0) | (values == top)] += AT_BOUND_COST
+            cost_parts.append(cost)
+
+    structure = Structure(
+        members=np.concatenate(members) if members else np.empty(0, dtype=np.int64),
+        ptr=np.concatenate([[0], np.cumsum(np.concatenate(lengths))]).astype(np.int64)
+        if lengths
+        else np.zeros(1, dtype=np.int64),
+        noemer_of=np.concatenate(noemer_parts).astype(np.int64),
+    )
+    return Cells(
+        structure=structure,
+        value=np.concatenate(value_parts),
+        cost=np.concatenate(cost_parts),
+        resource=np.concatenate(resource_parts),
+        block=np.concatenate(block_parts),
+        block_labels=block_labels,
+        resources=sorted(frames),
+        rows=rows,
+    )
+
+
+def primary(cells: Cells, thresholds: Thresholds) -> np.ndarray:
+    """The reason code per cell after the two primary rules."""
+    reason = np.zeros(len(cells.value), dtype=np.int8)
+    noemer_of = cells.noemer_of
+    is_noemer = noemer_of < 0
+    small_population = is_noemer & (cells.value < thresholds.min_population)
+    reason[small_population] = PRIMARY
+    tellers = np.flatnonzero(~is_noemer)
+    teller = cells.value[tellers]
+    rest = cells.value[noemer_of[tellers]] - teller
+    small = ((teller >= 1) & (teller <= thresholds.small_group)) | (
+        (rest >= 1) & (rest <= thresholds.small_group)
+    )
+    reason[tellers[small | small_population[noemer_of[tellers]]]] = PRIMARY
+    return reason
+
+
+def protect(cells: Cells, thresholds: Thresholds | None = None) -> Suppression:
+    """Primary suppression, then secondary suppression until the audit finds nothing pinned."""
+    thresholds = thresholds or Thresholds()
+    reason = primary(cells, thresholds)
+    chooser = _Chooser(cells, reason)
+    cache: dict = {}
+    for rounds in range(1, thresholds.max_rounds + 1):  # noqa: B007 (reported)
+        chooser.close_singletons()
+        result = audit(
+            cells.structure,
+            _published(cells, reason),
+            thresholds.min_possible_values,
+            cache,
+            hint=cells.value,
+        )
+        if result.passed or not any([chooser.widen(p.cell) for p in result.pinned]):
+            break
+    return Suppression(cells, reason, rounds, result, thresholds)
+
+
+def protect_tables(
+    frames: Mapping[str, pd.DataFrame],
+    shapes: Mapping[str, Shape],
+    thresholds: Thresholds | None = None,
+    workers: int = 1,
+) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Suppress and audit whole tables: the published tables and the disclosure report.
+
+    Blocks share no relation, so they are dealt round-robin to `workers` threads; each block
+    is suppressed exactly as it would be alone, so the split does not change the result.
+    """
+    thresholds = thresholds or Thresholds()
+    start = time.perf_counter()
+    chunks = _split(frames, shapes, max(1, workers))
+    # Threads, not processes: HiGHS solves without holding the GIL, and a process pool inside
+    # a Dagster step (or a test run) would re-import the caller's main module.
+    with ThreadPoolExecutor(len(chunks)) as pool:
+        parts = list(pool.map(_protect_chunk, chunks, repeat(shapes), repeat(thresholds)))
+    published = {
+        name: pd.concat([tables[name] for tables, _ in parts])
+        .sort_values("_row")
+        .drop(columns="_row")
+        .reset_index(drop=True)
+        for name in frames
+    }
+    merged = _merge_reports([r for _, r in parts])
+    merged["seconds"] = round(time.perf_counter() - start, 2)
+    return published, merged
+
+
+def _split(
+    frames: Mapping[str, pd.DataFrame], shapes: Mapping[str, Shape], workers: int
+) -> list[dict[str, pd.DataFrame]]:
+    chunks: list[dict[str, pd.DataFrame]] = [{} for _ in range(workers)]
+    for name, frame in frames.items():
+        frame = frame.reset_index(drop=True).assign(_row=lambda f: np.arange(len(f)))
+        block = list(shapes[name].block)
+        order = frame[block].drop_duplicates().sort_values(block).reset_index(drop=True)
+        order["_chunk"] = np.arange(len(order)) % workers
+        frame = frame.merge(order, on=block)
+        for i in range(workers):
+            chunks[i][name] = frame[frame["_chunk"] == i].drop(columns="_chunk")
+    return [c for c in chunks if all(len(f) for f in c.values())] or chunks[:1]
+
+
+def _protect_chunk(
+    frames: dict[str, pd.DataFrame], shapes: Mapping[str, Shape], thresholds: Thresholds
+) -> tuple[dict[str, pd.DataFrame], dict]:
+    suppression = protect(cells_of(frames, shapes, thresholds.aggregate_weight), thresholds)
+    return published_frames(frames, suppression), report(suppression)
+
+
+def _merge_reports(parts: list[dict]) -> dict:
+    first = parts[0]
+    resources = {}
+    for name in first["resources"]:
+        rs = [p["resources"][name] for p in parts]
+        merged = {k: sum(r[k] for r in rs) for k in ("rows", "rows_geheim", "cells")}
+        for kind in ("tellers", "noemers"):
+            merged[kind] = {k: sum(r[kind][k] for r in rs) for k in rs[0][kind]}
+        withheld = sum(
+            r[kind][k]
+            for r in rs
+            for kind in ("tellers", "noemers")
+            for k in ("primary", "secondary")
+        )
+        merged["share_withheld"] = _share(withheld, merged["cells"])
+        resources[name] = merged
+    cells = sum(r["cells"] for r in resources.values())
+    withheld = sum(p["audit"]["withheld_cells"] for p in parts)
+    per_block = {
+        k: v for p in parts for k, v in p["information_loss"]["secondary_cells_per_block"].items()
+    }
+    return {
+        "parameters": first["parameters"],
+        "resources": resources,
+        "audit": {
+            "passed": all(p["audit"]["passed"] for p in parts),
+            "withheld_cells": withheld,
+            "components": sum(p["audit"]["components"] for p in parts),
+            "linear_programs": sum(p["audit"]["linear_programs"] for p in parts),
+            "pinned": [x for p in parts for x in p["audit"]["pinned"]],
+            "rounds": max(p["audit"]["rounds"] for p in parts),
+        },
+        "information_loss": {
+            "share_of_cells_withheld": _share(withheld, cells),
+            "secondary_cells_per_block": dict(sorted(per_block.items())),
+        },
+    }
+
+
+def published_frames(
+    frames: Mapping[str, pd.DataFrame], suppression: Suppression
+) -> dict[str, pd.DataFrame]:
+    """The tables as published: withheld teller, noemer and percentage empty, `geheim` true."""
+    out = {}
+    withheld = suppression.withheld
+    for name, frame in frames.items():
+        teller_id, noemer_id = suppression.cells.rows[name]
+        hide_teller = withheld[teller_id]
+        hide_noemer = withheld[noemer_id]
+        geheim = hide_teller | hide_noemer
+        table = frame.reset_index(drop=True).copy()
+        table["teller"] = table["teller"].astype("Int64").mask(hide_teller)
+        table["noemer"] = table["noemer"].astype("Int64").mask(hide_noemer)
+        table["percentage"] = table["percentage"].astype("Float64").mask(geheim)
+        table["geheim"] = geheim
+        out[name] = table
+    return out
+
+
+def audit_published(
+    frames: Mapping[str, pd.DataFrame],
+    shapes: Mapping[str, Shape],
+    min_values: int = 2,
+    truth: Mapping[str, pd.DataFrame] | None = None,
+) -> AuditResult:
+    """The attacker's audit on the tables exactly as published (withheld values empty).
+
+    `truth`, the unsuppressed tables, only gives the solver a known solution to start from.
+    """
+    cells = cells_of(frames, shapes)
+    hint = None
+    if truth is not None:
+        known = cells_of(truth, shapes)
+        if np.array_equal(known.structure.members, cells.structure.members):
+            hint = known.value
+    return audit(cells.structure, cells.value, min_values, hint=hint)
+
+
+def report(suppression: Suppression, seconds: float | None = None) -> dict:
+    """The disclosure report: parameters, withheld cells, the audit, the information lost."""
+    cells, reason = suppression.cells, suppression.reason
+    is_noemer = cells.noemer_of < 0
+    resources = {}
+    for r, name in enumerate(cells.resources):
+        mine = cells.resource == r
+        teller_id, noemer_id = cells.rows[name]
+        withheld_rows = suppression.withheld[teller_id] | suppression.withheld[noemer_id]
+        resources[name] = {
+            "rows": len(teller_id),
+            "rows_geheim": int(withheld_rows.sum()),
+            "cells": int(mine.sum()),
+            "tellers": _counts(reason[mine & ~is_noemer]),
+            "noemers": _counts(reason[mine & is_noemer]),
+            "share_withheld": _share((reason[mine] != NONE).sum(), mine.sum()),
+        }
+    per_block = np.bincount(cells.block[reason == SECONDARY], minlength=len(cells.block_labels))
+    result = suppression.audit
+    return {
+        "parameters": asdict(suppression.thresholds),
+        "resources": resources,
+        "audit": {
+            "passed": result.passed,
+            "withheld_cells": result.withheld,
+            "components": result.components,
+            "linear_programs": result.lps,
+            "pinned": [asdict(p) for p in result.pinned],
+            "rounds": suppression.rounds,
+        },
+        "information_loss": {
+            "share_of_cells_withheld": _share(suppression.withheld.sum(), len(reason)),
+            "secondary_cells_per_block": {
+                label: int(n) for label, n in zip(cells.block_labels, per_block, strict=True)
+            },
+        },
+        **({"seconds": round(seconds, 2)} if seconds is not None else {}),
+    }
+
+
+def summary(report: dict) -> str:
+    """The report as Markdown, for people."""
+    params = report["parameters"]
+    audit_ = report["audit"]
+    lines = [
+        "# Disclosure control / Geheimhouding",
+        "",
+        f"- Population below {params['min_population']} withheld whole "
+        f"(noemer, tellers, percentages) / populations under {params['min_population']} withheld.",
+        f"- Teller or noemer - teller of 1 to {params['small_group']} withheld "
+        "with its percentage.",
+        "- Secondary suppression over the relations U16 = its municipalities, U10 = its members, "
+        "M + V = T, 18-29 + 30-49 + 50-64 = T, and the shared noemer of a population.",
+        f"- Audit: every withheld teller and noemer must keep at least "
+        f"{params['min_possible_values']} possible whole values for an attacker who solves "
+        "linear programs over the published tables.",
+        "",
+        "## Audit",
+        "",
+        f"**{'Passed / geslaagd' if audit_['passed'] else 'FAILED / gezakt'}**: "
+        f"{audit_['withheld_cells']:,} withheld cells in {audit_['components']:,} linked groups, "
+        f"{audit_['linear_programs']:,} linear programs, "
+        f"{len(audit_['pinned'])} cells pinned to one value.",
+        "",
+        "## Withheld cells / Geheime cellen",
+        "",
+        "| resource | rows | rows geheim | tellers primary | tellers secondary "
+        "| noemers primary | noemers secondary | share of cells withheld |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in report["resources"].items():
+        lines.append(
+            f"| {name} | {r['rows']:,} | {r['rows_geheim']:,} | {r['tellers']['primary']:,} "
+            f"| {r['tellers']['secondary']:,} | {r['noemers']['primary']:,} "
+            f"| {r['noemers']['secondary']:,} | {100 * r['share_withheld']:.1f}% |"
+        )
+    loss = report["information_loss"]
+    per_block = list(loss["secondary_cells_per_block"].values())
+    lines += [
+        "",
+        "## Information lost / Informatieverlies",
+        "",
+        f"{100 * loss['share_of_cells_withheld']:.1f}% of all cells withheld. Secondary cells "
+        f"per block: mean {np.mean(per_block) if per_block else 0:.1f}, "
+        f"max {max(per_block, default=0)} (per block in disclosure.json).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _counts(reasons: np.ndarray) -> dict[str, int]:
+    return {
+        "total": len(reasons),
+        "primary": int((reasons == PRIMARY).sum()),
+        "secondary": int((reasons == SECONDARY).sum()),
+    }
+
+
+def _share(part: int, whole: int) -> float:
+    return round(float(part) / float(whole), 4) if whole else 0.0
+
+
+def _published(cells: Cells, reason: np.ndarray) -> np.ndarray:
+    return np.where(reason != NONE, np.nan, cells.value)
+
+
+@dataclass
+class _Chooser:
+    """Picks secondary cells: the cheapest published cell, ties broken by cell number."""
+
+    cells: Cells
+    reason: np.ndarray
+    tellers_of: dict[int, np.ndarray] = field(init=False)
+
+    def __post_init__(self) -> None:
+        noemer_of = self.cells.noemer_of
+        tellers = np.flatnonzero(noemer_of >= 0)
+        order = np.argsort(noemer_of[tellers], kind="stable")
+        tellers = tellers[order]
+        bounds = np.searchsorted(noemer_of[tellers], np.arange(len(noemer_of) + 1))
+        self.tellers_of = {
+            int(n): tellers[bounds[n] : bounds[n + 1]] for n in np.flatnonzero(noemer_of < 0)
+        }
+
+    def close_singletons(self) -> None:
+        """Until no relation holds exactly one withheld cell."""
+        structure = self.cells.structure
+        while True:
+            withheld = self.reason != NONE
+            counts = np.add.reduceat(withheld[structure.members], structure.ptr[:-1])
+            lonely = np.flatnonzero(counts == 1)
+            if not len(lonely):
+                return
+            for r in lonely:
+                members = structure.relation(r)
+                if (self.reason[members] != NONE).sum() == 1:
+                    self._withhold_cheapest(members)
+
+    def widen(self, cell: int) -> bool:
+        """A pinned cell: withhold the cheapest published cell of a relation it is in; else
+        its noemer; else one relation further out."""
+        structure = self.cells.structure
+        near = structure.relations_of(np.array([cell]))
+        candidates = np.unique(np.concatenate([structure.relation(r) for r in near] or [[]]))
+        if self._withhold_cheapest(candidates.astype(np.int64)):
+            return True
+        noemer = self.cells.noemer_of[cell]
+        if noemer >= 0 and self.reason[noemer] == NONE:
+            self._withhold(int(noemer))
+            return True
+        further = structure.relations_of(candidates.astype(np.int64))
+        members = [structure.relation(r) for r in further]
+        return self._withhold_cheapest(np.unique(np.concatenate(members or [[]])).astype(np.int64))
+
+    def _withhold_cheapest(self, members: np.ndarray) -> bool:
+        published = members[self.reason[members] == NONE]
+        if not len(published):
+            return False
+        costs = [(self._cost(int(c)), int(c)) for c in published]
+        self._withhold(min(costs)[1])
+        return True
+
+    def _cost(self, cell: int) -> float:
+        cost = self.cells.cost[cell]
+        if cell in self.tellers_of:
+            tellers = self.tellers_of[cell]
+            cost += self.cells.cost[tellers[self.reason[tellers] == NONE]].sum()
+        return float(cost)
+
+    def _withhold(self, cell: int) -> None:
+        self.reason[cell] = SECONDARY
+        if cell in self.tellers_of:
+            tellers = self.tellers_of[cell]
+            self.reason[tellers[self.reason[tellers] == NONE]] = SECONDARY
+
+
+def monitor_shapes(
+    codelist: pd.DataFrame, municipalities: list[str], u10: list[str]
+) -> dict[str, Shape]:
+    """The monitor's two suppressed resources. Indicators with the same population text in the
+    code list share a noemer; U16 and U10 are totals of their municipalities."""
+    populations = {
+        row.indicator: f"{row.resource}: {row.populatie_nl}" for row in codelist.itertuples()
+    }
+    areas = area_hierarchy(municipalities, u10)
+    return {
+        "indicatoren": Shape(("cohort_jaar", "duur_maanden"), (areas, SEX, AGE), populations),
+        "doorgaande_lijn": Shape(("jaar",), (areas,), populations),
+    }

@@ -1,0 +1,356 @@
+"""Disclosure control: primary rules, the leaks they leave, how secondary suppression closes
+them, and an audit that can fail.
+
+Each hand-made table is built from person counts at the finest level and summed up to its
+totals here, independently of publish/. Each leak is shown by the subtraction an attacker
+would do on the primary-only table, then shown closed after `protect`.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from publish import disclosure as dc
+
+AREA = dc.Hierarchy("gebied_code", {"U16": ("A", "B", "C", "D")})
+AREAS_U10 = dc.Hierarchy("gebied_code", {"U16": ("A", "B", "C", "D"), "U10": ("A", "B", "C")})
+SHARED = {"werk": "alle", "bijstand": "alle", "inburgering_voldaan": "inburgering"}
+
+
+def table(micro: dict, hierarchies: tuple[dc.Hierarchy, ...]) -> pd.DataFrame:
+    """Rows for every combination of codes, totals summed from `micro`.
+
+    `micro` maps the finest codes (one per hierarchy) to (noemer, {indicator: teller}); an
+    indicator's noemer is `micro`'s noemer, for inburgering_voldaan half of it.
+    """
+    levels = [[*sorted({key[i] for key in micro}), *h.totals] for i, h in enumerate(hierarchies)]
+    indicators = sorted({i for _, tellers in micro.values() for i in tellers})
+    rows = []
+    for codes in itertools.product(*levels):
+        finest = [
+            [c] if c not in h.totals else list(h.totals[c])
+            for c, h in zip(codes, hierarchies, strict=True)
+        ]
+        keys = list(itertools.product(*finest))
+        for indicator in indicators:
+            noemer = sum(_noemer(micro[k][0], indicator) for k in keys)
+            teller = sum(micro[k][1][indicator] for k in keys)
+            row = {h.dimension: c for h, c in zip(hierarchies, codes, strict=True)}
+            rows.append(
+                {
+                    "cohort_jaar": 2020,
+                    "duur_maanden": 12,
+                    **row,
+                    "indicator": indicator,
+                    "teller": teller,
+                    "noemer": noemer,
+                    "percentage": round(100 * teller / noemer, 1) if noemer else None,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _noemer(noemer: int, indicator: str) -> int:
+    return noemer // 2 if indicator == "inburgering_voldaan" else noemer
+
+
+def shape(*hierarchies: dc.Hierarchy) -> dc.Shape:
+    return dc.Shape(("cohort_jaar", "duur_maanden"), hierarchies, SHARED)
+
+
+def primary_only(frame: pd.DataFrame, s: dc.Shape) -> tuple[pd.DataFrame, dc.Suppression]:
+    cells = dc.cells_of({"t": frame}, {"t": s})
+    reason = dc.primary(cells, dc.Thresholds())
+    suppression = dc.Suppression(cells, reason, 0, None, dc.Thresholds())
+    return dc.published_frames({"t": frame}, suppression)["t"], suppression
+
+
+def protected(frame: pd.DataFrame, s: dc.Shape) -> tuple[pd.DataFrame, dc.Suppression]:
+    suppression = dc.protect(dc.cells_of({"t": frame}, {"t": s}))
+    return dc.published_frames({"t": frame}, suppression)["t"], suppression
+
+
+def cell(frame: pd.DataFrame, column: str, **codes) -> object:
+    mask = np.ones(len(frame), dtype=bool)
+    for key, value in codes.items():
+        mask &= (frame[key] == value).to_numpy()
+    (value,) = frame.loc[mask, column].tolist()
+    return None if pd.isna(value) else value
+
+
+def audit_passes(frame: pd.DataFrame, s: dc.Shape) -> bool:
+    return dc.audit_published({"t": frame}, {"t": s}).passed
+
+
+# -- the primary rules -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("teller", "noemer", "teller_withheld", "noemer_withheld"),
+    [
+        (0, 9, True, True),  # a population below 10 is withheld whole, 0 too
+        (0, 0, True, True),
+        (0, 10, False, False),  # nobody with the characteristic is no small group
+        (1, 10, True, False),
+        (2, 10, True, False),
+        (3, 10, False, False),
+        (8, 10, True, False),  # two people without it
+        (9, 10, True, False),
+        (10, 10, False, False),  # everybody has it: no small group either
+        (7, 10, False, False),
+    ],
+)
+def test_primary_rules_follow_the_policy(teller, noemer, teller_withheld, noemer_withheld):
+    frame = table({("A",): (noemer, {"werk": teller})}, (dc.Hierarchy("gebied_code", {}),))
+    published, _ = primary_only(frame, shape(dc.Hierarchy("gebied_code", {})))
+    assert (cell(published, "teller", gebied_code="A") is None) == teller_withheld
+    assert (cell(published, "noemer", gebied_code="A") is None) == noemer_withheld
+    assert cell(published, "geheim", gebied_code="A") == (teller_withheld or noemer_withheld)
+    if teller_withheld or noemer_withheld:
+        assert cell(published, "percentage", gebied_code="A") is None
+
+
+# -- leaks by subtraction, each through one relation --------------------------------------------
+
+
+def test_municipal_sum_leak_is_closed():
+    """Municipality A has one person at work: U16 minus the other three gives it away."""
+    micro = {
+        (a,): (n, {"werk": t})
+        for a, n, t in [("A", 20, 1), ("B", 30, 9), ("C", 40, 12), ("D", 50, 20)]
+    }
+    frame, s = table(micro, (AREA,)), shape(AREA)
+    leaky, _ = primary_only(frame, s)
+    assert cell(leaky, "teller", gebied_code="A") is None
+    derived = cell(leaky, "teller", gebied_code="U16") - sum(
+        cell(leaky, "teller", gebied_code=a) for a in "BCD"
+    )
+    assert derived == 1
+    assert not audit_passes(leaky, s)
+
+    safe, suppression = protected(frame, s)
+    assert cell(safe, "teller", gebied_code="A") is None
+    assert sum(cell(safe, "teller", gebied_code=a) is None for a in "BCD") >= 1
+    # The cheapest partner: the smallest municipality, not the U16 total.
+    assert cell(safe, "teller", gebied_code="B") is None
+    assert cell(safe, "teller", gebied_code="U16") is not None
+    assert suppression.audit.passed and audit_passes(safe, s)
+
+
+def test_u10_subset_leak_is_closed():
+    """A (in U10) and D (outside it) are withheld: the U16 sum holds two unknowns, but U10
+    minus B and C still gives A."""
+    micro = {
+        (a,): (n, {"werk": t})
+        for a, n, t in [("A", 20, 2), ("B", 30, 9), ("C", 40, 12), ("D", 50, 49)]
+    }
+    frame, s = table(micro, (AREAS_U10,)), shape(AREAS_U10)
+    leaky, _ = primary_only(frame, s)
+    assert cell(leaky, "teller", gebied_code="D") is None
+    assert cell(leaky, "teller", gebied_code="U16") is not None
+    derived = (
+        cell(leaky, "teller", gebied_code="U10")
+        - cell(leaky, "teller", gebied_code="B")
+        - cell(leaky, "teller", gebied_code="C")
+    )
+    assert derived == 2
+    assert not audit_passes(leaky, s)
+
+    safe, suppression = protected(frame, s)
+    assert cell(safe, "teller", gebied_code="A") is None
+    assert None in (cell(safe, "teller", gebied_code=a) for a in ("B", "C", "U10"))
+    assert suppression.audit.passed and audit_passes(safe, s)
+
+
+def test_sex_leak_is_closed():
+    """Two women at work: T minus M gives them."""
+    micro = {(g,): (n, {"werk": t}) for g, n, t in [("M", 40, 15), ("V", 25, 2)]}
+    frame, s = table(micro, (dc.SEX,)), shape(dc.SEX)
+    leaky, _ = primary_only(frame, s)
+    derived = cell(leaky, "teller", geslacht="T") - cell(leaky, "teller", geslacht="M")
+    assert derived == 2 and cell(leaky, "teller", geslacht="V") is None
+    assert not audit_passes(leaky, s)
+
+    safe, suppression = protected(frame, s)
+    assert cell(safe, "teller", geslacht="V") is None
+    assert cell(safe, "teller", geslacht="M") is None  # a part before the total
+    assert cell(safe, "teller", geslacht="T") is not None
+    assert suppression.audit.passed and audit_passes(safe, s)
+
+
+def test_age_leak_is_closed():
+    """One person of 50-64 without work: T minus the two other classes gives the class."""
+    micro = {
+        (k,): (n, {"werk": t})
+        for k, n, t in [("18-29", 30, 12), ("30-49", 45, 20), ("50-64", 15, 14)]
+    }
+    frame, s = table(micro, (dc.AGE,)), shape(dc.AGE)
+    leaky, _ = primary_only(frame, s)
+    derived = cell(leaky, "teller", leeftijdsklasse="T") - sum(
+        cell(leaky, "teller", leeftijdsklasse=k) for k in ("18-29", "30-49")
+    )
+    assert derived == 14 and cell(leaky, "teller", leeftijdsklasse="50-64") is None
+    assert not audit_passes(leaky, s)
+
+    safe, suppression = protected(frame, s)
+    assert cell(safe, "teller", leeftijdsklasse="50-64") is None
+    assert cell(safe, "teller", leeftijdsklasse="18-29") is None  # the smaller of the other two
+    assert suppression.audit.passed and audit_passes(safe, s)
+
+
+def test_shared_noemer_leak_is_closed_in_every_indicator():
+    """Municipality A has 8 people: its population is withheld in werk and bijstand alike,
+    and U16 minus the other noemers would give it back in both."""
+    micro = {
+        (a,): (n, {"werk": t, "bijstand": b})
+        for a, n, t, b in [("A", 8, 3, 4), ("B", 30, 9, 10), ("C", 40, 12, 20), ("D", 50, 20, 25)]
+    }
+    frame, s = table(micro, (AREA,)), shape(AREA)
+    leaky, _ = primary_only(frame, s)
+    for indicator in ("werk", "bijstand"):
+        assert cell(leaky, "noemer", gebied_code="A", indicator=indicator) is None
+        assert cell(leaky, "teller", gebied_code="A", indicator=indicator) is None
+        derived = cell(leaky, "noemer", gebied_code="U16", indicator=indicator) - sum(
+            cell(leaky, "noemer", gebied_code=a, indicator=indicator) for a in "BCD"
+        )
+        assert derived == 8
+    assert not audit_passes(leaky, s)
+
+    safe, suppression = protected(frame, s)
+    hidden = {
+        a: {
+            cell(safe, "noemer", gebied_code=a, indicator=i) is None
+            for i in SHARED
+            if i in set(frame["indicator"])
+        }
+        for a in ("A", "B", "C", "D", "U16")
+    }
+    assert all(len(v) == 1 for v in hidden.values()), "a noemer is withheld in every row or none"
+    assert hidden["A"] == {True} and hidden["B"] == {True}
+    assert suppression.audit.passed and audit_passes(safe, s)
+
+
+def test_bounds_and_two_hierarchies_together_are_closed():
+    """Closing every lonely cell is not enough when teller <= noemer bounds pin a cell; the
+    audit finds such cells and suppression widens around them until nothing is pinned."""
+    micro = {
+        (a, g): (n, {"werk": t})
+        for (a, g), (n, t) in {
+            ("A", "M"): (12, 11),
+            ("A", "V"): (10, 10),
+            ("B", "M"): (15, 15),
+            ("B", "V"): (20, 1),
+            ("C", "M"): (30, 2),
+            ("C", "V"): (25, 25),
+            ("D", "M"): (40, 39),
+            ("D", "V"): (35, 0),
+        }.items()
+    }
+    hierarchies = (AREAS_U10, dc.SEX)
+    frame, s = table(micro, hierarchies), shape(*hierarchies)
+    safe, suppression = protected(frame, s)
+    assert suppression.audit.passed and audit_passes(safe, s)
+    for a, g in [("A", "M"), ("B", "V"), ("C", "M"), ("D", "M")]:
+        assert cell(safe, "teller", gebied_code=a, geslacht=g) is None
+
+
+# -- the audit can fail ------------------------------------------------------------------------
+
+
+def test_audit_catches_a_broken_suppression():
+    """Publishing one secondary cell of a passing suppression again re-opens a leak."""
+    micro = {
+        (a,): (n, {"werk": t})
+        for a, n, t in [("A", 20, 1), ("B", 30, 9), ("C", 40, 12), ("D", 50, 20)]
+    }
+    frame, s = table(micro, (AREA,)), shape(AREA)
+    safe, suppression = protected(frame, s)
+    assert audit_passes(safe, s)
+    secondary = np.flatnonzero(suppression.reason == dc.SECONDARY)
+    assert len(secondary)
+    broken = suppression.reason.copy()
+    broken[secondary[0]] = dc.NONE
+    leaky = dc.published_frames(
+        {"t": frame}, dc.Suppression(suppression.cells, broken, 0, None, dc.Thresholds())
+    )["t"]
+    result = dc.audit_published({"t": leaky}, {"t": s})
+    assert not result.passed
+    assert [p.low for p in result.pinned] == [p.high for p in result.pinned]
+
+
+def test_audit_refuses_tables_that_do_not_add_up():
+    frame = table({(a,): (20, {"werk": 5}) for a in "ABCD"}, (AREA,))
+    frame.loc[frame["gebied_code"] == "U16", "teller"] = 3
+    frame.loc[frame["gebied_code"] == "A", "teller"] = None
+    with pytest.raises(ValueError, match="admit no solution"):
+        dc.audit_published({"t": frame}, {"t": shape(AREA)})
+
+
+# -- properties on random tables of the real shape ---------------------------------------------
+
+MUNICIPALITIES = [f"GM{i:04d}" for i in range(16)]
+REAL_AREAS = dc.area_hierarchy(MUNICIPALITIES, MUNICIPALITIES[:10])
+REAL = (REAL_AREAS, dc.SEX, dc.AGE)
+
+
+@st.composite
+def micro_tables(draw):
+    """Person counts per municipality x sex x age class: many small, some empty, some large."""
+    micro = {}
+    for key in itertools.product(MUNICIPALITIES, ("M", "V"), ("18-29", "30-49", "50-64")):
+        noemer = draw(st.one_of(st.integers(0, 12), st.integers(0, 80)))
+        tellers = {
+            "werk": draw(st.integers(0, noemer)),
+            "bijstand": draw(st.integers(0, noemer)),
+            "inburgering_voldaan": draw(st.integers(0, noemer // 2)),
+        }
+        micro[key] = (noemer, tellers)
+    return micro
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(micro=micro_tables(), seed=st.integers(0, 2**16))
+def test_random_tables_leave_no_cell_pinned_and_are_deterministic(micro, seed):
+    frame = table(micro, REAL)
+    s = shape(*REAL)
+    safe, suppression = protected(frame, s)
+    assert suppression.audit.passed
+    assert audit_passes(safe, s)
+    # Primary cells stay withheld; nothing else changes but the withheld values and geheim.
+    _, primary = primary_only(frame, s)
+    assert np.all(suppression.withheld[primary.withheld])
+    # The same table in another row order gives the same release.
+    shuffled = frame.sample(frac=1.0, random_state=seed)
+    again, _ = protected(shuffled, s)
+    keys = ["gebied_code", "geslacht", "leeftijdsklasse", "indicator"]
+    pd.testing.assert_frame_equal(
+        safe.sort_values(keys).reset_index(drop=True),
+        again.sort_values(keys).reset_index(drop=True),
+    )
+
+
+def test_splitting_blocks_over_processes_changes_nothing():
+    """Blocks share no relation: suppressing them in two processes gives the same tables."""
+    rng = np.random.default_rng(7)
+    frames = []
+    for duur in (6, 12, 18):
+        micro = {
+            key: (int(n), {"werk": int(rng.integers(0, n + 1)), "bijstand": int(n // 2)})
+            for key in itertools.product(("A", "B", "C", "D"), ("M", "V"))
+            for n in [rng.integers(0, 25)]
+        }
+        frames.append(table(micro, (AREAS_U10, dc.SEX)).assign(duur_maanden=duur))
+    frame = pd.concat(frames, ignore_index=True)
+    shapes = {"t": shape(AREAS_U10, dc.SEX)}
+    alone, report_alone = dc.protect_tables({"t": frame}, shapes, workers=1)
+    split, report_split = dc.protect_tables({"t": frame}, shapes, workers=2)
+    pd.testing.assert_frame_equal(alone["t"], split["t"])
+    assert report_alone["resources"] == report_split["resources"]
+    assert report_split["audit"]["passed"]
+    assert audit_passes(split["t"], shapes["t"])
