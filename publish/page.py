@@ -821,7 +821,7 @@ def _svg_open(chart_id: str, title: str, desc: str) -> list[str]:
     return [
         f'<svg class="grafiek" id="{chart_id}" xmlns="http://www.w3.org/2000/svg" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
-        f'aria-labelledby="{chart_id}-titel {chart_id}-omschrijving">',
+        f'aria-labelledby="{chart_id}-titel" aria-describedby="{chart_id}-omschrijving">',
         f'<title id="{chart_id}-titel">{escape(title)}</title>',
         f'<desc id="{chart_id}-omschrijving">{escape(desc)}</desc>',
     ]
@@ -902,7 +902,7 @@ def _line_chart(
             tip = f"{name}, {x_value} maanden: {format_pct(value)}"
             markers.append(_marker(shape, x, y, colour, tip))
         out.append(f'<g class="reeks" data-reeks="{escape(short)}">')
-        if path:
+        if any(step.startswith("L") for step in path):
             out.append(f'<path class="lijn" stroke="{colour}"{dash_attr} d="{"".join(path)}"/>')
         out += markers
         out.append("</g>")
