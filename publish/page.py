@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 from pathlib import Path
+from urllib.parse import quote
 
 # The national Monitor Statushouders leads with these; the other indicators are in the data.
 KEY_INDICATORS = ("werk", "bijstand", "participatie", "inburgering_voldaan")
@@ -98,7 +99,7 @@ def render_page(release_dir: Path) -> bytes:
     tables = {
         resource["name"]: read_resource(release_dir, resource)
         for resource in package.get("resources", [])
-        if resource.get("format", "csv") == "csv"
+        if resource["path"].endswith(".csv")
         and resource["name"]
         in {"indicatoren", "huisvesting", "doorgaande_lijn", "indicatoren_codelijst"}
         and (release_dir / resource["path"]).is_file()
@@ -298,7 +299,7 @@ class _Page:
         if self.peildatum:
             rows.append(("Peildatum", "Reference date", _time(self.peildatum)))
         if package.get("created"):
-            rows.append(("Gepubliceerd", "Published", _time(package["created"])))
+            rows.append(("Aangemaakt", "Created", _time(package["created"])))
         licences = self.licences(package.get("licenses", []))
         if licences:
             rows.append(("Licentie", "Licence", licences))
@@ -442,7 +443,7 @@ class _Page:
         for file in files:
             name = escape(file.path)
             link = (
-                f'<a href="{name}">{name}</a>'
+                f'<a href="{escape(quote(file.path))}">{name}</a>'
                 if file.exists
                 else f'{name} <span class="leeg">(ontbreekt / <span lang="en">missing</span>)'
                 "</span>"
@@ -631,7 +632,8 @@ class _Page:
         )
         durations = sorted({r["duur_maanden"] for r in self.tables.get("indicatoren", [])})
         for i, code in enumerate(self.areas):
-            out.append(self.area(code, durations, is_open=(code == "U16" or i == 0)))
+            # U16 comes first; it is open so that the page shows the region's charts at once.
+            out.append(self.area(code, durations, is_open=i == 0))
         return "\n".join(out)
 
     def area(self, code: str, durations: list[int], *, is_open: bool) -> str:
