@@ -1,0 +1,461 @@
+"""A small release folder laid out as the publisher writes it, from hand-made tables.
+
+Four areas, three cohorts and a peildatum of 30 September 2024, so that the published
+(cohort, duration) pairs form the usual triangle: 2021 up to 30 months, 2022 up to 18, 2023
+only 6. Withholding follows the two primary rules of disclosure.md (noemer below 10; one or two
+people with or without the characteristic), enough to give the page geheim rows with empty
+values. Tests work out what the page must show from these tables, never from the page.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+PEILDATUM = "2024-09-30"
+CREATED = "2024-10-05T06:00:00+00:00"
+VERSION = "1.3.0"
+LICENCE = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Naamsvermelding 4.0",
+}
+
+AREAS = {"U16": "U16", "U10": "U10", "GM0344": "Utrecht", "GM0589": "Oudewater"}
+
+# Published (cohort_jaar, duur_maanden): 31 December of the cohort + duration <= 30 Sep 2024.
+PAIRS = {2021: (6, 12, 18, 24, 30), 2022: (6, 12, 18), 2023: (6,)}
+DURATIONS = (6, 12, 18, 24, 30, 36, 48, 60)
+
+# Population per area and cohort (geslacht T, leeftijdsklasse T).
+NOEMER = {
+    "U16": {2021: 400, 2022: 380, 2023: 350},
+    "U10": {2021: 300, 2022: 290, 2023: 260},
+    "GM0344": {2021: 150, 2022: 140, 2023: 120},
+    "GM0589": {2021: 6, 2022: 12, 2023: 4},
+}
+# Percentage of the 2021 cohort per indicator and duration; later cohorts do 2 points better.
+RATE = {
+    "werk": {6: 5, 12: 12, 18: 20, 24: 28, 30: 34},
+    "bijstand": {6: 90, 12: 85, 18: 78, 24: 70, 30: 64},
+    "participatie": {6: 60, 12: 66, 18: 72, 24: 75, 30: 78},
+    "inburgering_voldaan": {6: 2, 12: 8, 18: 20, 24: 35, 30: 48},
+    "taalles": {6: 55, 12: 60, 18: 58, 24: 50, 30: 40},
+}
+
+# (periode, taakstelling, gehuisvest) per area; half-year 2024-H2 ends after the peildatum.
+HOUSING = {
+    "U16": [
+        ("2021-H1", 400, 380),
+        ("2021-H2", 420, 450),
+        ("2022-H1", 500, 430),
+        ("2022-H2", 520, 540),
+        ("2023-H1", 610, 600),
+        ("2023-H2", 650, 590),
+        ("2024-H1", 700, 660),
+        ("2024-H2", 720, 300),
+    ],
+    "U10": [
+        ("2021-H1", 300, 290),
+        ("2021-H2", 310, 330),
+        ("2022-H1", 380, 320),
+        ("2022-H2", 390, 400),
+        ("2023-H1", 460, 455),
+        ("2023-H2", 490, 440),
+        ("2024-H1", 520, 500),
+        ("2024-H2", 540, 210),
+    ],
+    "GM0344": [
+        ("2021-H1", 150, 141),
+        ("2021-H2", 160, 170),
+        ("2022-H1", 190, 160),
+        ("2022-H2", 200, 205),
+        ("2023-H1", 230, 229),
+        ("2023-H2", 250, 221),
+        ("2024-H1", 260, 255),
+        ("2024-H2", 270, 110),
+    ],
+    "GM0589": [
+        ("2021-H1", 4, 3),
+        ("2021-H2", 4, 6),
+        ("2022-H1", 5, 5),
+        ("2022-H2", 5, 4),
+        ("2023-H1", 6, 7),
+        ("2023-H2", 0, 1),
+        ("2024-H1", 7, 6),
+        ("2024-H2", 7, 2),
+    ],
+}
+
+# (gebied_code, jaar, indicator) -> (teller, noemer), before withholding.
+DOORGAANDE_LIJN = {
+    ("U16", 2021, "plaatsing_regio"): (184, 200),  # 92.0
+    ("U16", 2022, "plaatsing_regio"): (1799, 2000),  # 89.95, published as 90.0
+    ("U16", 2023, "plaatsing_regio"): (178, 200),  # 89.0
+    ("U16", 2024, "plaatsing_regio"): (7, 8),  # noemer below 10: withheld
+    ("U16", 2021, "noa_binnen_3_maanden"): (130, 200),  # 65.0
+    ("U16", 2022, "noa_binnen_3_maanden"): (199, 380),  # 52.37, published as 52.4
+    ("U16", 2023, "noa_binnen_3_maanden"): (217, 350),  # 62.0
+    ("U16", 2024, "noa_binnen_3_maanden"): (40, 80),  # 50.0
+    ("U10", 2021, "noa_binnen_3_maanden"): (195, 300),  # 65.0
+    ("U10", 2022, "noa_binnen_3_maanden"): (174, 290),  # 60.0 exactly
+    ("U10", 2023, "noa_binnen_3_maanden"): (150, 260),  # 57.69, published as 57.7
+    ("U10", 2024, "noa_binnen_3_maanden"): (33, 60),  # 55.0
+    ("GM0344", 2021, "noa_binnen_3_maanden"): (90, 150),  # 60.0
+    ("GM0344", 2022, "noa_binnen_3_maanden"): (98, 140),  # 70.0
+    ("GM0344", 2023, "noa_binnen_3_maanden"): (71, 120),  # 59.17, published as 59.2
+    ("GM0344", 2024, "noa_binnen_3_maanden"): (28, 30),  # noemer - teller = 2: withheld
+    ("GM0589", 2021, "noa_binnen_3_maanden"): (4, 6),  # noemer below 10: withheld
+    ("GM0589", 2022, "noa_binnen_3_maanden"): (8, 12),  # 66.7
+    ("GM0589", 2023, "noa_binnen_3_maanden"): (2, 4),  # withheld
+    ("GM0589", 2024, "noa_binnen_3_maanden"): (1, 3),  # withheld
+}
+DOEL = {"plaatsing_regio": 90, "noa_binnen_3_maanden": 60}
+
+CODELIJST = [
+    ("werk", "indicatoren", "Werk", "Work"),
+    ("bijstand", "indicatoren", "Bijstand", "Social assistance"),
+    ("participatie", "indicatoren", "Participatie", "Participation"),
+    ("inburgering_voldaan", "indicatoren", "Inburgering voldaan", "Civic integration completed"),
+    ("taalles", "indicatoren", "Taalles", "Language classes"),
+    ("plaatsing_regio", "doorgaande_lijn", "Plaatsing in de regio", "Placement in the region"),
+    (
+        "noa_binnen_3_maanden",
+        "doorgaande_lijn",
+        "NOA binnen 3 maanden",
+        "NOA assessment within 3 months",
+    ),
+]
+
+DOCUMENTS = {
+    "CHANGELOG.md": "# Changelog\n\n## 1.3.0\n\n- Peildatum 30 september 2024.\n",
+    "diff.json": '{"from": "1.2.0", "to": "1.3.0", "resources": {}}\n',
+    "dcat.jsonld": '{"@context": "https://www.w3.org/ns/dcat", "@type": "Dataset"}\n',
+    "disclosure.json": '{"min_noemer": 10, "withheld": {"indicatoren": 12}}\n',
+    "disclosure.md": "# Onthullingscontrole\n\nDrempel noemer: 10.\n",
+    "validation.json": '{"suites": []}\n',
+    "deliveries.json": '{"deliveries": []}\n',
+    "monitor.json": '{"peildatum": "2024-09-30", "eerste_jaar": 2021}\n',
+}
+
+SCHEMAS = {
+    "indicatoren": [
+        ("gebied_code", "string"),
+        ("gebied_naam", "string"),
+        ("cohort_jaar", "integer"),
+        ("duur_maanden", "integer"),
+        ("geslacht", "string"),
+        ("leeftijdsklasse", "string"),
+        ("indicator", "string"),
+        ("teller", "integer"),
+        ("noemer", "integer"),
+        ("percentage", "number"),
+        ("geheim", "boolean"),
+    ],
+    "huisvesting": [
+        ("gebied_code", "string"),
+        ("gebied_naam", "string"),
+        ("periode", "string"),
+        ("taakstelling", "integer"),
+        ("gehuisvest", "integer"),
+        ("realisatie_pct", "number"),
+        ("voorlopig", "boolean"),
+    ],
+    "doorgaande_lijn": [
+        ("gebied_code", "string"),
+        ("gebied_naam", "string"),
+        ("jaar", "integer"),
+        ("indicator", "string"),
+        ("teller", "integer"),
+        ("noemer", "integer"),
+        ("percentage", "number"),
+        ("doel_pct", "integer"),
+        ("geheim", "boolean"),
+    ],
+    "gebieden": [
+        ("gebied_code", "string"),
+        ("gebied_naam", "string"),
+        ("soort", "string"),
+        ("in_u10", "boolean"),
+        ("in_u16", "boolean"),
+    ],
+    "indicatoren_codelijst": [
+        ("indicator", "string"),
+        ("resource", "string"),
+        ("label_nl", "string"),
+        ("label_en", "string"),
+        ("definitie_nl", "string"),
+        ("definitie_en", "string"),
+        ("populatie_nl", "string"),
+        ("populatie_en", "string"),
+        ("doel_pct", "integer"),
+    ],
+    "geslachten": [("geslacht", "string"), ("label_nl", "string"), ("label_en", "string")],
+    "leeftijdsklassen": [
+        ("leeftijdsklasse", "string"),
+        ("label_nl", "string"),
+        ("label_en", "string"),
+        ("leeftijd_van", "integer"),
+        ("leeftijd_tot_en_met", "integer"),
+    ],
+}
+KIND = {
+    "indicatoren": "dataset",
+    "huisvesting": "dataset",
+    "doorgaande_lijn": "dataset",
+    "gebieden": "codelist",
+    "indicatoren_codelijst": "codelist",
+    "geslachten": "codelist",
+    "leeftijdsklassen": "codelist",
+}
+ARROW = {
+    "string": pa.string(),
+    "integer": pa.int64(),
+    "number": pa.float64(),
+    "boolean": pa.bool_(),
+}
+
+
+def pct(teller: int, noemer: int) -> Decimal:
+    """100 × teller / noemer, one decimal, half away from zero (indicators.md)."""
+    return (Decimal(100 * teller) / noemer).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def withheld(teller: int, noemer: int) -> tuple[int | None, int | None, Decimal | None, bool]:
+    """The two primary rules of disclosure.md: (teller, noemer, percentage, geheim)."""
+    if noemer < 10:
+        return None, None, None, True
+    if teller in (1, 2) or noemer - teller in (1, 2):
+        return None, noemer, None, True
+    return teller, noemer, pct(teller, noemer), False
+
+
+def indicator_teller(area: str, cohort: int, duur: int, indicator: str) -> int:
+    rate = RATE[indicator][duur] + 2 * (cohort - 2021)
+    return int((Decimal(NOEMER[area][cohort] * rate) / 100).quantize(0, rounding=ROUND_HALF_UP))
+
+
+def indicatoren_rows() -> list[dict]:
+    rows = []
+    for area, name in AREAS.items():
+        for cohort, durations in PAIRS.items():
+            for duur in durations:
+                for indicator in RATE:
+                    teller = indicator_teller(area, cohort, duur, indicator)
+                    t, n, p, geheim = withheld(teller, NOEMER[area][cohort])
+                    rows.append(
+                        {
+                            "gebied_code": area,
+                            "gebied_naam": name,
+                            "cohort_jaar": cohort,
+                            "duur_maanden": duur,
+                            "geslacht": "T",
+                            "leeftijdsklasse": "T",
+                            "indicator": indicator,
+                            "teller": t,
+                            "noemer": n,
+                            "percentage": p,
+                            "geheim": geheim,
+                        }
+                    )
+    # Rows by sex and age that the page's charts (all sexes, all ages) must leave out.
+    for geslacht, leeftijdsklasse, teller in (("M", "T", 190), ("V", "T", 150), ("T", "18-29", 99)):
+        rows.append(
+            {
+                **rows[0],
+                "geslacht": geslacht,
+                "leeftijdsklasse": leeftijdsklasse,
+                "indicator": "werk",
+                "teller": teller,
+                "noemer": 200,
+                "percentage": pct(teller, 200),
+                "geheim": False,
+            }
+        )
+    return rows
+
+
+def huisvesting_rows() -> list[dict]:
+    return [
+        {
+            "gebied_code": area,
+            "gebied_naam": AREAS[area],
+            "periode": periode,
+            "taakstelling": taak,
+            "gehuisvest": gehuisvest,
+            "realisatie_pct": pct(gehuisvest, taak) if taak else None,
+            "voorlopig": periode == "2024-H2",
+        }
+        for area, periods in HOUSING.items()
+        for periode, taak, gehuisvest in periods
+    ]
+
+
+def doorgaande_lijn_rows() -> list[dict]:
+    rows = []
+    for (area, jaar, indicator), (teller, noemer) in DOORGAANDE_LIJN.items():
+        t, n, p, geheim = withheld(teller, noemer)
+        rows.append(
+            {
+                "gebied_code": area,
+                "gebied_naam": AREAS[area],
+                "jaar": jaar,
+                "indicator": indicator,
+                "teller": t,
+                "noemer": n,
+                "percentage": p,
+                "doel_pct": DOEL[indicator],
+                "geheim": geheim,
+            }
+        )
+    return rows
+
+
+def codelist_rows() -> dict[str, list[dict]]:
+    return {
+        "gebieden": [
+            {
+                "gebied_code": code,
+                "gebied_naam": name,
+                "soort": "regio" if code.startswith("U") else "gemeente",
+                "in_u10": code in ("U10", "GM0344"),
+                "in_u16": code != "U10",
+            }
+            for code, name in AREAS.items()
+        ],
+        "indicatoren_codelijst": [
+            {
+                "indicator": indicator,
+                "resource": resource,
+                "label_nl": nl,
+                "label_en": en,
+                "definitie_nl": f"Definitie van {nl.lower()}",
+                "definitie_en": f"Definition of {en.lower()}",
+                "populatie_nl": "Gehuisveste personen",
+                "populatie_en": "Housed persons",
+                "doel_pct": DOEL.get(indicator),
+            }
+            for indicator, resource, nl, en in CODELIJST
+        ],
+        "geslachten": [
+            {"geslacht": "M", "label_nl": "Man", "label_en": "Male"},
+            {"geslacht": "V", "label_nl": "Vrouw", "label_en": "Female"},
+            {"geslacht": "T", "label_nl": "Totaal", "label_en": "Total"},
+        ],
+        "leeftijdsklassen": [
+            {
+                "leeftijdsklasse": klasse,
+                "label_nl": f"{van} tot en met {tot} jaar",
+                "label_en": f"{van} to {tot} years",
+                "leeftijd_van": van,
+                "leeftijd_tot_en_met": tot,
+            }
+            for klasse, van, tot in (("18-29", 18, 29), ("30-49", 30, 49), ("50-64", 50, 64))
+        ],
+    }
+
+
+def tables() -> dict[str, list[dict]]:
+    return {
+        "indicatoren": indicatoren_rows(),
+        "huisvesting": huisvesting_rows(),
+        "doorgaande_lijn": doorgaande_lijn_rows(),
+        **codelist_rows(),
+    }
+
+
+def csv_bytes(name: str, rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    columns = [column for column, _ in SCHEMAS[name]]
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_cell(row[column]) for column in columns])
+    return out.getvalue().encode("utf-8")
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def parquet_bytes(name: str, rows: list[dict]) -> bytes:
+    schema = pa.schema([(column, ARROW[kind]) for column, kind in SCHEMAS[name]])
+    columns = {
+        column: [float(r[column]) if isinstance(r[column], Decimal) else r[column] for r in rows]
+        for column, _ in SCHEMAS[name]
+    }
+    sink = io.BytesIO()
+    pq.write_table(pa.table(columns, schema=schema), sink)
+    return sink.getvalue()
+
+
+def _resource(name: str, path: str, content: bytes, fmt: str) -> dict:
+    resource = {
+        "name": name if fmt == "csv" else f"{name}-parquet",
+        "path": path,
+        "format": fmt,
+        "mediatype": "text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
+        "bytes": len(content),
+        "hash": "sha256:" + hashlib.sha256(content).hexdigest(),
+        "title": f"Tabel {name}",
+        "description": f"De tabel {name}.",
+        "title_en": f"Table {name}",
+        "description_en": f"The table {name}.",
+        "x-kind": KIND[name],
+        "schema": {
+            "fields": [
+                {"name": column, "type": kind, "title": column, "title_en": column}
+                for column, kind in SCHEMAS[name]
+            ],
+            "missingValues": [""],
+        },
+    }
+    if fmt == "csv":
+        resource["encoding"] = "utf-8"
+    return resource
+
+
+def write_sample_release(folder: Path, *, leave_out: tuple[str, ...] = ()) -> Path:
+    """Write the release into `folder` (without index.html); `leave_out` skips documents."""
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    resources = []
+    for name, rows in tables().items():
+        for fmt, content in (
+            ("csv", csv_bytes(name, rows)),
+            ("parquet", parquet_bytes(name, rows)),
+        ):
+            path = f"data/{name}.{fmt}"
+            (folder / path).write_bytes(content)
+            resources.append(_resource(name, path, content, fmt))
+    for path, text in DOCUMENTS.items():
+        if path not in leave_out:
+            (folder / path).write_text(text, encoding="utf-8")
+    package = {
+        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
+        "name": "monitor-statushouders-u16",
+        "title": "Monitor Statushouders U16",
+        "description": "Hoe het statushouders in de U16-gemeenten vergaat na huisvesting.",
+        "title_en": "Monitor of permit holders, U16 region",
+        "description_en": "How permit holders in the U16 municipalities fare after housing.",
+        "version": VERSION,
+        "created": CREATED,
+        "peildatum": PEILDATUM,
+        "licenses": [LICENCE],
+        "keywords": ["statushouders", "inburgering"],
+        "resources": resources,
+    }
+    (folder / "datapackage.json").write_text(
+        json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return folder
