@@ -1,0 +1,56 @@
+"""The catalogue of a release: version, peildatum, licence, and its datasets and code lists."""
+
+# No `from __future__ import annotations`: FastAPI must see `Depends(dependency)` of each
+# scope when the route is declared, not a string naming a local.
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from api.errors import bad_request
+from api.resources import ERRORS, NOT_MODIFIED, summary
+from api.schemas import CatalogueEnvelope
+from api.scope import Scope
+
+
+def router(dependency: Callable[..., Any], suffix: str) -> APIRouter:
+    router = APIRouter(tags=["catalogue"])
+
+    @router.get(
+        "",
+        response_model=CatalogueEnvelope,
+        responses={**NOT_MODIFIED, **ERRORS},
+        operation_id=f"catalogue{suffix}",
+        summary="The release: version, peildatum, licence, datasets and code lists",
+    )
+    async def catalogue(request: Request, scope: Annotated[Scope, Depends(dependency)]) -> Response:
+        if request.query_params:
+            raise bad_request("this resource takes no parameters")
+        return scope.answer(request, lambda: (orjson.dumps(_catalogue(scope)), {}))
+
+    return router
+
+
+def _catalogue(scope: Scope) -> dict[str, Any]:
+    info, package = scope.release.info, scope.release.package
+    data = {
+        "release": {
+            "version": info.version,
+            "created": info.created,
+            "peildatum": info.peildatum or package.get("peildatum"),
+            "content_digest": info.content_digest,
+        },
+        **{key: package.get(key) for key in ("title", "title_en", "description", "description_en")},
+        "licenses": package.get("licenses", []),
+        "datasets": [summary(scope, t) for t in scope.release.of_kind("dataset")],
+        "codelists": [summary(scope, t) for t in scope.release.of_kind("codelist")],
+    }
+    links = {
+        "self": scope.link(),
+        "releases": f"{scope.root}/v1/releases",
+        "download": scope.download(),
+        "datapackage": scope.download("datapackage.json"),
+    }
+    return {"data": data, "meta": {}, "links": links}
