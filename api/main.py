@@ -9,6 +9,7 @@ The app reads `<data_dir>/releases/` only (see api/releases.py); it starts, and 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import socket
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.middleware.cors import CORSMiddleware
 
 from api import errors
+from api.http import ResponseCache
 from api.middleware import RateLimit, RequestLimits
 from api.releases import ReleaseStore
 from api.routers import catalogue, codelists, datasets, download, health, releases
@@ -57,6 +59,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Load the live release in the background: the first request need not wait for it,
         # and the server answers health checks meanwhile.
+        # Imported modules and the app are long-lived too (see ReleaseStore._load).
+        gc.collect()
+        gc.freeze()
         warming = asyncio.create_task(_warm(store))
         yield
         warming.cancel()
@@ -71,16 +76,19 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     app.state.store = store
     app.state.settings = settings
+    app.state.cache = ResponseCache(settings.response_cache_mb * 2**20)
     errors.install(app)
-    app.include_router(health.router)
-    app.include_router(releases.router)
+    # Routes are tried in order, and FastAPI's matching costs some microseconds per route
+    # tried: the data endpoints are registered flat (not as included routers), rows first.
     for dependency, prefix, suffix in (
         (latest_scope, "/v1", ""),
         (release_scope, "/v1/releases/{version}", "_release"),
     ):
-        app.include_router(catalogue.router(dependency, suffix), prefix=prefix)
-        app.include_router(datasets.router(dependency, suffix, settings), prefix=prefix)
-        app.include_router(codelists.router(dependency, suffix), prefix=prefix)
+        datasets.add_routes(app.router, dependency, prefix, suffix, settings)
+        codelists.add_routes(app.router, dependency, prefix, suffix)
+        catalogue.add_routes(app.router, dependency, prefix, suffix)
+    app.include_router(health.router)
+    app.include_router(releases.router)
     app.include_router(download.router)
     app.openapi = lambda: _openapi(app)
     # The last added is the outermost: CORS headers go on every answer, a 429 included.

@@ -91,17 +91,22 @@ class RowsQuery:
             ]
         ).decode()
 
-    def link(self, cursor: Cursor) -> str:
-        """The query string of the page that `cursor` points at."""
+    def query_string(self, cursor: Cursor | None, format_: str) -> str:
+        """This query in canonical form, at `cursor`: equal queries get equal links.
+
+        `format=csv` is kept, so that a CSV page's next link gives CSV whatever the client's
+        `Accept` header; JSON is the default and needs no parameter.
+        """
         parts = [f"{column}={','.join(map(str, values))}" for column, values in self.filters]
         if self.sort:
             parts.append("sort=" + ",".join(("-" if d else "") + f for f, d in self.sort))
         if self.fields is not None:
             parts.append("fields=" + ",".join(self.fields))
         parts.append(f"limit={self.limit}")
-        if self.format:
-            parts.append(f"format={self.format}")
-        parts.append(f"cursor={cursor.encode()}")
+        if format_ == "csv":
+            parts.append("format=csv")
+        if cursor is not None:
+            parts.append(f"cursor={cursor.encode()}")
         return "&".join(parts)
 
 

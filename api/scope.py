@@ -67,18 +67,17 @@ class Scope:
         anything is built. `release` is the one read, when a cursor pinned another.
         """
         digest = (release or self.release).info.content_digest
-        tag = etag(digest, request.url.path, key, media_type)
+        tag = etag(digest, request.scope["path"], key, media_type)
         if held := not_modified(request, tag):
             return not_modified_response(held, self.cache_control)
-        body, headers = build()
         return respond(
             request,
-            body,
+            build,
             media_type=media_type,
             tag=tag,
             cache_control=self.cache_control,
             gzip_min_bytes=self.settings.gzip_min_bytes,
-            headers=headers,
+            cache=request.app.state.cache,
         )
 
 

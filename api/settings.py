@@ -40,6 +40,9 @@ class ApiSettings(BaseSettings):
     gzip_min_bytes: int = Field(
         1024, ge=0, description="answers at least this long are gzipped when the client accepts"
     )
+    response_cache_mb: int = Field(
+        64, ge=0, description="rendered answers kept in memory, by ETag; 0 switches it off"
+    )
     releases_in_memory: int = Field(
         4, ge=1, description="releases kept loaded; the least recently used one is dropped"
     )

@@ -15,22 +15,24 @@ from api.schemas import CatalogueEnvelope
 from api.scope import Scope
 
 
-def router(dependency: Callable[..., Any], suffix: str) -> APIRouter:
-    router = APIRouter(tags=["catalogue"])
+def add_routes(router: APIRouter, dependency: Callable[..., Any], prefix: str, suffix: str) -> None:
+    """The catalogue of one scope (`latest` or a named release), at `prefix`."""
 
-    @router.get(
-        "",
-        response_model=CatalogueEnvelope,
-        responses={**NOT_MODIFIED, **ERRORS},
-        operation_id=f"catalogue{suffix}",
-        summary="The release: version, peildatum, licence, datasets and code lists",
-    )
     async def catalogue(request: Request, scope: Annotated[Scope, Depends(dependency)]) -> Response:
         if request.query_params:
             raise bad_request("this resource takes no parameters")
         return scope.answer(request, lambda: (orjson.dumps(_catalogue(scope)), {}))
 
-    return router
+    router.add_api_route(
+        prefix,
+        catalogue,
+        methods=["GET"],
+        tags=["catalogue"],
+        response_model=CatalogueEnvelope,
+        responses={**NOT_MODIFIED, **ERRORS},
+        operation_id=f"catalogue{suffix}",
+        summary="The release: version, peildatum, licence, datasets and code lists",
+    )
 
 
 def _catalogue(scope: Scope) -> dict[str, Any]:

@@ -19,14 +19,14 @@ from api.scope import Scope, query_params
 from api.tableschema import CODELISTS
 
 
-def router(dependency: Callable[..., Any], suffix: str) -> APIRouter:
-    """The code list endpoints of one scope (`latest` or a named release)."""
-    router = APIRouter(tags=["codelists"])
+def add_routes(router: APIRouter, dependency: Callable[..., Any], prefix: str, suffix: str) -> None:
+    """The code list endpoints of one scope (`latest` or a named release), under `prefix`."""
     for resource in CODELISTS:
         router.add_api_route(
-            f"/codelists/{resource.name}",
+            f"{prefix}/codelists/{resource.name}",
             _metadata_endpoint(resource.name, dependency),
             methods=["GET"],
+            tags=["codelists"],
             response_model=ResourceMetaEnvelope,
             responses={**NOT_MODIFIED, **ERRORS},
             operation_id=f"{resource.name}_metadata{suffix}",
@@ -34,9 +34,10 @@ def router(dependency: Callable[..., Any], suffix: str) -> APIRouter:
             description=resource.describe(),
         )
         router.add_api_route(
-            f"/codelists/{resource.name}/rows",
+            f"{prefix}/codelists/{resource.name}/rows",
             _rows_endpoint(resource.name, dependency),
             methods=["GET"],
+            tags=["codelists"],
             response_model=rows_envelope(resource),
             responses={200: {"content": CSV_CONTENT}, **NOT_MODIFIED, **ERRORS},
             operation_id=f"{resource.name}_rows{suffix}",
@@ -44,7 +45,6 @@ def router(dependency: Callable[..., Any], suffix: str) -> APIRouter:
             description=resource.describe(),
             openapi_extra={"parameters": [format_parameter()]},
         )
-    return router
 
 
 def _codelist(release: Release, name: str) -> Table:

@@ -20,14 +20,20 @@ from api.settings import ApiSettings
 from api.tableschema import DATASETS
 
 
-def router(dependency: Callable[..., Any], suffix: str, settings: ApiSettings) -> APIRouter:
-    """The dataset endpoints of one scope (`latest` or a named release)."""
-    router = APIRouter(tags=["datasets"])
+def add_routes(
+    router: APIRouter,
+    dependency: Callable[..., Any],
+    prefix: str,
+    suffix: str,
+    settings: ApiSettings,
+) -> None:
+    """The dataset endpoints of one scope (`latest` or a named release), under `prefix`."""
     for resource in DATASETS:
         router.add_api_route(
-            f"/datasets/{resource.name}",
+            f"{prefix}/datasets/{resource.name}",
             _metadata_endpoint(resource.name, dependency),
             methods=["GET"],
+            tags=["datasets"],
             response_model=ResourceMetaEnvelope,
             responses={**NOT_MODIFIED, **ERRORS},
             operation_id=f"{resource.name}_metadata{suffix}",
@@ -35,9 +41,10 @@ def router(dependency: Callable[..., Any], suffix: str, settings: ApiSettings) -
             description=resource.describe(),
         )
         router.add_api_route(
-            f"/datasets/{resource.name}/rows",
+            f"{prefix}/datasets/{resource.name}/rows",
             _rows_endpoint(resource.name, dependency),
             methods=["GET"],
+            tags=["datasets"],
             response_model=rows_envelope(resource),
             responses={200: {"content": CSV_CONTENT}, **NOT_MODIFIED, **ERRORS},
             operation_id=f"{resource.name}_rows{suffix}",
@@ -47,7 +54,6 @@ def router(dependency: Callable[..., Any], suffix: str, settings: ApiSettings) -
             "is null (empty in CSV) and the row's `geheim` is true.",
             openapi_extra={"parameters": rows_parameters(resource, settings)},
         )
-    return router
 
 
 def _dataset(release: Release, name: str) -> Table:
@@ -123,11 +129,11 @@ def _rows(
         raise bad_request("the cursor is not one this API gave out", "cursor")
     page = matching[offset : offset + query.limit]
     end = offset + len(page)
-    path = request.url.path
+    path = request.scope["path"]
     following = None
     if end < len(matching):
         following = Cursor(release.info.version, end, query.order_key)
-    next_link = f"{path}?{query.link(following)}" if following else None
+    next_link = f"{path}?{query.query_string(following, format_)}" if following else None
     headers = {"X-Release-Version": release.info.version, "X-Total-Count": str(len(matching))}
     if format_ == "csv":
         if next_link:
@@ -144,10 +150,9 @@ def _rows(
         "sort": [("-" if descending else "") + field for field, descending in query.sort],
         "next_cursor": following.encode() if following else None,
     }
-    own = f"{path}?{request.url.query}" if request.url.query else path
     csv_path = table.resource.get("path", f"data/{table.name}.csv")
     link_set = {
-        "self": own,
+        "self": f"{path}?{query.query_string(query.cursor, format_)}",
         "next": next_link,
         "schema": scope.link(f"/datasets/{table.name}"),
         "download": f"{scope.root}/download/{release.info.version}/{csv_path}",

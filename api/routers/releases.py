@@ -53,14 +53,13 @@ async def releases(request: Request) -> Response:
     tag = etag(*(f"{r['version']}:{r['content_digest']}" for r in found), str(latest))
     if held := not_modified(request, tag):
         return not_modified_response(held, cache_control)
-    body = orjson.dumps(
-        {"data": found, "meta": {"latest": latest}, "links": {"self": f"{root}/v1/releases"}}
-    )
+    body = {"data": found, "meta": {"latest": latest}, "links": {"self": f"{root}/v1/releases"}}
     return respond(
         request,
-        body,
+        lambda: (orjson.dumps(body), {}),
         media_type=JSON,
         tag=tag,
         cache_control=cache_control,
         gzip_min_bytes=settings.gzip_min_bytes,
+        cache=request.app.state.cache,
     )
