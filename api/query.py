@@ -48,7 +48,7 @@ class Cursor:
 
     @classmethod
     def decode(cls, text: str) -> Cursor:
-        if not _CURSOR.match(text):
+        if not _CURSOR.fullmatch(text):
             raise bad_request("the cursor is not one this API gave out", "cursor")
         try:
             data = orjson.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
@@ -133,11 +133,11 @@ def parse_rows_query(
         if len(items) > max_values:
             raise bad_request(f"at most {max_values} values per filter", name)
         if name in integer_fields:
-            if not all(_WHOLE.match(item) for item in items):
+            if not all(_WHOLE.fullmatch(item) for item in items):
                 raise bad_request(f"{name} takes whole numbers of at most 9 digits", name)
             values: tuple = tuple(sorted({int(item) for item in items}))
         else:
-            if not all(_CODE.match(item) for item in items):
+            if not all(_CODE.fullmatch(item) for item in items):
                 raise bad_request(
                     f"{name} takes codes of letters, digits, '-' and '_' (at most 64)", name
                 )
@@ -161,7 +161,7 @@ def parse_rows_query(
 
     limit = default_limit
     if (text := _one(params, "limit")) is not None:
-        if not _WHOLE.match(text) or not 1 <= int(text) <= max_limit:
+        if not _WHOLE.fullmatch(text) or not 1 <= int(text) <= max_limit:
             raise bad_request(f"limit is a whole number from 1 to {max_limit}", "limit")
         limit = int(text)
 

@@ -252,6 +252,7 @@ class ReleaseStore:
 
     def __init__(self, data_dir: Path, keep: int) -> None:
         self.folder = Path(data_dir) / "releases"
+        self._latest_link = str(self.folder / LATEST)
         self.keep = keep
         self._loaded: OrderedDict[str, Release] = OrderedDict()
         self._loading: dict[str, asyncio.Task[Release]] = {}
@@ -260,11 +261,11 @@ class ReleaseStore:
     def latest_version(self) -> str | None:
         """The version `latest` points at now: one readlink, so a switch is seen at once."""
         try:
-            target = os.readlink(self.folder / LATEST)
+            target = os.readlink(self._latest_link)
         except OSError:
             return None
         name = os.path.basename(target.rstrip("/"))
-        return name if VERSION_RE.match(name) else None
+        return name if VERSION_RE.fullmatch(name) else None
 
     def versions(self) -> list[str]:
         """Complete releases, oldest first."""
@@ -314,7 +315,7 @@ class ReleaseStore:
         return release
 
     def _folder(self, version: str) -> Path:
-        if not VERSION_RE.match(version):
+        if not VERSION_RE.fullmatch(version):
             raise ReleaseNotFound(version)
         folder = self.folder / version
         if not (folder / MANIFEST).is_file():

@@ -7,14 +7,15 @@ caching differ. `latest` may move at any moment, so its answers are cached for
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Any
 
-from fastapi import Path, Request
+from fastapi import Request
 from starlette.responses import Response
 
-from api.errors import ApiError
+from api.errors import ApiError, bad_request
 from api.http import IMMUTABLE, JSON, etag, not_modified, not_modified_response, respond
 from api.releases import (
     Release,
@@ -26,6 +27,7 @@ from api.releases import (
 from api.settings import ApiSettings
 
 VERSION_PATTERN = r"^(latest|\d{1,9}\.\d{1,9}\.\d{1,9})$"
+_VERSION = re.compile(VERSION_PATTERN)
 NO_RELEASE = "no release has been published yet"
 
 
@@ -126,23 +128,50 @@ async def latest_scope(request: Request) -> Scope:
     return await _latest(request, "/v1")
 
 
-async def release_scope(
-    request: Request,
-    version: Annotated[
-        str,
-        Path(
-            pattern=VERSION_PATTERN,
-            description="a release's version (see /v1/releases), or `latest`",
-            examples=["1.0.0", "latest"],
-        ),
-    ],
-) -> Scope:
+async def release_scope(request: Request) -> Scope:
+    version = request.path_params["version"]
     if version == "latest":
         return await _latest(request, "/v1/releases/latest")
+    if not _VERSION.fullmatch(version):
+        raise bad_request("a release version is like 1.2.0, or latest", "version")
     release = await load(store_of(request), version)
     settings = request.app.state.settings
     root = request.scope.get("root_path", "")
     return Scope(release, f"/v1/releases/{version}", True, root, store_of(request), settings)
+
+
+@dataclass(frozen=True)
+class ScopeKind:
+    """Where one copy of the data endpoints lives, and how a request finds its release.
+
+    Endpoints call `resolve` themselves rather than through FastAPI's Depends: the data
+    routes are the hot path, and the path parameter is documented in `parameters`.
+    """
+
+    resolve: Callable[[Request], Awaitable[Scope]]
+    prefix: str
+    suffix: str  # of operation ids
+    parameters: tuple[dict[str, Any], ...]
+
+
+SCOPES = (
+    ScopeKind(latest_scope, "/v1", "", ()),
+    ScopeKind(
+        release_scope,
+        "/v1/releases/{version}",
+        "_release",
+        (
+            {
+                "name": "version",
+                "in": "path",
+                "required": True,
+                "description": "a release's version (see /v1/releases), or `latest`",
+                "schema": {"type": "string", "pattern": VERSION_PATTERN},
+                "examples": {"release": {"value": "1.0.0"}, "latest": {"value": "latest"}},
+            },
+        ),
+    ),
+)
 
 
 def query_params(request: Request) -> dict[str, list[str]]:

@@ -1,37 +1,38 @@
 """The catalogue of a release: version, peildatum, licence, and its datasets and code lists."""
 
-# No `from __future__ import annotations`: FastAPI must see `Depends(dependency)` of each
-# scope when the route is declared, not a string naming a local.
-from collections.abc import Callable
-from typing import Annotated, Any
+from __future__ import annotations
+
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from api.errors import bad_request
 from api.resources import ERRORS, NOT_MODIFIED, summary
 from api.schemas import CatalogueEnvelope
-from api.scope import Scope
+from api.scope import Scope, ScopeKind
 
 
-def add_routes(router: APIRouter, dependency: Callable[..., Any], prefix: str, suffix: str) -> None:
-    """The catalogue of one scope (`latest` or a named release), at `prefix`."""
+def add_routes(router: APIRouter, kind: ScopeKind) -> None:
+    """The catalogue of one scope (`latest` or a named release), at its prefix."""
 
-    async def catalogue(request: Request, scope: Annotated[Scope, Depends(dependency)]) -> Response:
+    async def catalogue(request: Request) -> Response:
+        scope = await kind.resolve(request)
         if request.query_params:
             raise bad_request("this resource takes no parameters")
         return scope.answer(request, lambda: (orjson.dumps(_catalogue(scope)), {}))
 
     router.add_api_route(
-        prefix,
+        kind.prefix,
         catalogue,
         methods=["GET"],
         tags=["catalogue"],
         response_model=CatalogueEnvelope,
         responses={**NOT_MODIFIED, **ERRORS},
-        operation_id=f"catalogue{suffix}",
+        operation_id=f"catalogue{kind.suffix}",
         summary="The release: version, peildatum, licence, datasets and code lists",
+        openapi_extra={"parameters": list(kind.parameters)},
     )
 
 

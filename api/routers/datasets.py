@@ -1,12 +1,12 @@
 """Datasets: each one's metadata and Table Schema, and its rows — filtered, sorted, paged."""
 
-# No `from __future__ import annotations`: FastAPI must see `Depends(dependency)` of each
-# scope when the route is declared, not a string naming a local.
+from __future__ import annotations
+
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from api.errors import ApiError, bad_request
@@ -15,44 +15,43 @@ from api.query import Cursor, RowsQuery, parse_rows_query
 from api.releases import Release, Table
 from api.resources import CSV_CONTENT, ERRORS, NOT_MODIFIED, links, metadata, rows_parameters
 from api.schemas import ResourceMetaEnvelope, rows_envelope
-from api.scope import Scope, load, query_params
+from api.scope import Scope, ScopeKind, load, query_params
 from api.settings import ApiSettings
 from api.tableschema import DATASETS
 
 
 def add_routes(
     router: APIRouter,
-    dependency: Callable[..., Any],
-    prefix: str,
-    suffix: str,
+    kind: ScopeKind,
     settings: ApiSettings,
 ) -> None:
-    """The dataset endpoints of one scope (`latest` or a named release), under `prefix`."""
+    """The dataset endpoints of one scope (`latest` or a named release), under its prefix."""
     for resource in DATASETS:
         router.add_api_route(
-            f"{prefix}/datasets/{resource.name}",
-            _metadata_endpoint(resource.name, dependency),
+            f"{kind.prefix}/datasets/{resource.name}",
+            _metadata_endpoint(resource.name, kind),
             methods=["GET"],
             tags=["datasets"],
             response_model=ResourceMetaEnvelope,
             responses={**NOT_MODIFIED, **ERRORS},
-            operation_id=f"{resource.name}_metadata{suffix}",
+            operation_id=f"{resource.name}_metadata{kind.suffix}",
             summary=f"{resource.title_en}: metadata and Table Schema",
             description=resource.describe(),
+            openapi_extra={"parameters": list(kind.parameters)},
         )
         router.add_api_route(
-            f"{prefix}/datasets/{resource.name}/rows",
-            _rows_endpoint(resource.name, dependency),
+            f"{kind.prefix}/datasets/{resource.name}/rows",
+            _rows_endpoint(resource.name, kind),
             methods=["GET"],
             tags=["datasets"],
             response_model=rows_envelope(resource),
             responses={200: {"content": CSV_CONTENT}, **NOT_MODIFIED, **ERRORS},
-            operation_id=f"{resource.name}_rows{suffix}",
+            operation_id=f"{resource.name}_rows{kind.suffix}",
             summary=f"{resource.title_en}: rows",
             description=f"{resource.describe()}\n\nRows in pages of at most "
             f"{settings.max_page_size}, as JSON or CSV. Only published rows: a withheld value "
             "is null (empty in CSV) and the row's `geheim` is true.",
-            openapi_extra={"parameters": rows_parameters(resource, settings)},
+            openapi_extra={"parameters": [*kind.parameters, *rows_parameters(resource, settings)]},
         )
 
 
@@ -63,10 +62,9 @@ def _dataset(release: Release, name: str) -> Table:
     return table
 
 
-def _metadata_endpoint(name: str, dependency: Callable[..., Any]) -> Callable[..., Any]:
-    async def dataset_metadata(
-        request: Request, scope: Annotated[Scope, Depends(dependency)]
-    ) -> Response:
+def _metadata_endpoint(name: str, kind: ScopeKind) -> Callable[..., Any]:
+    async def dataset_metadata(request: Request) -> Response:
+        scope = await kind.resolve(request)
         if request.query_params:
             raise bad_request("this resource takes no parameters")
         table = _dataset(scope.release, name)
@@ -76,10 +74,9 @@ def _metadata_endpoint(name: str, dependency: Callable[..., Any]) -> Callable[..
     return dataset_metadata
 
 
-def _rows_endpoint(name: str, dependency: Callable[..., Any]) -> Callable[..., Any]:
-    async def dataset_rows(
-        request: Request, scope: Annotated[Scope, Depends(dependency)]
-    ) -> Response:
+def _rows_endpoint(name: str, kind: ScopeKind) -> Callable[..., Any]:
+    async def dataset_rows(request: Request) -> Response:
+        scope = await kind.resolve(request)
         table = _dataset(scope.release, name)
         settings = scope.settings
         query = parse_rows_query(

@@ -38,7 +38,7 @@ async def home() -> Response:
 
 @router.get("/download/{version}")
 async def without_slash(version: str) -> Response:
-    if version != "latest" and not VERSION_RE.match(version):
+    if version != "latest" and not VERSION_RE.fullmatch(version):
         raise ApiError(404, f"there is no release {version}")
     return RedirectResponse(f"/download/{version}/", status_code=307)
 
