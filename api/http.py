@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -84,70 +81,25 @@ def not_modified(request: Request, tag: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Rendered:
-    body: bytes
-    media_type: str
-    headers: dict[str, str]
-
-
-class ResponseCache:
-    """Rendered answers by ETag and content coding; the least recently used go first.
-
-    A release never changes, so an answer's bytes are fixed by its ETag: repeated queries
-    (a dashboard's, every visitor's) skip filtering and rendering. Bounded in bytes.
-    """
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.size = 0
-        self._entries: OrderedDict[str, Rendered] = OrderedDict()
-
-    def get(self, key: str) -> Rendered | None:
-        found = self._entries.get(key)
-        if found is not None:
-            self._entries.move_to_end(key)
-        return found
-
-    def put(self, key: str, rendered: Rendered) -> None:
-        if len(rendered.body) > self.max_bytes or key in self._entries:
-            return
-        self._entries[key] = rendered
-        self.size += len(rendered.body)
-        while self.size > self.max_bytes:
-            _, dropped = self._entries.popitem(last=False)
-            self.size -= len(dropped.body)
-
-
 def respond(
     request: Request,
-    build: Callable[[], tuple[bytes, dict[str, str]]],
+    body: bytes,
     *,
     media_type: str,
     tag: str,
     cache_control: str,
     gzip_min_bytes: int,
-    cache: ResponseCache,
+    headers: dict[str, str] | None = None,
 ) -> Response:
-    """A cacheable answer, built once: gzipped when the client accepts it and it is worth it.
-
-    `build` gives the body and any headers of its own; `tag` must identify the body.
-    """
-    gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
-    key = f"{tag}+gzip" if gzip_ok else tag
-    rendered = cache.get(key)
-    if rendered is None:
-        body, own = build()
-        headers = {"Cache-Control": cache_control, "Vary": "Accept, Accept-Encoding", **own}
-        if gzip_ok and len(body) >= gzip_min_bytes:
-            compressor = zlib.compressobj(5, zlib.DEFLATED, 31)
-            body = compressor.compress(body) + compressor.flush()
-            headers["Content-Encoding"] = "gzip"
-            tag = tag[:-1] + '-gzip"'
-        headers["ETag"] = tag
-        rendered = Rendered(body, media_type, headers)
-        cache.put(key, rendered)
-    return Response(rendered.body, media_type=rendered.media_type, headers=rendered.headers)
+    """A cacheable answer: gzipped when the client accepts it and it is worth it."""
+    out = {"Cache-Control": cache_control, "Vary": "Accept, Accept-Encoding", **(headers or {})}
+    if len(body) >= gzip_min_bytes and "gzip" in request.headers.get("accept-encoding", ""):
+        compressor = zlib.compressobj(5, zlib.DEFLATED, 31)
+        body = compressor.compress(body) + compressor.flush()
+        out["Content-Encoding"] = "gzip"
+        tag = tag[:-1] + '-gzip"'
+    out["ETag"] = tag
+    return Response(body, media_type=media_type, headers=out)
 
 
 def not_modified_response(tag: str, cache_control: str) -> Response:

@@ -22,8 +22,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.middleware.cors import CORSMiddleware
 
 from api import errors
-from api.http import ResponseCache
-from api.middleware import RateLimit, RequestLimits
+from api.middleware import AnswerCache, RateLimit, RequestLimits
 from api.releases import ReleaseStore
 from api.routers import catalogue, codelists, datasets, download, health, releases
 from api.scope import SCOPES
@@ -78,7 +77,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     app.state.store = store
     app.state.settings = settings
-    app.state.cache = ResponseCache(settings.response_cache_mb * 2**20)
     errors.install(app)
     # Routes are tried in order, and FastAPI's matching costs some microseconds per route
     # tried: health first (probes are frequent and must be cheap), then the data endpoints,
@@ -91,7 +89,14 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(releases.router)
     app.include_router(download.router)
     app.openapi = lambda: _openapi(app)
-    # The last added is the outermost: CORS headers go on every answer, a 429 included.
+    # The last added is the outermost: CORS headers go on every answer, a 429 included,
+    # and the limits apply before the cache answers.
+    if settings.response_cache_mb:
+        app.add_middleware(
+            AnswerCache,
+            max_bytes=settings.response_cache_mb * 2**20,
+            latest=store.latest_version,
+        )
     app.add_middleware(
         RequestLimits,
         max_url_bytes=settings.max_url_bytes,

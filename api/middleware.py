@@ -1,15 +1,18 @@
-"""Limits enforced before any route runs: request size, and requests per client.
+"""What happens before any route runs: request size and rate limits, and the answer cache.
 
-Both are plain ASGI middleware (Starlette's BaseHTTPMiddleware costs a task per request)
-and answer in the API's error envelope.
+All plain ASGI middleware (Starlette's BaseHTTPMiddleware costs a task per request); the
+limits answer in the API's error envelope.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_response
 
@@ -92,3 +95,90 @@ class RateLimit:
         refill = self.burst / self.rate
         self.buckets = {k: v for k, v in self.buckets.items() if now - v[1] < refill}
         self._next_sweep = now + 60.0
+
+
+_NAMED_RELEASE = re.compile(r"^/v1/releases/(\d{1,9}\.\d{1,9}\.\d{1,9})(/|$)")
+_NOT_CACHED = frozenset({"/v1/health", "/v1/releases"})
+
+Key = tuple[str, str, bytes, bytes, bytes]
+
+
+class AnswerCache:
+    """Answers to GET requests under /v1, kept in memory and sent again without routing.
+
+    A release never changes, so an answer is fixed by the release it reads and the request:
+    path, query string, and the `Accept` and `Accept-Encoding` it was negotiated on. The
+    release is the one the path names, else the one `latest` points at now. An answer is
+    kept only when it is a whole 200 with an ETag, read from that release (its
+    `X-Release-Version`): a page of `latest` that a cursor pinned to an older release, or
+    an answer built while `latest` moved, is not kept. Requests with `If-None-Match` go
+    to the app, whose 304 costs nothing. Bounded in bytes; the least recently used go first.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, latest: Callable[[], str | None]) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.latest = latest
+        self.size = 0
+        self.entries: OrderedDict[Key, tuple[list[tuple[bytes, bytes]], bytes]] = OrderedDict()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = self._key(scope)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        found = self.entries.get(key)
+        if found is not None:
+            self.entries.move_to_end(key)
+            headers, body = found
+            # A fresh header list each time: outer middleware (CORS) adds to it in place.
+            await send({"type": "http.response.start", "status": 200, "headers": list(headers)})
+            await send({"type": "http.response.body", "body": body})
+            return
+        start: dict = {}
+        chunks: list[bytes] = []
+
+        async def recording(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(status=message["status"], headers=list(message["headers"]))
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, recording)
+        if start.get("status") == 200 and len(chunks) == 1:
+            headers = dict(start["headers"])
+            if b"etag" in headers and headers.get(b"x-release-version", b"").decode() == key[0]:
+                self._keep(key, start["headers"], chunks[0])
+
+    def _key(self, scope: Scope) -> Key | None:
+        path = scope["path"]
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not (path == "/v1" or path.startswith("/v1/"))
+            or path in _NOT_CACHED
+        ):
+            return None
+        accept = encoding = b""
+        for name, value in scope["headers"]:
+            if name == b"if-none-match":
+                return None
+            if name == b"accept":
+                accept = value
+            elif name == b"accept-encoding":
+                encoding = value
+        named = _NAMED_RELEASE.match(path)
+        release = named.group(1) if named else self.latest()
+        if release is None:
+            return None
+        return (release, path, scope["query_string"], accept, encoding)
+
+    def _keep(self, key: Key, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        if len(body) > self.max_bytes or key in self.entries:
+            return
+        self.entries[key] = (headers, body)
+        self.size += len(body)
+        while self.size > self.max_bytes:
+            _, (_, dropped) = self.entries.popitem(last=False)
+            self.size -= len(dropped)

@@ -72,14 +72,16 @@ class Scope:
         tag = etag(digest, request.scope["path"], key, media_type)
         if held := not_modified(request, tag):
             return not_modified_response(held, self.cache_control)
+        body, headers = build()
         return respond(
             request,
-            build,
+            body,
             media_type=media_type,
             tag=tag,
             cache_control=self.cache_control,
             gzip_min_bytes=self.settings.gzip_min_bytes,
-            cache=request.app.state.cache,
+            # Which release was read: for clients, and for the answer cache (api/middleware.py).
+            headers={**headers, "X-Release-Version": (release or self.release).info.version},
         )
 
 

@@ -41,7 +41,10 @@ class ApiSettings(BaseSettings):
         1024, ge=0, description="answers at least this long are gzipped when the client accepts"
     )
     response_cache_mb: int = Field(
-        64, ge=0, description="rendered answers kept in memory, by ETag; 0 switches it off"
+        64,
+        ge=0,
+        description="answers kept in memory and sent again for the same request to the same "
+        "release (api/middleware.py); 0 switches it off",
     )
     releases_in_memory: int = Field(
         4, ge=1, description="releases kept loaded; the least recently used one is dropped"

@@ -13,7 +13,7 @@ import time
 import httpx
 
 from tests.api_server import ROOT, running_api, server_log
-from tests.release_fixture import build_release, read_csv, small_tables
+from tests.release_fixture import build_release, read_csv, small_tables, switch_latest
 
 
 def test_the_server_starts_without_a_release_says_so_and_serves_the_first_one(tmp_path):
@@ -76,6 +76,8 @@ def test_a_release_switched_live_is_served_at_once_without_one_failed_request(tm
         for thread in threads:
             thread.join()
         after = httpx.get(f"{base}{url}&limit=1000").json()
+        switch_latest(releases, "1.0.0")  # and back: no answer of 1.1.0 may stick
+        back = httpx.get(f"{base}{url}").json()
 
     assert failures == []
     assert sum(map(len, seen)) >= 100, "enough requests to call it load"
@@ -89,6 +91,7 @@ def test_a_release_switched_live_is_served_at_once_without_one_failed_request(tm
         if r["gebied_code"] == "U16" and r["indicator"] == "werk"
     ]
     assert sorted(map(str, after["data"])) == sorted(map(str, expected))
+    assert back["meta"]["release"] == "1.0.0"
     assert "Traceback" not in server_log(data_dir)
 
 

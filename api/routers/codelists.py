@@ -73,11 +73,10 @@ def _rows_endpoint(name: str, kind: ScopeKind) -> Callable[..., Any]:
         table = _codelist(scope.release, name)
         format_ = negotiate(request, parse_format(query_params(request)))
         everything = table.all_rows
-        headers = {"X-Release-Version": scope.version}
         if format_ == "csv":
             return scope.answer(
                 request,
-                lambda: (table.csv_text(everything).encode(), headers),
+                lambda: (table.csv_text(everything).encode(), {}),
                 key="csv",
                 media_type=CSV,
             )
@@ -85,7 +84,7 @@ def _rows_endpoint(name: str, kind: ScopeKind) -> Callable[..., Any]:
         tail = orjson.dumps({"meta": meta, "links": links(scope, table)})
         return scope.answer(
             request,
-            lambda: (b'{"data":' + table.json_array(everything) + b"," + tail[1:], headers),
+            lambda: (b'{"data":' + table.json_array(everything) + b"," + tail[1:], {}),
         )
 
     return codelist_rows

@@ -131,7 +131,7 @@ def _rows(
     if end < len(matching):
         following = Cursor(release.info.version, end, query.order_key)
     next_link = f"{path}?{query.query_string(following, format_)}" if following else None
-    headers = {"X-Release-Version": release.info.version, "X-Total-Count": str(len(matching))}
+    headers = {"X-Total-Count": str(len(matching))}
     if format_ == "csv":
         if next_link:
             headers["Link"] = f'<{next_link}>; rel="next"'

@@ -56,10 +56,9 @@ async def releases(request: Request) -> Response:
     body = {"data": found, "meta": {"latest": latest}, "links": {"self": f"{root}/v1/releases"}}
     return respond(
         request,
-        lambda: (orjson.dumps(body), {}),
+        orjson.dumps(body),
         media_type=JSON,
         tag=tag,
         cache_control=cache_control,
         gzip_min_bytes=settings.gzip_min_bytes,
-        cache=request.app.state.cache,
     )
