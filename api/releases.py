@@ -21,6 +21,7 @@ import itertools
 import json
 import os
 import re
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ from publish.release import LATEST, MANIFEST, versions
 
 VERSION_RE = re.compile(r"^\d{1,9}\.\d{1,9}\.\d{1,9}$")
 PACKAGE = "datapackage.json"
+RETRY_FAILED_AFTER = 60.0  # seconds before a release that failed to load is tried again
 _EMPTY = np.empty(0, dtype=np.int64)
 
 
@@ -268,6 +270,7 @@ class ReleaseStore:
         self.keep = keep
         self._loaded: OrderedDict[str, Release] = OrderedDict()
         self._loading: dict[str, asyncio.Task[Release]] = {}
+        self._failed: dict[str, float] = {}  # version: when it last failed to load
         self._infos: dict[str, ReleaseInfo] = {}
 
     def latest_version(self) -> str | None:
@@ -302,6 +305,9 @@ class ReleaseStore:
         if found is not None:
             self._loaded.move_to_end(version)
             return found
+        failed = self._failed.get(version)
+        if failed is not None and time.monotonic() - failed < RETRY_FAILED_AFTER:
+            raise ReleaseUnreadable(f"release {version} cannot be read")
         task = self._loading.get(version)
         if task is None:
             folder = self._folder(version)
@@ -313,11 +319,13 @@ class ReleaseStore:
         try:
             release = await anyio.to_thread.run_sync(_load_settled, folder)
         except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
+            # Not again on every request: a release does not change, so neither will this.
+            self._failed[version] = time.monotonic()
             raise ReleaseUnreadable(f"release {version} cannot be read") from exc
         finally:
             self._loading.pop(version, None)
         # A loaded release is some hundred thousand long-lived objects that the garbage
-        # collector would otherwise walk in every full collection (60 ms on the national
+        # collector would otherwise walk in every full collection (60 ms with a 100,000-row
         # release: that was the API's p99). Frozen objects are skipped; rows never form
         # cycles, so reference counting still frees a release when it is dropped.
         gc.freeze()

@@ -166,3 +166,22 @@ def test_statushouders_serve_prints_its_urls_and_refuses_a_taken_port_in_one_lin
     assert result.stderr.strip().splitlines() == [
         f"statushouders: cannot serve on 127.0.0.1:{port}: Address already in use"
     ]
+
+
+def test_a_release_that_cannot_be_read_is_a_503_and_the_others_are_still_served(tmp_path):
+    data_dir = tmp_path / "data"
+    releases = data_dir / "releases"
+    build_release(releases, "1.0.0")
+    broken = build_release(releases, "1.1.0")
+    (broken / "data" / "indicatoren.parquet").write_bytes(b"not parquet")
+    with running_api(data_dir) as base, httpx.Client(base_url=base) as api:
+        for _ in range(2):
+            response = api.get("/v1/datasets/indicatoren/rows")
+            assert response.status_code == 503
+            assert response.json()["error"]["message"] == (
+                "the latest release 1.1.0 cannot be read"
+            )
+        assert api.get("/v1/health").status_code == 200
+        older = api.get("/v1/releases/1.0.0/datasets/indicatoren/rows")
+        assert older.status_code == 200 and older.json()["meta"]["release"] == "1.0.0"
+    assert "Traceback" not in server_log(data_dir)
