@@ -28,6 +28,11 @@ def envelope(data: Any, meta: dict | None = None, links: dict | None = None) -> 
     return orjson.dumps({"data": data, "meta": meta or {}, "links": links or {}})
 
 
+def rows_envelope(rows_json: bytes, meta: dict, links: dict) -> bytes:
+    """The envelope around rows already rendered as a JSON array (see api/releases.py)."""
+    return b'{"data":' + rows_json + b"," + orjson.dumps({"meta": meta, "links": links})[1:]
+
+
 def etag(*parts: str) -> str:
     return '"' + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32] + '"'
 

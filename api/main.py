@@ -18,7 +18,6 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from starlette.middleware.cors import CORSMiddleware
 
 from api import errors
@@ -56,11 +55,11 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Load the live release in the background: the first request need not wait for it,
-        # and the server answers health checks meanwhile.
         # Imported modules and the app are long-lived too (see ReleaseStore._load).
         gc.collect()
         gc.freeze()
+        # Load the live release in the background: the first request need not wait for it,
+        # and the server answers health checks meanwhile.
         warming = asyncio.create_task(_warm(store))
         yield
         warming.cancel()
@@ -88,7 +87,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         catalogue.add_routes(app.router, kind)
     app.include_router(releases.router)
     app.include_router(download.router)
-    app.openapi = lambda: _openapi(app)
     # The last added is the outermost: CORS headers go on every answer, a 429 included,
     # and the limits apply before the cache answers.
     if settings.response_cache_mb:
@@ -113,26 +111,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         max_age=86400,
     )
     return app
-
-
-def _openapi(app: FastAPI) -> dict:
-    """FastAPI's document, without the 422 it lists by default: this API answers 400."""
-    if app.openapi_schema is None:
-        document = get_openapi(
-            title=app.title,
-            version=app.version,
-            summary=app.summary,
-            description=app.description,
-            routes=app.routes,
-        )
-        for path in document["paths"].values():
-            for operation in path.values():
-                operation.get("responses", {}).pop("422", None)
-        schemas = document.get("components", {}).get("schemas", {})
-        for name in ("HTTPValidationError", "ValidationError"):
-            schemas.pop(name, None)
-        app.openapi_schema = document
-    return app.openapi_schema
 
 
 async def _warm(store: ReleaseStore) -> None:

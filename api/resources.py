@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from api.errors import ApiError, bad_request
+from api.http import envelope
 from api.query import CODE_PATTERN, CURSOR_PATTERN, FORMATS, WHOLE_PATTERN, list_pattern
-from api.releases import Table
-from api.schemas import ErrorEnvelope
-from api.scope import Scope
+from api.releases import Release, Table
+from api.schemas import ErrorEnvelope, ResourceMetaEnvelope
+from api.scope import Scope, ScopeKind
 from api.settings import ApiSettings
 from api.tableschema import Resource
 
@@ -23,6 +29,43 @@ NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 }
 CSV_CONTENT = {"text/csv": {"schema": {"type": "string"}}}
 _PATH = {"dataset": "datasets", "codelist": "codelists"}
+_NAME = {"dataset": "dataset", "codelist": "code list"}
+
+
+def resource_table(release: Release, name: str, kind: str) -> Table:
+    """The release's dataset or code list `name`; 404 when the release has none."""
+    table = release.table(name, kind)
+    if table is None:
+        raise ApiError(404, f"release {release.info.version} has no {_NAME[kind]} {name}")
+    return table
+
+
+def add_metadata_route(router: APIRouter, resource: Resource, scope_kind: ScopeKind) -> None:
+    """`…/datasets/{name}` or `…/codelists/{name}`: metadata and the release's Table Schema."""
+    router.add_api_route(
+        f"{scope_kind.prefix}/{_PATH[resource.kind]}/{resource.name}",
+        _metadata_endpoint(resource.name, resource.kind, scope_kind),
+        methods=["GET"],
+        tags=[_PATH[resource.kind]],
+        response_model=ResourceMetaEnvelope,
+        responses={**NOT_MODIFIED, **ERRORS},
+        operation_id=f"{resource.name}_metadata{scope_kind.suffix}",
+        summary=f"{resource.title_en}: metadata and Table Schema",
+        description=resource.describe(),
+        openapi_extra={"parameters": list(scope_kind.parameters)},
+    )
+
+
+def _metadata_endpoint(name: str, kind: str, scope_kind: ScopeKind) -> Callable[..., Any]:
+    async def resource_metadata(request: Request) -> Response:
+        scope = await scope_kind.resolve(request)
+        if request.query_params:
+            raise bad_request("this resource takes no parameters")
+        table = resource_table(scope.release, name, kind)
+        body = envelope(metadata(scope, table), links=links(scope, table))
+        return scope.answer(request, lambda: (body, {}))
+
+    return resource_metadata
 
 
 def links(scope: Scope, table: Table) -> dict[str, Any]:

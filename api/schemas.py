@@ -171,7 +171,7 @@ class CodelistMeta(BaseModel):
     rows: int
 
 
-def rows_envelope(resource: Resource) -> type[BaseModel]:
+def rows_envelope_model(resource: Resource) -> type[BaseModel]:
     """A page of a dataset's rows, or a whole code list."""
     dataset = resource.kind == "dataset"
     return create_model(

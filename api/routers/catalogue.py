@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from api.errors import bad_request
+from api.http import envelope
 from api.resources import ERRORS, NOT_MODIFIED, summary
 from api.schemas import CatalogueEnvelope
 from api.scope import Scope, ScopeKind
@@ -21,7 +19,7 @@ def add_routes(router: APIRouter, kind: ScopeKind) -> None:
         scope = await kind.resolve(request)
         if request.query_params:
             raise bad_request("this resource takes no parameters")
-        return scope.answer(request, lambda: (orjson.dumps(_catalogue(scope)), {}))
+        return scope.answer(request, lambda: (_catalogue(scope), {}))
 
     router.add_api_route(
         kind.prefix,
@@ -36,7 +34,7 @@ def add_routes(router: APIRouter, kind: ScopeKind) -> None:
     )
 
 
-def _catalogue(scope: Scope) -> dict[str, Any]:
+def _catalogue(scope: Scope) -> bytes:
     info, package = scope.release.info, scope.release.package
     data = {
         "release": {
@@ -56,4 +54,4 @@ def _catalogue(scope: Scope) -> dict[str, Any]:
         "download": scope.download(),
         "datapackage": scope.download("datapackage.json"),
     }
-    return {"data": data, "meta": {}, "links": links}
+    return envelope(data, links=links)

@@ -5,16 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from api.errors import ApiError, bad_request
-from api.http import CSV, JSON, negotiate
+from api.errors import bad_request
+from api.http import CSV, JSON, negotiate, rows_envelope
 from api.query import Cursor, RowsQuery, parse_rows_query
 from api.releases import Release, Table
-from api.resources import CSV_CONTENT, ERRORS, NOT_MODIFIED, links, metadata, rows_parameters
-from api.schemas import ResourceMetaEnvelope, rows_envelope
+from api.resources import (
+    CSV_CONTENT,
+    ERRORS,
+    NOT_MODIFIED,
+    add_metadata_route,
+    resource_table,
+    rows_parameters,
+)
+from api.schemas import rows_envelope_model
 from api.scope import Scope, ScopeKind, load, query_params
 from api.settings import ApiSettings
 from api.tableschema import DATASETS
@@ -27,24 +33,13 @@ def add_routes(
 ) -> None:
     """The dataset endpoints of one scope (`latest` or a named release), under its prefix."""
     for resource in DATASETS:
-        router.add_api_route(
-            f"{kind.prefix}/datasets/{resource.name}",
-            _metadata_endpoint(resource.name, kind),
-            methods=["GET"],
-            tags=["datasets"],
-            response_model=ResourceMetaEnvelope,
-            responses={**NOT_MODIFIED, **ERRORS},
-            operation_id=f"{resource.name}_metadata{kind.suffix}",
-            summary=f"{resource.title_en}: metadata and Table Schema",
-            description=resource.describe(),
-            openapi_extra={"parameters": list(kind.parameters)},
-        )
+        add_metadata_route(router, resource, kind)
         router.add_api_route(
             f"{kind.prefix}/datasets/{resource.name}/rows",
             _rows_endpoint(resource.name, kind),
             methods=["GET"],
             tags=["datasets"],
-            response_model=rows_envelope(resource),
+            response_model=rows_envelope_model(resource),
             responses={200: {"content": CSV_CONTENT}, **NOT_MODIFIED, **ERRORS},
             operation_id=f"{resource.name}_rows{kind.suffix}",
             summary=f"{resource.title_en}: rows",
@@ -55,29 +50,10 @@ def add_routes(
         )
 
 
-def _dataset(release: Release, name: str) -> Table:
-    table = release.table(name, "dataset")
-    if table is None:
-        raise ApiError(404, f"release {release.info.version} has no dataset {name}")
-    return table
-
-
-def _metadata_endpoint(name: str, kind: ScopeKind) -> Callable[..., Any]:
-    async def dataset_metadata(request: Request) -> Response:
-        scope = await kind.resolve(request)
-        if request.query_params:
-            raise bad_request("this resource takes no parameters")
-        table = _dataset(scope.release, name)
-        body = {"data": metadata(scope, table), "meta": {}, "links": links(scope, table)}
-        return scope.answer(request, lambda: (orjson.dumps(body), {}))
-
-    return dataset_metadata
-
-
 def _rows_endpoint(name: str, kind: ScopeKind) -> Callable[..., Any]:
     async def dataset_rows(request: Request) -> Response:
         scope = await kind.resolve(request)
-        table = _dataset(scope.release, name)
+        table = resource_table(scope.release, name, "dataset")
         settings = scope.settings
         query = parse_rows_query(
             query_params(request),
@@ -91,7 +67,7 @@ def _rows_endpoint(name: str, kind: ScopeKind) -> Callable[..., Any]:
         release = scope.release
         if query.cursor is not None:
             release = await _cursor_release(scope, query)
-            table = _dataset(release, name)
+            table = resource_table(release, name, "dataset")
         format_ = negotiate(request, query.format)
         return scope.answer(
             request,
@@ -154,5 +130,4 @@ def _rows(
         "schema": scope.link(f"/datasets/{table.name}"),
         "download": f"{scope.root}/download/{release.info.version}/{csv_path}",
     }
-    tail = orjson.dumps({"meta": meta, "links": link_set})
-    return b'{"data":' + table.json_array(page, query.fields) + b"," + tail[1:], headers
+    return rows_envelope(table.json_array(page, query.fields), meta, link_set), headers

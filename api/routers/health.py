@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from api.http import envelope
 from api.schemas import HealthEnvelope
 from api.scope import NO_RELEASE, store_of
 
@@ -23,11 +23,6 @@ async def health(request: Request) -> Response:
     latest = store.latest_version()
     count = len(store.versions())
     message = f"serving release {latest}" if latest else NO_RELEASE
-    body = {
-        "data": {"status": "ok", "release": latest, "releases": count, "message": message},
-        "meta": {},
-        "links": {"catalogue": "/v1" if latest else None},
-    }
-    return Response(
-        orjson.dumps(body), media_type="application/json", headers={"Cache-Control": "no-store"}
-    )
+    data = {"status": "ok", "release": latest, "releases": count, "message": message}
+    body = envelope(data, links={"catalogue": "/v1" if latest else None})
+    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})

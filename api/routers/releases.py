@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from api.errors import bad_request
-from api.http import JSON, etag, not_modified, not_modified_response, respond
+from api.http import JSON, envelope, etag, not_modified, not_modified_response, respond
 from api.releases import ReleaseNotFound, ReleaseUnreadable
 from api.resources import ERRORS, NOT_MODIFIED
 from api.schemas import ReleasesEnvelope
@@ -53,10 +52,10 @@ async def releases(request: Request) -> Response:
     tag = etag(*(f"{r['version']}:{r['content_digest']}" for r in found), str(latest))
     if held := not_modified(request, tag):
         return not_modified_response(held, cache_control)
-    body = {"data": found, "meta": {"latest": latest}, "links": {"self": f"{root}/v1/releases"}}
+    body = envelope(found, meta={"latest": latest}, links={"self": f"{root}/v1/releases"})
     return respond(
         request,
-        orjson.dumps(body),
+        body,
         media_type=JSON,
         tag=tag,
         cache_control=cache_control,
