@@ -19,7 +19,6 @@ Targets: p99 at most 25 ms, and at least Datasette's requests per second.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import shutil
@@ -48,6 +47,7 @@ from tests.release_fixture import (  # noqa: E402
     doorgaande_lijn,
     huisvesting,
     indicatoren,
+    read_csv,
 )
 
 DURATIONS = (6, 12, 18, 24, 30, 36, 48, 60)
@@ -113,28 +113,15 @@ def to_sqlite(release: Path, database: Path) -> None:
             f"create table indicatoren ({definitions}, "
             f"primary key ({', '.join(PRIMARY_KEYS['indicatoren'])}))"
         )
-        with (release / "data" / "indicatoren.csv").open(encoding="utf-8", newline="") as f:
-            rows = [[_sqlite_value(row[c], t) for c, t in columns] for row in csv.DictReader(f)]
         marks = ", ".join("?" * len(columns))
-        con.executemany(f"insert into indicatoren values ({marks})", rows)
-        for column in ("gebied_code", "cohort_jaar", "duur_maanden", "geslacht"):
+        con.executemany(
+            f"insert into indicatoren values ({marks})",
+            ([row[c] for c, _ in columns] for row in read_csv(release, "indicatoren")),
+        )
+        for column in PRIMARY_KEYS["indicatoren"]:  # the six dimensions
             con.execute(f"create index ix_{column} on indicatoren ({column})")
-        con.execute("create index ix_leeftijdsklasse on indicatoren (leeftijdsklasse)")
-        con.execute("create index ix_indicator on indicatoren (indicator)")
         con.execute("create index ix_area_indicator on indicatoren (gebied_code, indicator)")
         con.execute("analyze")
-
-
-def _sqlite_value(value: str, type_: str) -> object:
-    if value == "":
-        return None
-    if type_ == "integer":
-        return int(value)
-    if type_ == "number":
-        return float(value)
-    if type_ == "boolean":
-        return int(value == "true")
-    return value
 
 
 def free_port() -> int:

@@ -427,6 +427,13 @@ def build_release(
     return target
 
 
+def two_releases(data_dir: Path) -> Path:
+    """1.0.0, and 1.1.0 with other numbers, which `latest` points at; returns `data_dir`."""
+    build_release(data_dir / "releases", "1.0.0", small_tables(seed=1))
+    build_release(data_dir / "releases", "1.1.0", small_tables(seed=2))
+    return data_dir
+
+
 def switch_latest(releases: Path, version: str) -> None:
     link = releases / f".{LATEST}-{os.getpid()}"
     link.unlink(missing_ok=True)

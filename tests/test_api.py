@@ -22,19 +22,16 @@ from tests.release_fixture import (
     COLUMNS,
     DATASETS,
     PRIMARY_KEYS,
-    build_release,
     read_csv,
     small_tables,
+    two_releases,
     typed,
 )
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data_dir = tmp_path_factory.mktemp("api") / "data"
-    build_release(data_dir / "releases", "1.0.0", small_tables(seed=1))
-    build_release(data_dir / "releases", "1.1.0", small_tables(seed=2))
-    return data_dir
+    return two_releases(tmp_path_factory.mktemp("api") / "data")
 
 
 @pytest.fixture(scope="module")

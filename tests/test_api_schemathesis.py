@@ -19,15 +19,12 @@ from schemathesis.checks import (
 from api.main import create_app
 from api.settings import ApiSettings
 from tests.api_server import running_api, server_log
-from tests.release_fixture import build_release, small_tables
+from tests.release_fixture import two_releases
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data_dir = tmp_path_factory.mktemp("schemathesis") / "data"
-    build_release(data_dir / "releases", "1.0.0", small_tables(seed=1))
-    build_release(data_dir / "releases", "1.1.0", small_tables(seed=2))
-    return data_dir
+    return two_releases(tmp_path_factory.mktemp("schemathesis") / "data")
 
 
 @pytest.fixture(scope="module")
