@@ -61,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(handler=_ui)
 
+    serve = commands.add_parser("serve", help="serve the API and the download page")
+    serve.add_argument("--data-dir", required=True, type=Path, help="whose releases to serve")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000, help="0 takes a free port")
+    serve.set_defaults(handler=_serve)
+
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     try:
@@ -127,6 +133,18 @@ def _ui(args: argparse.Namespace) -> int:
     print(f"Dagster UI on http://127.0.0.1:{args.port} (Ctrl-C stops it)", file=sys.stderr)
     command = ["dagster", "dev", "-m", "pipelines.definitions", "-p", str(args.port)]
     os.execvp(command[0], command)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from api.main import serve
+
+    if args.data_dir.exists() and not args.data_dir.is_dir():
+        raise UserError(f"the data dir {args.data_dir} is not a folder")
+    try:
+        serve(args.data_dir.resolve(), args.host, args.port)
+    except OSError as exc:
+        raise UserError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from None
     return 0
 
 

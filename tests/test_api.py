@@ -1,0 +1,506 @@
+"""The API over HTTP, against the real server process and releases in the contract's layout.
+
+Two releases: 1.0.0, and 1.1.0 (other numbers) which `latest` points at. Every expected
+answer is worked out here from the release's CSV files, read with the csv module.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import http.client
+import io
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from api.tableschema import DIMENSIONS
+from tests.api_server import running_api, server_log
+from tests.release_fixture import (
+    COLUMNS,
+    DATASETS,
+    PRIMARY_KEYS,
+    read_csv,
+    small_tables,
+    two_releases,
+    typed,
+)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return two_releases(tmp_path_factory.mktemp("api") / "data")
+
+
+@pytest.fixture(scope="module")
+def base(data_dir: Path):
+    with running_api(data_dir) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def api(base: str):
+    with httpx.Client(base_url=base, timeout=10) as client:
+        yield client
+
+
+def release_rows(data_dir: Path, name: str, version: str = "1.1.0") -> list[dict]:
+    return read_csv(data_dir / "releases" / version, name)
+
+
+def key(row: dict, name: str) -> tuple:
+    return tuple(row[k] for k in PRIMARY_KEYS[name])
+
+
+def all_pages(api: httpx.Client, url: str, params: dict | None = None) -> list[dict]:
+    """Follow the `next` links from the first page to the last."""
+    rows, page = [], api.get(url, params=params)
+    while True:
+        assert page.status_code == 200, page.text
+        body = page.json()
+        rows += body["data"]
+        if body["links"]["next"] is None:
+            assert body["meta"]["next_cursor"] is None
+            return rows
+        page = api.get(body["links"]["next"])
+
+
+def assert_error(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    error = response.json()["error"]
+    assert error["status"] == status
+    assert error["code"] and error["message"]
+    assert "Traceback" not in response.text
+    return error
+
+
+# --- what is served is exactly what is published ---------------------------------------
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_every_row_served_is_a_row_of_the_release_csv_and_every_row_is_served(api, data_dir, name):
+    served = all_pages(api, f"/v1/datasets/{name}/rows", {"limit": 50})
+    published = release_rows(data_dir, name)
+    assert len(served) == len(published)
+    assert sorted(served, key=lambda r: key(r, name)) == sorted(
+        published, key=lambda r: key(r, name)
+    )
+
+
+def test_withheld_values_are_null_with_geheim_true(api, data_dir):
+    served = all_pages(api, "/v1/datasets/indicatoren/rows", {"limit": 1000})
+    withheld = [r for r in served if r["geheim"]]
+    assert withheld, "the fixture has withheld rows"
+    assert all(r["teller"] is None and r["percentage"] is None for r in withheld)
+    assert any(r["noemer"] is None for r in withheld)
+    assert any(r["noemer"] is not None for r in withheld)
+    published = {key(r, "indicatoren"): r for r in release_rows(data_dir, "indicatoren")}
+    assert all(published[key(r, "indicatoren")] == r for r in withheld)
+
+
+@pytest.mark.parametrize("name", ["gebieden", "indicatoren_codelijst", "geslachten"])
+def test_code_lists_are_served_whole(api, data_dir, name):
+    response = api.get(f"/v1/codelists/{name}/rows")
+    assert response.status_code == 200
+    assert sorted(response.json()["data"], key=lambda r: key(r, name)) == sorted(
+        release_rows(data_dir, name), key=lambda r: key(r, name)
+    )
+
+
+def test_the_catalogue_names_release_peildatum_licence_and_resources(api):
+    body = api.get("/v1").json()["data"]
+    assert body["release"]["version"] == "1.1.0"
+    assert body["release"]["peildatum"] == "2025-06-30"
+    assert body["licenses"][0]["name"] == "CC-BY-4.0"
+    assert [d["name"] for d in body["datasets"]] == list(DATASETS)
+    assert {c["name"] for c in body["codelists"]} == set(COLUMNS) - set(DATASETS)
+    indicatoren = body["datasets"][0]
+    assert indicatoren["rows"] == len(small_tables(seed=2)["indicatoren"])
+    assert indicatoren["links"]["csv"] == "/download/1.1.0/data/indicatoren.csv"
+
+
+def test_dataset_metadata_is_the_release_table_schema(api, data_dir):
+    response = api.get("/v1/datasets/huisvesting")
+    assert response.status_code == 200
+    body = response.json()
+    package = api.get("/download/1.1.0/datapackage.json").json()
+    resource = next(r for r in package["resources"] if r["name"] == "huisvesting")
+    assert body["data"]["schema"] == resource["schema"]
+    assert body["data"]["resources"]["parquet"]["path"] == "data/huisvesting.parquet"
+    assert body["links"]["rows"] == "/v1/datasets/huisvesting/rows"
+
+
+# --- filters ---------------------------------------------------------------------------
+
+
+def _dimension_cases() -> list[tuple[str, str]]:
+    return [
+        (name, column) for name in DATASETS for column, _ in COLUMNS[name] if column in DIMENSIONS
+    ]
+
+
+@pytest.mark.parametrize(("name", "column"), _dimension_cases())
+def test_an_equality_filter_on_each_dimension(api, data_dir, name, column):
+    published = release_rows(data_dir, name)
+    value = published[len(published) // 2][column]
+    served = all_pages(api, f"/v1/datasets/{name}/rows", {column: value, "limit": 1000})
+    expected = [r for r in published if r[column] == value]
+    assert served and len(served) == len(expected)
+    assert sorted(served, key=lambda r: key(r, name)) == sorted(
+        expected, key=lambda r: key(r, name)
+    )
+
+
+@pytest.mark.parametrize(("name", "column"), _dimension_cases())
+def test_a_list_filter_on_each_dimension_by_commas_or_repetition(api, data_dir, name, column):
+    published = release_rows(data_dir, name)
+    values = sorted({r[column] for r in published})[:2]
+    expected = sorted((r for r in published if r[column] in values), key=lambda r: key(r, name))
+    by_commas = all_pages(
+        api, f"/v1/datasets/{name}/rows", {column: ",".join(map(str, values)), "limit": 1000}
+    )
+    repeated = all_pages(api, f"/v1/datasets/{name}/rows", [(column, v) for v in values])
+    for served in (by_commas, repeated):
+        assert sorted(served, key=lambda r: key(r, name)) == expected
+
+
+def test_filters_combine_with_and(api, data_dir):
+    published = release_rows(data_dir, "indicatoren")
+    params = {"gebied_code": "GM0344", "indicator": "werk,taalles", "duur_maanden": "6"}
+    served = all_pages(api, "/v1/datasets/indicatoren/rows", params)
+    expected = [
+        r
+        for r in published
+        if r["gebied_code"] == "GM0344"
+        and r["indicator"] in ("werk", "taalles")
+        and r["duur_maanden"] == 6
+    ]
+    assert len(served) == len(expected) == 2 * 12 * 2
+    assert sorted(map(str, served)) == sorted(map(str, expected))
+
+
+def test_a_filter_on_a_value_that_is_not_there_matches_nothing(api):
+    body = api.get("/v1/datasets/indicatoren/rows", params={"gebied_code": "GM9999"}).json()
+    assert body["data"] == [] and body["meta"]["matched"] == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "column"),
+    [("huisvesting", "indicator"), ("indicatoren", "periode"), ("doorgaande_lijn", "cohort_jaar")],
+)
+def test_a_filter_on_a_column_the_dataset_lacks_is_a_400(api, name, column):
+    error = assert_error(api.get(f"/v1/datasets/{name}/rows", params={column: "1"}), 400)
+    assert column in error["message"]
+
+
+# --- sorting, fields, pagination -------------------------------------------------------
+
+
+def test_sorting_descending_then_ascending_with_missing_values_first_descending(api, data_dir):
+    served = all_pages(
+        api, "/v1/datasets/indicatoren/rows", {"sort": "-percentage,gebied_code", "limit": 1000}
+    )
+    published = release_rows(data_dir, "indicatoren")
+    # Python's sort is stable: sort on the tie-breakers first, the primary sort key last.
+    expected = sorted(published, key=lambda r: key(r, "indicatoren"))
+    expected.sort(key=lambda r: r["gebied_code"])
+    with_value = [r for r in expected if r["percentage"] is not None]
+    with_value.sort(key=lambda r: r["percentage"], reverse=True)
+    expected = [r for r in expected if r["percentage"] is None] + with_value
+    assert served == expected
+
+
+def test_without_sort_rows_come_in_primary_key_order(api, data_dir):
+    served = all_pages(api, "/v1/datasets/doorgaande_lijn/rows")
+    expected = sorted(
+        release_rows(data_dir, "doorgaande_lijn"), key=lambda r: key(r, "doorgaande_lijn")
+    )
+    assert served == expected
+
+
+def test_fields_selects_columns_in_the_order_asked(api):
+    body = api.get(
+        "/v1/datasets/indicatoren/rows", params={"fields": "percentage,gebied_code", "limit": 5}
+    ).json()
+    assert [list(r) for r in body["data"]] == [["percentage", "gebied_code"]] * 5
+    assert body["meta"]["fields"] == ["percentage", "gebied_code"]
+
+
+@pytest.mark.parametrize("limit", [1, 7, 100])
+def test_pages_have_no_duplicates_and_no_gaps(api, data_dir, limit):
+    params = {"gebied_code": "U16,GM0589", "sort": "-noemer", "limit": limit}
+    if limit == 1:
+        params["geslacht"] = "T"
+    paged = all_pages(api, "/v1/datasets/indicatoren/rows", params)
+    whole = api.get("/v1/datasets/indicatoren/rows", params={**params, "limit": 1000}).json()
+    assert paged == whole["data"]
+    assert len({key(r, "indicatoren") for r in paged}) == len(paged) == whole["meta"]["matched"]
+
+
+def test_page_size_has_a_documented_maximum(api):
+    assert api.get("/v1/datasets/indicatoren/rows", params={"limit": 1000}).status_code == 200
+    assert_error(api.get("/v1/datasets/indicatoren/rows", params={"limit": 1001}), 400)
+    spec = api.get("/openapi.json").json()
+    rows = spec["paths"]["/v1/datasets/indicatoren/rows"]["get"]
+    limit = next(p for p in rows["parameters"] if p["name"] == "limit")
+    assert limit["schema"]["maximum"] == 1000
+
+
+def test_a_cursor_belongs_to_its_query(api):
+    first = api.get("/v1/datasets/indicatoren/rows", params={"gebied_code": "U16", "limit": 5})
+    cursor = first.json()["meta"]["next_cursor"]
+    other = {"gebied_code": "U10", "limit": 5, "cursor": cursor}
+    assert_error(api.get("/v1/datasets/indicatoren/rows", params=other), 400)
+    pinned = api.get(
+        "/v1/releases/1.0.0/datasets/indicatoren/rows",
+        params={"gebied_code": "U16", "limit": 5, "cursor": cursor},
+    )
+    assert_error(pinned, 400)
+
+
+# --- formats ---------------------------------------------------------------------------
+
+
+def _csv_rows(text: str, name: str) -> list[dict]:
+    types = dict(COLUMNS[name])
+    return [
+        {c: typed(v, types[c]) for c, v in row.items()} for row in csv.DictReader(io.StringIO(text))
+    ]
+
+
+def test_csv_by_format_or_accept_header_holds_the_same_rows(api, data_dir):
+    params = {"indicator": "bijstand", "limit": 1000}
+    as_json = api.get("/v1/datasets/indicatoren/rows", params=params).json()["data"]
+    by_format = api.get("/v1/datasets/indicatoren/rows", params={**params, "format": "csv"})
+    by_accept = api.get(
+        "/v1/datasets/indicatoren/rows", params=params, headers={"Accept": "text/csv"}
+    )
+    for response in (by_format, by_accept):
+        assert response.headers["content-type"] == "text/csv; charset=utf-8"
+        assert _csv_rows(response.text, "indicatoren") == as_json
+    assert (
+        by_format.headers["etag"]
+        != api.get("/v1/datasets/indicatoren/rows", params=params).headers["etag"]
+    )
+
+
+def test_csv_pages_link_to_the_next_page(api):
+    response = api.get("/v1/datasets/indicatoren/rows", params={"format": "csv", "limit": 10})
+    link = response.headers["link"]
+    assert link.endswith('>; rel="next"') and "cursor=" in link
+    following = api.get(link[1 : link.index(">")])
+    assert following.status_code == 200 and following.headers["content-type"].startswith("text/csv")
+    assert response.headers["x-total-count"] == "540"
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("application/json", "application/json"),
+        ("text/csv;q=0.5, application/json", "application/json"),
+        ("application/json;q=0.2, text/csv", "text/csv; charset=utf-8"),
+        ("text/*", "text/csv; charset=utf-8"),
+        ("*/*", "application/json"),
+    ],
+)
+def test_accept_negotiation(api, accept, expected):
+    response = api.get("/v1/codelists/geslachten/rows", headers={"Accept": accept})
+    assert response.headers["content-type"] == expected
+
+
+def test_nothing_acceptable_is_a_406(api):
+    assert_error(api.get("/v1/codelists/geslachten/rows", headers={"Accept": "image/png"}), 406)
+
+
+# --- HTTP: ETag, caching, gzip, CORS ---------------------------------------------------
+
+
+def test_etag_and_304(api):
+    url, params = "/v1/datasets/indicatoren/rows", {"gebied_code": "U16"}
+    first = api.get(url, params=params)
+    tag = first.headers["etag"]
+    assert tag.startswith('"') and not tag.startswith("W/")
+    assert api.get(url, params=params).headers["etag"] == tag
+    cached = api.get(url, params=params, headers={"If-None-Match": tag})
+    assert cached.status_code == 304 and cached.content == b""
+    assert cached.headers["etag"] == tag
+    other_query = api.get(url, params={"gebied_code": "U10"}).headers["etag"]
+    other_release = api.get("/v1/releases/1.0.0/datasets/indicatoren/rows", params=params).headers[
+        "etag"
+    ]
+    assert len({tag, other_query, other_release}) == 3
+
+
+def test_equivalent_queries_share_an_etag_and_the_same_bytes(api):
+    """A strong ETag promises identical bytes, so the answer's own links are canonical too."""
+    url = "/v1/datasets/indicatoren/rows"
+    one = api.get(url, params={"indicator": "werk,bijstand", "limit": 100, "format": "json"})
+    two = api.get(url, params=[("indicator", "bijstand"), ("indicator", "werk")])
+    assert one.headers["etag"] == two.headers["etag"]
+    assert one.content == two.content
+
+
+def test_cache_control_is_short_for_latest_and_immutable_for_a_version(api):
+    assert api.get("/v1/datasets/indicatoren").headers["cache-control"] == "public, max-age=60"
+    pinned = api.get("/v1/releases/1.1.0/datasets/indicatoren").headers["cache-control"]
+    assert pinned == "public, max-age=31536000, immutable"
+    assert api.get("/v1/health").headers["cache-control"] == "no-store"
+
+
+def test_gzip_when_accepted_with_its_own_etag(api):
+    url, params = "/v1/datasets/indicatoren/rows", {"limit": 200}
+    plain = api.get(url, params=params, headers={"Accept-Encoding": "identity"})
+    with api.stream("GET", url, params=params, headers={"Accept-Encoding": "gzip"}) as zipped:
+        raw = b"".join(zipped.iter_raw())
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert zipped.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
+    assert len(raw) < len(plain.content) / 3
+    assert gzip.decompress(raw) == plain.content
+    again = api.get(url, params=params, headers={"If-None-Match": zipped.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_cors_for_get(api):
+    response = api.get("/v1/datasets/indicatoren", headers={"Origin": "https://example.org"})
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "ETag" in response.headers["access-control-expose-headers"]
+    preflight = api.options(
+        "/v1/datasets/indicatoren",
+        headers={"Origin": "https://example.org", "Access-Control-Request-Method": "GET"},
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-methods"] == "GET"
+
+
+# --- releases --------------------------------------------------------------------------
+
+
+def test_the_releases_are_listed_newest_first(api):
+    body = api.get("/v1/releases").json()
+    assert [r["version"] for r in body["data"]] == ["1.1.0", "1.0.0"]
+    assert [r["latest"] for r in body["data"]] == [True, False]
+
+
+def test_an_older_release_is_served_with_its_own_rows(api, data_dir):
+    served = all_pages(api, "/v1/releases/1.0.0/datasets/huisvesting/rows")
+    assert served == sorted(
+        release_rows(data_dir, "huisvesting", "1.0.0"), key=lambda r: key(r, "huisvesting")
+    )
+    assert served != all_pages(api, "/v1/datasets/huisvesting/rows")
+    catalogue = api.get("/v1/releases/1.0.0").json()
+    assert catalogue["data"]["release"]["version"] == "1.0.0"
+    assert catalogue["data"]["datasets"][0]["links"]["rows"] == (
+        "/v1/releases/1.0.0/datasets/indicatoren/rows"
+    )
+
+
+def test_latest_is_also_a_release_name(api):
+    latest = api.get("/v1/releases/latest/datasets/doorgaande_lijn/rows").json()
+    assert latest["meta"]["release"] == "1.1.0"
+    assert latest["data"] == api.get("/v1/datasets/doorgaande_lijn/rows").json()["data"]
+
+
+# --- the download page -----------------------------------------------------------------
+
+
+def test_the_root_leads_to_the_latest_download_page(api):
+    home = api.get("/", follow_redirects=True)
+    assert home.status_code == 200
+    assert str(home.url).endswith("/download/1.1.0/")
+    assert "Release 1.1.0" in home.text
+    assert home.headers["content-type"] == "text/html; charset=utf-8"
+
+
+def test_the_files_of_a_release_are_downloadable_as_published(api, data_dir):
+    response = api.get("/download/1.0.0/data/indicatoren.csv")
+    assert response.status_code == 200
+    assert response.content == (data_dir / "releases/1.0.0/data/indicatoren.csv").read_bytes()
+    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    cached = api.get(
+        "/download/1.0.0/data/indicatoren.csv", headers={"If-None-Match": response.headers["etag"]}
+    )
+    assert cached.status_code == 304
+
+
+# --- bad requests: 4xx with the envelope, never a 500 ----------------------------------
+
+ROWS = "/v1/datasets/indicatoren/rows"
+BAD_PATHS = [
+    ("/download/1.0.0/../../../etc/passwd", 404),
+    ("/download/1.0.0/..%2F..%2F..%2Fetc%2Fpasswd", 404),
+    ("/download/1.0.0/%2e%2e/%2e%2e/releases/latest/release.json", 404),
+    ("/download/1.0.0/data/../datapackage.json", 404),
+    ("/download/1.0.0//etc/passwd", 404),
+    ("/download/..%2F..%2F/index.html", 404),
+    ("/download/1.0.0/data/nope.csv", 404),
+    ("/v1/releases/..%2F..%2Fetc/datasets/indicatoren", 404),
+    ("/v1/releases/1.0.0%00/datasets/indicatoren", 400),
+    ("/v1/releases/1.0.0%0A/datasets/indicatoren", 400),
+    ("/download/1.0.0%0A/index.html", 404),
+    ("/v1/releases/1.0/datasets/indicatoren", 400),
+    ("/v1/releases/9.9.9/datasets/indicatoren", 404),
+    ("/v1/releases/99999999999999999999.0.0", 400),
+    ("/v1/datasets/nope/rows", 404),
+    (f"{ROWS}?gebied_code=%27%20OR%201%3D1%20--", 400),
+    (f"{ROWS}?gebied_code=GM0344%3BDROP%20TABLE%20indicatoren", 400),
+    (f"{ROWS}?indicator=%3Cscript%3Ealert(1)%3C%2Fscript%3E", 400),
+    (f"{ROWS}?indicator=", 400),
+    (f"{ROWS}?indicator=werk%0A", 400),
+    (f"{ROWS}?limit=10%0A", 400),
+    (f"{ROWS}?indicator=werk,,bijstand", 400),
+    (f"{ROWS}?sort=gebied_code%3Bdrop", 400),
+    (f"{ROWS}?sort=--percentage", 400),
+    (f"{ROWS}?fields=*", 400),
+    (f"{ROWS}?fields=", 400),
+    (f"{ROWS}?limit=99999999999999999999999", 400),
+    (f"{ROWS}?limit=-1", 400),
+    (f"{ROWS}?limit=0", 400),
+    (f"{ROWS}?limit=1e3", 400),
+    (f"{ROWS}?limit=10&limit=20", 400),
+    (f"{ROWS}?cohort_jaar=99999999999999999999999", 400),
+    (f"{ROWS}?duur_maanden=-6", 400),
+    (f"{ROWS}?duur_maanden=6.0", 400),
+    (f"{ROWS}?gebied_code=" + ",".join(["GM0344"] * 101), 400),
+    (f"{ROWS}?cursor=not-a-cursor", 400),
+    (f"{ROWS}?cursor=eyJ2IjoiMS4xLjAiLCJvIjotNSwicSI6IngifQ", 400),
+    (f"{ROWS}?cursor=eyJ2IjoiLi4vLi4vZXRjIiwibyI6MCwicSI6IngifQ", 400),
+    (f"{ROWS}?format=xml", 400),
+    (f"{ROWS}?select=*", 400),
+    (f"{ROWS}?sql=select%201", 400),
+    ("/v1/datasets/indicatoren?fields=gebied_code", 400),
+    ("/v1?x=1", 400),
+    (f"{ROWS}?gebied_code=%ff%fe", 400),
+    ("/v1/" + "x" * 5000, 414),
+]
+
+
+@pytest.mark.parametrize(("path", "status"), BAD_PATHS)
+def test_bad_paths_and_parameters_are_4xx_with_the_envelope(base, path, status):
+    """Sent byte for byte (http.client does not normalise `..` away as httpx would)."""
+    host = urlsplit(base)
+    connection = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    assert response.status == status, body
+    assert response.getheader("content-type") == "application/json"
+    error = httpx.Response(status, content=body).json()["error"]
+    assert error["status"] == status and error["message"]
+
+
+def test_other_methods_and_request_bodies_are_refused(api):
+    assert_error(api.post("/v1/datasets/indicatoren/rows"), 405)
+    assert_error(api.delete("/v1/releases/1.0.0"), 405)
+    big = api.request("GET", "/v1/health", content=b"x" * 5000)
+    assert_error(big, 413)
+
+
+def test_no_bad_request_made_the_server_fail(base, data_dir, api):
+    """Run last in this module: nothing above may have left a traceback in the server log."""
+    assert api.get("/v1/health").status_code == 200
+    assert "Traceback" not in server_log(data_dir)
