@@ -34,8 +34,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from api.tableschema import DIMENSIONS
 from publish.release import LATEST, MANIFEST, versions
+from publish.schema import DIMENSIONS
 
 VERSION_RE = re.compile(r"^\d{1,9}\.\d{1,9}\.\d{1,9}$")
 PACKAGE = "datapackage.json"

@@ -15,7 +15,7 @@ from api.releases import Release, Table
 from api.schemas import ErrorEnvelope, ResourceMetaEnvelope
 from api.scope import Scope, ScopeKind
 from api.settings import ApiSettings
-from api.tableschema import Resource
+from publish.schema import Resource
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorEnvelope, "description": "a parameter is wrong; the message says which"},

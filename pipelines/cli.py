@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--data-dir", type=Path, default=Path(".data"))
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--scale", type=float, default=1.0)
+    demo.add_argument("--port", type=int, default=8000, help="where the API and page are served")
+    demo.add_argument("--no-serve", action="store_true", help="stop after the run")
     demo.set_defaults(handler=_demo)
 
     ui = commands.add_parser("ui", help="open the Dagster UI on the same definitions")
@@ -122,7 +124,11 @@ def _demo(args: argparse.Namespace) -> int:
                 with_errors=True,
             )
         )
-    return run_pipeline(landing, data_dir)
+    status = run_pipeline(landing, data_dir)
+    if args.no_serve:
+        return status
+    # Also after a failed run: the last good release (if any) stays published and is served.
+    return _serve(argparse.Namespace(data_dir=data_dir, host="127.0.0.1", port=args.port))
 
 
 def _ui(args: argparse.Namespace) -> int:

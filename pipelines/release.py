@@ -10,8 +10,27 @@ from pipelines.indicators import mart_key
 from pipelines.ingest import warehouse
 from pipelines.resources import MonitorResource
 from pipelines.sources import source_modules
+from publish import package
 from publish.disclosure import summary
+from publish.page import render_page
 from publish.release import publish
+
+CODELISTS = {
+    "gebieden": """
+        select areas.gebied_code, areas.gebied_naam,
+            case when gemeenten.gemeente_code is null then 'regio' else 'gemeente' end as soort,
+            coalesce(gemeenten.u10 = 'J', areas.gebied_code = 'U10') as in_u10,
+            coalesce(gemeenten.u16 = 'J', true) as in_u16
+        from intermediate.int_areas as areas
+        left join reference.gemeenten as gemeenten on gemeenten.gemeente_code = areas.gebied_code
+    """,
+    "indicatoren_codelijst": "select * from reference.indicatoren_codelijst",
+    "geslachten": "select * from reference.geslachten",
+    "leeftijdsklassen": "select * from reference.leeftijdsklassen",
+    "indicatoren": "select * from published.indicatoren",
+    "doorgaande_lijn": "select * from published.doorgaande_lijn",
+    "huisvesting": "select * from marts.huisvesting",
+}
 
 MARTS = ("indicatoren", "huisvesting", "doorgaande_lijn", "monitor_metadata")
 
@@ -27,6 +46,7 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
     with monitor.warehouse() as con:
         cut = con.sql("select * from marts.monitor_metadata").to_arrow_table().to_pylist()[0]
         ((report,),) = con.sql("select report from published.disclosure_report").fetchall()
+        tables = {name: con.sql(sql).df() for name, sql in CODELISTS.items()}
         for module in source_modules():
             log = warehouse.read_log(con, module.SOURCE.name)
             deliveries += [
@@ -63,9 +83,21 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
         raise dg.Failure(description="the disclosure audit did not pass: nothing is published")
     files["disclosure.json"] = _json(disclosure)
     files["disclosure.md"] = summary(disclosure).encode()
+    files.update(package.data_files(tables))
     created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    peildatum = cut["peildatum"].isoformat()
+
+    def finish(staging, version: str) -> dict[str, bytes]:
+        """What carries the version: the package description and the page; then the gate."""
+        described = package.describe(files, version, created, peildatum, deliveries)
+        (staging / "datapackage.json").write_bytes(described)
+        errors = package.validate(staging)
+        if errors:
+            raise dg.Failure(description="the package is not valid: " + "; ".join(errors[:3]))
+        return {"datapackage.json": described, "index.html": render_page(staging)}
+
     published = publish(
-        monitor.releases, files, {"created": created, "peildatum": cut["peildatum"].isoformat()}
+        monitor.releases, files, {"created": created, "peildatum": peildatum}, finish=finish
     )
     verb = "published" if published.changed else "unchanged, still"
     context.log.info(f"release {published.version} {verb} at {published.path}")

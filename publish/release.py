@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,8 +49,18 @@ def content_digest(files: dict[str, bytes]) -> str:
     return digest.hexdigest()
 
 
-def publish(releases: Path, files: dict[str, bytes], manifest: dict) -> Published:
-    """Write `files` as a new release unless the latest release holds the same content."""
+def publish(
+    releases: Path,
+    files: dict[str, bytes],
+    manifest: dict,
+    finish: Callable[[Path, str], dict[str, bytes]] | None = None,
+) -> Published:
+    """Write `files` as a new release unless the latest release holds the same content.
+
+    `finish(staging, version)` returns the files that carry the version (they are not part of
+    the content digest) and is the gate: if it raises, the staged release is removed and
+    `latest` stays where it was.
+    """
     releases.mkdir(parents=True, exist_ok=True)
     digest = content_digest(files)
     current = latest(releases)
@@ -61,8 +72,17 @@ def publish(releases: Path, files: dict[str, bytes], manifest: dict) -> Publishe
     staging = releases / f".partial-{version}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    for name, data in files.items():
-        _write_synced(staging / name, data)
+    try:
+        for name, data in files.items():
+            _write_synced(staging / name, data)
+        if finish is not None:
+            extra = finish(staging, version)
+            for name, data in extra.items():
+                _write_synced(staging / name, data)
+            files = {**files, **extra}
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     record = {**manifest, "version": version, "content_digest": digest, "files": sorted(files)}
     _write_synced(staging / MANIFEST, (json.dumps(record, indent=2, default=str) + "\n").encode())
     target = releases / version

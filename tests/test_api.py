@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from api.tableschema import DIMENSIONS
+from publish.schema import DIMENSIONS
 from tests.api_server import running_api, server_log
 from tests.release_fixture import (
     COLUMNS,

@@ -9,7 +9,7 @@ import pytest
 
 from api.main import create_app
 from api.settings import ApiSettings
-from api.tableschema import DATASETS, DIMENSIONS, RESOURCES
+from publish.schema import DATASETS, DIMENSIONS, RESOURCES
 from tests.release_fixture import build_release, read_csv
 
 STATIC = {r.name: r for r in RESOURCES}

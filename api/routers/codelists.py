@@ -21,7 +21,7 @@ from api.resources import (
 )
 from api.schemas import rows_envelope_model
 from api.scope import ScopeKind, query_params
-from api.tableschema import CODELISTS
+from publish.schema import CODELISTS
 
 
 def add_routes(router: APIRouter, kind: ScopeKind) -> None:

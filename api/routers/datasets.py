@@ -23,7 +23,7 @@ from api.resources import (
 from api.schemas import rows_envelope_model
 from api.scope import Scope, ScopeKind, load, query_params
 from api.settings import ApiSettings
-from api.tableschema import DATASETS
+from publish.schema import DATASETS
 
 
 def add_routes(

@@ -1,4 +1,4 @@
-"""The package's Table Schemas as the API documents them: a static copy, shipped with the code.
+"""The Table Schema of every resource: written into `datapackage.json`, documented by the API.
 
 The OpenAPI document is built once at start-up, when no release may exist yet, so its
 parameter and field descriptions come from here and not from a release. The texts are those
