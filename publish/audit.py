@@ -332,7 +332,7 @@ def _feasible(x, lower, upper, rows_lo, rows_hi, starts, indices, coefs) -> bool
     when the caller knows them, a ready starting point)."""
     if np.any(x < lower - _EPS) or np.any(x > upper + _EPS) or np.isnan(x).any():
         return False
-    ends = [*starts[1:], len(indices)]
+    ends = [*starts[1:], len(indices)] if starts else []
     for lo, hi, a, b in zip(rows_lo, rows_hi, starts, ends, strict=True):
         total = sum(coefs[k] * x[indices[k]] for k in range(a, b))
         if total < lo - _EPS or total > hi + _EPS:

@@ -128,6 +128,9 @@ def cells_of(
     for r, name in enumerate(sorted(frames)):
         shape = shapes[name]
         frame = frames[name].reset_index(drop=True)
+        if frame.empty:
+            rows[name] = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+            continue
         dims = list(shape.dimensions)
         frame = frame.assign(_population=frame["indicator"].map(shape.populations))
         if frame["_population"].isna().any():
@@ -197,6 +200,9 @@ def cells_of(
             cost[(values == 0) | (values == top)] += AT_BOUND_COST
             cost_parts.append(cost)
 
+    if not value_parts:
+        value_parts, noemer_parts, cost_parts = [np.empty(0)], [np.empty(0)], [np.empty(0)]
+        resource_parts, block_parts = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
     structure = Structure(
         members=np.concatenate(members) if members else np.empty(0, dtype=np.int64),
         ptr=np.concatenate([[0], np.cumsum(np.concatenate(lengths))]).astype(np.int64)
