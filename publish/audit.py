@@ -94,6 +94,7 @@ def audit(
     min_values: int = 2,
     cache: dict[tuple, list[Pinned]] | None = None,
     hint: np.ndarray | None = None,
+    exact: bool = True,
 ) -> AuditResult:
     """Audit published `values` (NaN where withheld) against the attacker's knowledge.
 
@@ -103,6 +104,10 @@ def audit(
 
     `hint`, the true values where the caller has them, only saves time: it is a known solution
     to start from, checked before use. The result does not depend on it.
+
+    `exact=False` skips the one-cell-at-a-time LPs: a cell the many-cells-at-once LPs could not
+    move a whole unit is reported as pinned unproven (low/high are the values seen). A pass is
+    still a proof. Suppression uses it between rounds and the exact audit at the end.
     """
     start = time.perf_counter()
     withheld = np.flatnonzero(np.isnan(values))
@@ -114,11 +119,13 @@ def audit(
     np.maximum.at(noemer_floor, structure.noemer_of[tellers], values[tellers])
     result = AuditResult(withheld=len(withheld), components=len(components), lps=0, seconds=0.0)
     for cells in components:
-        key = tuple(cells.tolist())
+        key = (exact, *cells.tolist())
         if cache is not None and key in cache:
             result.pinned += cache[key]
             continue
-        pinned, lps = _audit_component(structure, values, noemer_floor, cells, min_values, hint)
+        pinned, lps = _audit_component(
+            structure, values, noemer_floor, cells, min_values, hint, exact
+        )
         result.lps += lps
         result.pinned += pinned
         if cache is not None:
@@ -177,6 +184,7 @@ def _audit_component(
     cells: np.ndarray,
     min_values: int,
     hint: np.ndarray | None,
+    exact: bool = True,
 ) -> tuple[list[Pinned], int]:
     n = len(cells)
     index = {int(c): i for i, c in enumerate(cells)}
@@ -302,6 +310,11 @@ def _audit_component(
             seen_high = np.maximum(seen_high, y)
             if todo.sum() - (~covered()).sum() < max(1, 0.01 * todo.sum()):
                 break
+    if not exact:
+        return [
+            Pinned(int(cells[i]), float(seen_low[i]), float(seen_high[i]))
+            for i in np.flatnonzero(~covered())
+        ], lps
     boxed = model(np.maximum(lower, point - 1), np.minimum(upper, point + 1))
 
     # The rest one by one: first within one of the known point (always bounded, so each

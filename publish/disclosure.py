@@ -245,17 +245,23 @@ def protect(cells: Cells, thresholds: Thresholds | None = None) -> Suppression:
     reason = primary(cells, thresholds)
     chooser = _Chooser(cells, reason)
     cache: dict = {}
-    for rounds in range(1, thresholds.max_rounds + 1):  # noqa: B007 (reported)
+    exact = False
+    for rounds in range(1, thresholds.max_rounds + 1):
         chooser.close_singletons()
+        # Between rounds the quick audit: a cell it cannot move counts as pinned. Its pass is a
+        # proof; when nothing more can be withheld, or rounds run out, the exact audit decides.
         result = audit(
             cells.structure,
             _published(cells, reason),
             thresholds.min_possible_values,
             cache,
             hint=cells.value,
+            exact=exact,
         )
-        if result.passed or not any([chooser.widen(p.cell) for p in result.pinned]):
+        if result.passed or exact:
             break
+        widened = [chooser.widen(p.cell) for p in result.pinned]
+        exact = not any(widened) or rounds + 1 == thresholds.max_rounds
     return Suppression(cells, reason, rounds, result, thresholds)
 
 
