@@ -16,9 +16,9 @@ SUPPRESSED = ("indicatoren", "doorgaande_lijn")
 class DisclosureConfig(dg.Config):
     """disclosure.md's thresholds; every release states the values it used."""
 
-    min_population: int = 10
-    small_group: int = 2
-    min_possible_values: int = 2
+    min_population: int = disclosure.Thresholds.min_population
+    small_group: int = disclosure.Thresholds.small_group
+    min_possible_values: int = disclosure.Thresholds.min_possible_values
 
 
 @dg.asset(

@@ -15,7 +15,9 @@ from publish.disclosure import summary
 from publish.page import render_page
 from publish.release import publish
 
-CODELISTS = {
+# Every resource of the package, as published: code lists, suppressed marts, and huisvesting
+# (public administrative figures, not suppressed).
+TABLES = {
     "gebieden": """
         select areas.gebied_code, areas.gebied_naam,
             case when gemeenten.gemeente_code is null then 'regio' else 'gemeente' end as soort,
@@ -46,7 +48,7 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
     with monitor.warehouse() as con:
         cut = con.sql("select * from marts.monitor_metadata").to_arrow_table().to_pylist()[0]
         ((report,),) = con.sql("select report from published.disclosure_report").fetchall()
-        tables = {name: con.sql(sql).df() for name, sql in CODELISTS.items()}
+        tables = {name: con.sql(sql).df() for name, sql in TABLES.items()}
         for module in source_modules():
             log = warehouse.read_log(con, module.SOURCE.name)
             deliveries += [

@@ -16,8 +16,6 @@ so far already span `min_values` whole numbers needs no LP of its own.
 
 from __future__ import annotations
 
-import math
-import time
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -76,7 +74,6 @@ class AuditResult:
     withheld: int
     components: int
     lps: int
-    seconds: float
     pinned: list[Pinned] = field(default_factory=list)
 
     @property
@@ -109,7 +106,6 @@ def audit(
     move a whole unit is reported as pinned unproven (low/high are the values seen). A pass is
     still a proof. Suppression uses it between rounds and the exact audit at the end.
     """
-    start = time.perf_counter()
     withheld = np.flatnonzero(np.isnan(values))
     components = _components(structure, withheld)
     # A published teller bounds its withheld noemer from below.
@@ -117,7 +113,7 @@ def audit(
     tellers = tellers[~np.isnan(values[tellers])]
     noemer_floor = np.zeros(structure.size)
     np.maximum.at(noemer_floor, structure.noemer_of[tellers], values[tellers])
-    result = AuditResult(withheld=len(withheld), components=len(components), lps=0, seconds=0.0)
+    result = AuditResult(withheld=len(withheld), components=len(components), lps=0)
     for cells in components:
         key = (exact, *cells.tolist())
         if cache is not None and key in cache:
@@ -131,17 +127,12 @@ def audit(
         if cache is not None:
             cache[key] = pinned
     result.pinned.sort(key=lambda p: p.cell)
-    result.seconds = time.perf_counter() - start
     return result
 
 
-def possible_values(low: float, high: float) -> float:
-    """How many whole numbers lie in [low, high]."""
-    if high < low:
-        return 0
-    if high == math.inf:
-        return math.inf
-    return max(0, math.floor(high + _EPS) - math.ceil(low - _EPS) + 1)
+def possible_values(low, high):
+    """How many whole numbers lie in [low, high]; elementwise for arrays, inf when unbounded."""
+    return np.maximum(0, np.floor(np.asarray(high) + _EPS) - np.ceil(np.asarray(low) - _EPS) + 1)
 
 
 def _components(structure: Structure, withheld: np.ndarray) -> list[np.ndarray]:
@@ -250,12 +241,17 @@ def _audit_component(
     lps = 0
 
     def covered() -> np.ndarray:
-        span = np.floor(seen_high + _EPS) - np.ceil(seen_low - _EPS) + 1
-        return span >= min_values
+        return possible_values(seen_low, seen_high) >= min_values
+
+    def see(x: np.ndarray) -> None:
+        """A feasible point: every cell's interval holds its value."""
+        nonlocal seen_low, seen_high
+        seen_low = np.minimum(seen_low, x)
+        seen_high = np.maximum(seen_high, x)
 
     def solve(h: highspy.Highs, costs: np.ndarray) -> np.ndarray:
         """Minimise costs @ x."""
-        nonlocal lps, seen_low, seen_high
+        nonlocal lps
         h.changeColsCost(n, np.arange(n, dtype=np.int32), costs)
         h.run()
         lps += 1
@@ -265,8 +261,7 @@ def _audit_component(
                 f"the published values admit no solution ({h.modelStatusToString(status)})"
             )
         x = np.asarray(h.getSolution().col_value)
-        seen_low = np.minimum(seen_low, x)
-        seen_high = np.maximum(seen_high, x)
+        see(x)
         return x
 
     relaxation = model(lower, upper)
@@ -275,8 +270,7 @@ def _audit_component(
         point, lower, upper, rows_lo, rows_hi, starts, indices, coefs
     ):
         point = solve(relaxation, np.ones(n))
-    seen_low = np.minimum(seen_low, point)
-    seen_high = np.maximum(seen_high, point)
+    see(point)
 
     # Many cells at once: find solutions that move as many uncovered cells as possible a whole
     # unit up (then down) from the known point. With t_i <= +-(y_i - point_i) and t_i <= 1,
@@ -305,9 +299,7 @@ def _audit_component(
             lps += 1
             if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 break
-            y = np.asarray(h.getSolution().col_value)[:n]
-            seen_low = np.minimum(seen_low, y)
-            seen_high = np.maximum(seen_high, y)
+            see(np.asarray(h.getSolution().col_value)[:n])
             if todo.sum() - (~covered()).sum() < max(1, 0.01 * todo.sum()):
                 break
     if not exact:

@@ -116,7 +116,9 @@ AGE = Hierarchy("leeftijdsklasse", {"T": ("18-29", "30-49", "50-64")})
 
 
 def cells_of(
-    frames: Mapping[str, pd.DataFrame], shapes: Mapping[str, Shape], weight: float = 4.0
+    frames: Mapping[str, pd.DataFrame],
+    shapes: Mapping[str, Shape],
+    weight: float = Thresholds.aggregate_weight,
 ) -> Cells:
     """Cells, relations and costs of the tables. Values may be missing (a published table:
     withheld cells are NaN), so the audit can rebuild the attacker's view from the files."""
@@ -395,7 +397,7 @@ def audit_published(
     return audit(cells.structure, cells.value, min_values, hint=hint)
 
 
-def report(suppression: Suppression, seconds: float | None = None) -> dict:
+def report(suppression: Suppression) -> dict:
     """The disclosure report: parameters, withheld cells, the audit, the information lost."""
     cells, reason = suppression.cells, suppression.reason
     is_noemer = cells.noemer_of < 0
@@ -431,7 +433,6 @@ def report(suppression: Suppression, seconds: float | None = None) -> dict:
                 label: int(n) for label, n in zip(cells.block_labels, per_block, strict=True)
             },
         },
-        **({"seconds": round(seconds, 2)} if seconds is not None else {}),
     }
 
 
