@@ -35,7 +35,7 @@ from itertools import repeat
 import numpy as np
 import pandas as pd
 
-from publish.audit import AuditResult, Structure, audit
+from publish.audit import AuditResult, Evidence, Structure, audit
 
 NONE, PRIMARY, SECONDARY = 0, 1, 2
 AT_BOUND_COST = 1e6
@@ -139,7 +139,9 @@ def cells_of(
             unknown = sorted(set(frame.loc[frame["_population"].isna(), "indicator"]))
             raise ValueError(f"{name}: no population for indicator(s) {unknown}")
 
-        block = frame[list(shape.block)].astype(str).agg("/".join, axis=1)
+        block = frame[shape.block[0]].astype(str)
+        for column in shape.block[1:]:
+            block = block + "/" + frame[column].astype(str)
         labels = sorted(block.unique())
         block_code = block.map({b: len(block_labels) + i for i, b in enumerate(labels)})
         block_labels += [f"{name} {b}" for b in labels]
@@ -246,7 +248,7 @@ def protect(cells: Cells, thresholds: Thresholds | None = None) -> Suppression:
     thresholds = thresholds or Thresholds()
     reason = primary(cells, thresholds)
     chooser = _Chooser(cells, reason)
-    cache: dict = {}
+    evidence = Evidence.empty(len(cells.value))
     exact = False
     for rounds in range(1, thresholds.max_rounds + 1):
         chooser.close_singletons()
@@ -256,7 +258,7 @@ def protect(cells: Cells, thresholds: Thresholds | None = None) -> Suppression:
             cells.structure,
             _published(cells, reason),
             thresholds.min_possible_values,
-            cache,
+            evidence,
             hint=cells.value,
             exact=exact,
         )
