@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import dagster as dg
 
@@ -10,10 +11,10 @@ from pipelines.indicators import mart_key
 from pipelines.ingest import warehouse
 from pipelines.resources import MonitorResource
 from pipelines.sources import source_modules
-from publish import package
+from publish import changelog, dcat, package
 from publish.disclosure import summary
 from publish.page import render_page
-from publish.release import publish
+from publish.release import latest, publish, write_file
 
 # Every resource of the package, as published: code lists, suppressed marts, and huisvesting
 # (public administrative figures, not suppressed).
@@ -34,6 +35,7 @@ TABLES = {
     "huisvesting": "select * from marts.huisvesting",
 }
 
+CHANGELOG = "CHANGELOG.md"
 MARTS = ("indicatoren", "huisvesting", "doorgaande_lijn", "monitor_metadata")
 
 
@@ -89,14 +91,32 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
     created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     peildatum = cut["peildatum"].isoformat()
 
-    def finish(staging, version: str) -> dict[str, bytes]:
-        """What carries the version: the package description and the page; then the gate."""
+    def finish(staging: Path, version: str) -> None:
+        """What carries the version: the package description, the changes against the
+        previous release, the DCAT record and the page. The package is the gate."""
         described = package.describe(files, version, created, peildatum, deliveries)
-        (staging / "datapackage.json").write_bytes(described)
+        write_file(staging / "datapackage.json", described)
         errors = package.validate(staging)
         if errors:
             raise dg.Failure(description="the package is not valid: " + "; ".join(errors[:3]))
-        return {"datapackage.json": described, "index.html": render_page(staging)}
+        previous = latest(monitor.releases)
+        diff = changelog.compare(previous, staging)
+        kept = previous / CHANGELOG if previous else None
+        history = kept.read_text() if kept and kept.is_file() else None
+        write_file(
+            staging / "diff.json",
+            json.dumps(diff, ensure_ascii=False, separators=(",", ":")).encode() + b"\n",
+        )
+        write_file(
+            staging / CHANGELOG,
+            changelog.changelog(diff, version, created, history),
+        )
+        write_file(staging / "dcat.jsonld", dcat.describe(described, monitor.public_url))
+        write_file(staging / "index.html", render_page(staging))
+        context.log.info(
+            f"against {diff['previous_version'] or 'no earlier release'}: "
+            + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in diff["totals"].items())
+        )
 
     published = publish(
         monitor.releases, files, {"created": created, "peildatum": peildatum}, finish=finish

@@ -5,6 +5,7 @@ One variable, STATUSHOUDERS_WAREHOUSE, names the warehouse file for Dagster and 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,10 @@ from pipelines.ingest.pseudonym import Pseudonymiser, load_key, pseudonymiser_fo
 LANDING_ENV = "STATUSHOUDERS_LANDING"
 DATA_DIR_ENV = "STATUSHOUDERS_DATA_DIR"
 WAREHOUSE_ENV = "STATUSHOUDERS_WAREHOUSE"
+PUBLIC_URL_ENV = "STATUSHOUDERS_PUBLIC_URL"
+# Where the API serves the releases (`statushouders serve`, `demo`); the DCAT record's download
+# URLs start with it, so a public deployment sets STATUSHOUDERS_PUBLIC_URL.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 class MonitorResource(dg.ConfigurableResource):
@@ -28,6 +33,7 @@ class MonitorResource(dg.ConfigurableResource):
     landing_dir: str
     data_dir: str
     warehouse_path: str
+    public_url: str = DEFAULT_PUBLIC_URL
 
     @property
     def landing(self) -> Path:
@@ -77,4 +83,5 @@ def monitor_resource() -> MonitorResource:
         landing_dir=dg.EnvVar(LANDING_ENV),
         data_dir=dg.EnvVar(DATA_DIR_ENV),
         warehouse_path=dg.EnvVar(WAREHOUSE_ENV),
+        public_url=os.environ.get(PUBLIC_URL_ENV, DEFAULT_PUBLIC_URL),
     )

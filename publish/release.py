@@ -19,6 +19,7 @@ from pathlib import Path
 
 LATEST = "latest"
 MANIFEST = "release.json"
+PARTIAL = ".partial-"  # a release being written: `.partial-<version>-<pid>`
 _VERSION_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 
 
@@ -53,13 +54,13 @@ def publish(
     releases: Path,
     files: dict[str, bytes],
     manifest: dict,
-    finish: Callable[[Path, str], dict[str, bytes]] | None = None,
+    finish: Callable[[Path, str], None] | None = None,
 ) -> Published:
     """Write `files` as a new release unless the latest release holds the same content.
 
-    `finish(staging, version)` returns the files that carry the version (they are not part of
-    the content digest) and is the gate: if it raises, the staged release is removed and
-    `latest` stays where it was.
+    `finish(staging, version)` adds the files that carry the version (with `write_file`; they
+    are not part of the content digest) and is the gate: if it raises, the staged release is
+    removed and `latest` stays where it was. It sees the previous release as `latest`.
     """
     releases.mkdir(parents=True, exist_ok=True)
     digest = content_digest(files)
@@ -68,27 +69,44 @@ def publish(
         previous = json.loads((current / MANIFEST).read_text())
         if previous.get("content_digest") == digest:
             return Published(previous["version"], current, changed=False)
+    _remove_abandoned(releases)
     version = _next_version(versions(releases))
-    staging = releases / f".partial-{version}-{os.getpid()}"
+    staging = releases / f"{PARTIAL}{version}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
         for name, data in files.items():
-            _write_synced(staging / name, data)
+            write_file(staging / name, data)
         if finish is not None:
-            extra = finish(staging, version)
-            for name, data in extra.items():
-                _write_synced(staging / name, data)
-            files = {**files, **extra}
+            finish(staging, version)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    record = {**manifest, "version": version, "content_digest": digest, "files": sorted(files)}
-    _write_synced(staging / MANIFEST, (json.dumps(record, indent=2, default=str) + "\n").encode())
+    written = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
+    record = {**manifest, "version": version, "content_digest": digest, "files": written}
+    write_file(staging / MANIFEST, (json.dumps(record, indent=2, default=str) + "\n").encode())
     target = releases / version
     staging.rename(target)
     switch_latest(releases, version)
     return Published(version, target, changed=True)
+
+
+def _remove_abandoned(releases: Path) -> None:
+    """Staging folders left by a publisher that crashed: its process is gone."""
+    for folder in releases.glob(f"{PARTIAL}*"):
+        pid = folder.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def switch_latest(releases: Path, version: str) -> None:
@@ -107,7 +125,8 @@ def _next_version(existing: list[str]) -> str:
     return f"{major}.{minor + 1}.0"
 
 
-def _write_synced(path: Path, data: bytes) -> None:
+def write_file(path: Path, data: bytes) -> None:
+    """Write and fsync, so a release renamed into place is on disk in full."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
         handle.write(data)

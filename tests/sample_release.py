@@ -358,6 +358,15 @@ def codelist_rows() -> dict[str, list[dict]]:
                 "leeftijd_tot_en_met": tot,
             }
             for klasse, van, tot in (("18-29", 18, 29), ("30-49", 30, 49), ("50-64", 50, 64))
+        ]
+        + [
+            {
+                "leeftijdsklasse": "T",
+                "label_nl": "Totaal 18 tot en met 64 jaar",
+                "label_en": "Total 18 to 64 years",
+                "leeftijd_van": 18,
+                "leeftijd_tot_en_met": 64,
+            }
         ],
     }
 
