@@ -154,7 +154,8 @@ def measure(label: str, frames: dict, shapes: dict) -> None:
         )
     print(
         f"  information lost: {100 * loss['share_of_cells_withheld']:.1f}% of cells withheld; "
-        f"secondary cells per block mean {np.mean(per_block):.0f}, max {max(per_block)}"
+        f"secondary cells per block mean {np.mean(per_block or [0]):.0f}, "
+        f"max {max(per_block, default=0)}"
     )
 
 
@@ -164,10 +165,11 @@ def main() -> None:
     parser.add_argument("--national-blocks", type=int, default=8, help="(cohort, duration) pairs")
     args = parser.parse_args()
     measure("U16 release (target <= 30 s)", *u16_marts(args.warehouse))
-    measure(
-        f"national shape, 386 areas x {args.national_blocks} blocks (target <= 300 s)",
-        *national_table(args.national_blocks),
-    )
+    if args.national_blocks:
+        measure(
+            f"national shape, 386 areas x {args.national_blocks} blocks (target <= 300 s)",
+            *national_table(args.national_blocks),
+        )
 
 
 if __name__ == "__main__":

@@ -250,6 +250,7 @@ def protect(cells: Cells, thresholds: Thresholds | None = None) -> Suppression:
     chooser = _Chooser(cells, reason)
     evidence = Evidence.empty(len(cells.value))
     exact = False
+    lps = 0
     for rounds in range(1, thresholds.max_rounds + 1):
         chooser.close_singletons()
         # Between rounds the quick audit: a cell it cannot move counts as pinned. Its pass is a
@@ -262,10 +263,12 @@ def protect(cells: Cells, thresholds: Thresholds | None = None) -> Suppression:
             hint=cells.value,
             exact=exact,
         )
+        lps += result.lps
         if result.passed or exact:
             break
         widened = [chooser.widen(p.cell) for p in result.pinned]
         exact = not any(widened) or rounds + 1 == thresholds.max_rounds
+    result.lps = lps  # every round's, not only the last audit's
     return Suppression(cells, reason, rounds, result, thresholds)
 
 

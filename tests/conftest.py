@@ -1,4 +1,5 @@
 import os
+import subprocess
 from pathlib import Path
 
 import duckdb
@@ -7,6 +8,7 @@ import pytest
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
+ROOT = Path(__file__).resolve().parents[1]
 TEST_KEY = "test-key-0123456789abcdef-not-a-secret"
 
 
@@ -57,3 +59,53 @@ def pytest_configure(config: pytest.Config) -> None:
     from pipelines.dbt_manifest import prepare_dbt
 
     prepare_dbt()
+
+
+# --- a real headless browser ---------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless without sandbox (containers run as root), and nothing that phones home.
+# Playwright adds --headless and gives every launch a fresh, temporary user-data-dir.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's chromium, installed when missing: CI starts from a clean machine."""
+    if not CHROMIUM.exists():
+        done = subprocess.run(
+            [str(ROOT / "scripts" / "install-chromium")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0 or not CHROMIUM.exists():
+            detail = (done.stdout + done.stderr).strip().splitlines()[-5:]
+            pytest.fail(
+                "The download page tests need Debian's chromium at /usr/bin/chromium and "
+                "scripts/install-chromium could not install it (needs root and apt-get): "
+                + " | ".join(detail),
+                pytrace=False,
+            )
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: Path):
+    """Playwright's Chromium API on Debian's chromium (Playwright cannot download its own)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium), args=CHROMIUM_FLAGS, headless=True
+        )
+        yield browser
+        browser.close()

@@ -1,37 +1,324 @@
-"""A generated landing folder, with every kind of refused delivery, through `statushouders run`."""
+"""A generated landing folder, with every kind of refused delivery, through `statushouders run`;
+then the release it publishes, as the public, data.overheid.nl and a council would use it; then
+a corrected delivery, held back by a failing mart suite and by a failing disclosure audit, and
+then published as a new version. (The package gate is tested on publish() itself, in
+test_release.py: a pipeline run per gate is the expensive part of the suite.)
 
+One generated landing is run once for the module (the runs are the expensive part); the tests
+read what it left. Expected values come from the landing, the release's own files read with the
+standard library, or the spec, never from the code under test.
+"""
+
+import contextlib
+import csv
+import functools
+import hashlib
+import io
 import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
+import httpx
 import pytest
+import rdflib
+from python_calamine import CalamineWorkbook
 
 from pipelines.cli import main
 from pipelines.synthetic import generate
-from tests.conftest import query
+from tests.api_server import running_api
+from tests.builders import SHEETS, write_workbook
+from tests.conftest import isolate_pipeline_env, query, run
 
 pytestmark = pytest.mark.slow
 
+MUNICIPALITY = "GM0344"  # Utrecht: the largest, so its corrected workbook moves published cells
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
 
-def test_a_generated_landing_with_errors_runs_and_refuses_exactly_the_bad_files(
-    pipeline_env, capsys
-):
-    landing, data_dir = pipeline_env
-    summary = generate(landing, seed=3, scale=0.05, with_errors=True)
-    assert len(summary.bad_files) == 9
 
-    assert main(["run", "--landing", str(landing), "--data-dir", str(data_dir)]) == 0
-    out = capsys.readouterr().out
-    assert "Release 1.0.0 published" in out
-    assert "9 new deliveries refused" in out
+@dataclass
+class Demo:
+    landing: Path
+    data_dir: Path
+    bad_files: list[str]
+    out: str
+
+    @property
+    def latest(self) -> Path:
+        return self.data_dir / "releases" / "latest"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as patch:
+        isolate_pipeline_env(patch)
+        landing, data_dir = root / "landing", root / "data"
+        summary = generate(landing, seed=3, scale=0.05, with_errors=True)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            status = main(["run", "--landing", str(landing), "--data-dir", str(data_dir)])
+        assert status == 0, out.getvalue()
+        yield Demo(landing, data_dir, list(summary.bad_files), out.getvalue())
+
+
+def test_a_generated_landing_with_errors_runs_and_refuses_exactly_the_bad_files(demo: Demo):
+    assert len(demo.bad_files) == 9
+    assert "Release 1.0.0 published" in demo.out
+    assert "9 new deliveries refused" in demo.out
 
     refused = {
         f"{report['file']}"
         for report in (
-            json.loads(p.read_text()) for p in (data_dir / "quarantine").rglob("report.json")
+            json.loads(p.read_text()) for p in (demo.data_dir / "quarantine").rglob("report.json")
         )
     }
-    assert refused == set(summary.bad_files)
+    assert refused == set(demo.bad_files)
     # the late deliverer sets P a month before the others
-    assert query(data_dir, "select peildatum from marts.monitor_metadata")[0][0].isoformat() == (
-        "2025-05-31"
+    (peildatum,) = query(demo.data_dir, "select peildatum from marts.monitor_metadata")[0]
+    assert peildatum.isoformat() == "2025-05-31"
+    assert query(demo.data_dir, "select count(*) from marts.indicatoren where noemer > 0")[0][0] > 0
+
+
+def test_the_release_passes_frictionless_validate(demo: Demo):
+    """The command the public would run, on the package as published."""
+    frictionless = Path(sys.executable).with_name("frictionless")
+    done = subprocess.run(
+        [str(frictionless), "validate", "--json", "datapackage.json"],
+        cwd=demo.latest,
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    assert query(data_dir, "select count(*) from marts.indicatoren where noemer > 0")[0][0] > 0
+    report = json.loads(done.stdout)
+    assert done.returncode == 0 and report["valid"], done.stdout[-2000:]
+    checked = {task["name"] for task in report["tasks"]}
+    described = json.loads((demo.latest / "datapackage.json").read_text())
+    assert checked == {r["name"] for r in described["resources"]}
+    assert len(checked) == 14  # seven resources, as CSV and as Parquet
+
+
+def test_the_dcat_record_describes_every_data_file_with_its_checksum(demo: Demo):
+    graph = rdflib.Graph().parse(data=(demo.latest / "dcat.jsonld").read_bytes(), format="json-ld")
+    assert len(list(graph.subjects(rdflib.RDF.type, DCAT.Dataset))) == 1
+    by_url = {}
+    for distribution in graph.subjects(rdflib.RDF.type, DCAT.Distribution):
+        url = str(graph.value(distribution, DCAT.downloadURL))
+        checksum = graph.value(distribution, SPDX.checksum)
+        by_url[url] = str(graph.value(checksum, SPDX.checksumValue))
+    version = demo.latest.resolve().name
+    data = sorted((demo.latest / "data").iterdir())
+    assert len(data) == 14
+    for path in [*data, demo.latest / "datapackage.json"]:
+        name = path.relative_to(demo.latest).as_posix()
+        url = f"http://127.0.0.1:8000/download/{version}/{name}"
+        assert by_url.get(url) == hashlib.sha256(path.read_bytes()).hexdigest(), name
+
+
+def csv_rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def served_value(value: object) -> str:
+    """A JSON value as the CSV writes it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def test_the_api_serves_the_rows_of_the_release_as_published(demo: Demo):
+    """A council member's question over HTTP: werk in the whole region, per cohort."""
+    wanted = {"gebied_code": "U16", "indicator": "werk", "geslacht": "T", "leeftijdsklasse": "T"}
+    published = [
+        row
+        for row in csv_rows(demo.latest / "data" / "indicatoren.csv")
+        if all(row[k] == v for k, v in wanted.items())
+    ]
+    assert published and any(row["geheim"] == "false" for row in published)
+    with running_api(demo.data_dir) as base, httpx.Client(base_url=base) as api:
+        response = api.get("/v1/datasets/indicatoren/rows", params={**wanted, "limit": 1000})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["links"]["next"] is None
+        served = [{k: served_value(v) for k, v in row.items()} for row in body["data"]]
+        key = ("cohort_jaar", "duur_maanden")
+        assert sorted(served, key=lambda r: [int(r[k]) for k in key]) == sorted(
+            published, key=lambda r: [int(r[k]) for k in key]
+        )
+        version = demo.latest.resolve().name
+        assert api.get("/v1/releases").json()["data"][0]["version"] == version
+
+
+def test_the_page_of_the_release_renders_offline_in_chromium(demo: Demo, browser):
+    """The release's own page, as the API serves it, with every other host blocked."""
+    with running_api(demo.data_dir) as base:
+        context = browser.new_context(service_workers="block")
+        page = context.new_page()
+        blocked, errors = [], []
+
+        def only_the_api(route):
+            if urlsplit(route.request.url).netloc == urlsplit(base).netloc:
+                route.continue_()
+            else:
+                blocked.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", only_the_api)
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        url = f"{base}/download/latest/index.html"
+        page.goto(url, wait_until="load")
+        try:
+            assert blocked == [] and errors == []
+            assert page.locator("h1").count() == 1
+            assert page.locator("svg").count() > 0  # the charts drew
+            hrefs = page.eval_on_selector_all("a[href]", "a => a.map(x => x.getAttribute('href'))")
+            files = [h for h in hrefs if not h.startswith(("#", "https://"))]
+            release = demo.latest.resolve()
+            on_disk = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()}
+            # every file but the page itself and the manifest written after it
+            assert set(files) == on_disk - {"index.html", "release.json"}
+            for href in files:
+                response = page.request.get(urljoin(url, href))
+                assert response.status == 200, href
+                assert response.body() == (demo.latest / href).read_bytes(), href
+        finally:
+            context.close()
+
+
+# --- a corrected delivery: the gates hold it back until it passes ------------------------
+
+
+def correct_workbook(landing: Path) -> Path:
+    """Utrecht re-delivers its latest workbook with half of its jobs taken out."""
+    path = max((landing / "werk_inkomen").glob(f"{MUNICIPALITY}_*.xlsx"))
+    book = CalamineWorkbook.from_path(str(path))
+    sheets = {name: book.get_sheet_by_name(name).to_python()[1:] for name in SHEETS}
+    sheets["dienstverbanden"] = sheets["dienstverbanden"][len(sheets["dienstverbanden"]) // 2 :]
+    return write_workbook(path, sheets)
+
+
+def quick_audit(real, *args, **kwargs):
+    return real(*args, **{**kwargs, "exact": False})
+
+
+def releases_of(data_dir: Path) -> list[str]:
+    return sorted(p.name for p in (data_dir / "releases").iterdir())
+
+
+@dataclass
+class Corrected:
+    workbook: Path
+    before: Path
+    after: Path
+
+
+@pytest.fixture(scope="module")
+def corrected(demo: Demo) -> Corrected:
+    import expectations.marts
+    import publish.disclosure
+
+    workbook = correct_workbook(demo.landing)
+    before = demo.latest.resolve()
+    listing = releases_of(demo.data_dir)
+    real_validate_mart = expectations.marts.validate_mart
+
+    def a_mart_that_does_not_add_up(name, frame, *args):
+        frame = frame.copy()
+        if "teller" in frame and len(frame):
+            frame.loc[frame.index[0], "teller"] = frame["noemer"].max() + 1
+        return real_validate_mart(name, frame, *args)
+
+    gates = [
+        (expectations.marts, "validate_mart", a_mart_that_does_not_add_up),
+        # a suppression that stops after its first round: the audit finds what it leaves open
+        (publish.disclosure._Chooser, "widen", lambda self, cell: False),
+        # (audited quickly: a cell no LP moved counts as pinned; proving each one is slow)
+        (publish.disclosure, "audit", functools.partial(quick_audit, publish.disclosure.audit)),
+    ]
+    with pytest.MonkeyPatch.context() as patch:
+        isolate_pipeline_env(patch)
+        for gate in (gates[:1], gates[1:]):
+            with pytest.MonkeyPatch.context() as broken:
+                for owner, name, replacement in gate:
+                    broken.setattr(owner, name, replacement)
+                assert run(demo.landing, demo.data_dir, job="monitor") == 1, gate
+            assert demo.latest.resolve() == before, gate
+            assert releases_of(demo.data_dir) == listing, gate
+        assert run(demo.landing, demo.data_dir, job="monitor") == 0
+    return Corrected(workbook, before, demo.latest.resolve())
+
+
+def changed_cells(before: Path, after: Path) -> list[tuple]:
+    """(key, field, old, new) for every value that differs in a row of both releases, where
+    disclosure control did not flip the row (those are listed as withheld or released)."""
+    key = ("cohort_jaar", "duur_maanden", "gebied_code", "geslacht", "leeftijdsklasse", "indicator")
+    old = {tuple(r[k] for k in key): r for r in csv_rows(before / "data" / "indicatoren.csv")}
+    cells = []
+    for row in csv_rows(after / "data" / "indicatoren.csv"):
+        was = old.get(tuple(row[k] for k in key))
+        if was is None or was["geheim"] != row["geheim"]:
+            continue
+        changed = [f for f in row if f not in key and was[f] != row[f]]
+        cells += [(tuple(row[k] for k in key), f, was[f], row[f]) for f in changed]
+    return sorted(cells, key=lambda c: (int(c[0][0]), int(c[0][1]), *c[0][2:], c[1]))
+
+
+def test_a_corrected_delivery_is_held_back_by_each_failing_gate_then_published(
+    corrected: Corrected,
+):
+    assert corrected.before.name == "1.0.0" and corrected.after.name == "1.1.0"
+    assert (corrected.before / "release.json").is_file()  # the older release stays complete
+
+
+def test_the_changelog_names_the_changed_cells_and_the_corrected_workbook(
+    corrected: Corrected,
+):
+    expected = changed_cells(corrected.before, corrected.after)
+    assert expected, "half of Utrecht's jobs gone moves published cells"
+    # A value published in both releases moves only in Utrecht and the regions it is in
+    # (elsewhere only the suppression pattern can shift: a noemer withheld or released).
+    moved = [cell for cell in expected if cell[2] and cell[3]]
+    assert moved and {cell[0][2] for cell in moved} <= {MUNICIPALITY, "U10", "U16"}
+
+    diff = json.loads((corrected.after / "diff.json").read_text())
+    assert diff["previous_version"] == "1.0.0"
+    listed = [
+        (
+            tuple(str(c["key"][k]) for k in c["key"]),
+            c["field"],
+            served_value(c["old"]),
+            served_value(c["new"]),
+        )
+        for c in diff["resources"]["indicatoren"]["changed"]
+    ]
+    assert sorted(listed, key=lambda c: (int(c[0][0]), int(c[0][1]), *c[0][2:], c[1])) == expected
+
+    replaced = {d["new"]["file"] for d in diff["deliveries"]["replaced"]}
+    assert corrected.workbook.name in replaced
+    (cause,) = [c for c in diff["causes"] if c["file"] == corrected.workbook.name]
+    assert cause["change"] == "replaced" and MUNICIPALITY in cause["gebied_codes"]
+    in_scope = [cell for cell in expected if cell[0][2] in cause["gebied_codes"]]
+    assert cause["changes"]["indicatoren"]["changed"] == len(in_scope)
+
+    changelog = (corrected.after / "CHANGELOG.md").read_text()
+    assert changelog.index("## 1.1.0") < changelog.index("## 1.0.0")
+    assert corrected.workbook.name in changelog
+    # The table of changed cells: as many rows as it shows, each one of the expected cells.
+    shown = [
+        line
+        for line in changelog.splitlines()
+        if line.startswith("| indicatoren |") and " → " in line
+    ]
+    assert len(shown) == min(len(expected), 50)
+    for line in shown:
+        assert any(
+            all(part in line for part in (*key, f"| {field} |", f"{old} → {new}"))
+            for key, field, old, new in expected
+        ), line

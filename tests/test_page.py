@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,25 +26,11 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from publish.page import MET, NO_DATA, NOT_MET, WITHHELD, format_pct, render_page, target_status
 from tests import sample_release
 from tests.sample_release import write_sample_release
-
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-# Headless without sandbox (containers run as root), and nothing that phones home.
-# Playwright adds --headless and gives every launch a fresh, temporary user-data-dir.
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def dutch_pct(value: Decimal) -> str:
@@ -149,37 +134,6 @@ def test_only_documents_that_exist_are_linked(tmp_path: Path):
 
 
 # --- in the browser ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    """Debian's chromium, installed when missing: CI starts from a clean machine."""
-    if not CHROMIUM.exists():
-        done = subprocess.run(
-            [str(ROOT / "scripts" / "install-chromium")],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0 or not CHROMIUM.exists():
-            detail = (done.stdout + done.stderr).strip().splitlines()[-5:]
-            pytest.fail(
-                "The download page tests need Debian's chromium at /usr/bin/chromium and "
-                "scripts/install-chromium could not install it (needs root and apt-get): "
-                + " | ".join(detail),
-                pytrace=False,
-            )
-    return CHROMIUM
-
-
-@pytest.fixture(scope="session")
-def browser(chromium: Path) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(chromium), args=CHROMIUM_FLAGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
