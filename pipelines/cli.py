@@ -169,11 +169,7 @@ def prepare_environment(landing: Path, data_dir: Path) -> None:
     os.environ["DAGSTER_HOME"] = str(home)
 
 
-def run_pipeline(
-    landing: Path, data_dir: Path, job_name: str = "monitor", run_config: dict | None = None
-) -> int:
-    """Run a job in process; `run_config` (ops' config, e.g. disclosure thresholds) is added
-    to the console logger's."""
+def run_pipeline(landing: Path, data_dir: Path, job_name: str = "monitor") -> int:
     prepare_environment(landing, data_dir)
     import dagster as dg
 
@@ -186,9 +182,7 @@ def run_pipeline(
     job = defs.resolve_job_def(job_name)
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {}}, **(run_config or {})},
+            instance=instance, raise_on_error=False, run_config={"loggers": {"console": {}}}
         )
     failures = [e for e in result.all_events if e.is_step_failure]
     if failures:
