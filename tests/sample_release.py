@@ -19,6 +19,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tests.release_fixture import ARROW, COLUMNS
+
 PEILDATUM = "2024-09-30"
 CREATED = "2024-10-05T06:00:00+00:00"
 VERSION = "1.3.0"
@@ -145,67 +147,8 @@ DOCUMENTS = {
     "monitor.json": '{"peildatum": "2024-09-30", "eerste_jaar": 2021}\n',
 }
 
-SCHEMAS = {
-    "indicatoren": [
-        ("gebied_code", "string"),
-        ("gebied_naam", "string"),
-        ("cohort_jaar", "integer"),
-        ("duur_maanden", "integer"),
-        ("geslacht", "string"),
-        ("leeftijdsklasse", "string"),
-        ("indicator", "string"),
-        ("teller", "integer"),
-        ("noemer", "integer"),
-        ("percentage", "number"),
-        ("geheim", "boolean"),
-    ],
-    "huisvesting": [
-        ("gebied_code", "string"),
-        ("gebied_naam", "string"),
-        ("periode", "string"),
-        ("taakstelling", "integer"),
-        ("gehuisvest", "integer"),
-        ("realisatie_pct", "number"),
-        ("voorlopig", "boolean"),
-    ],
-    "doorgaande_lijn": [
-        ("gebied_code", "string"),
-        ("gebied_naam", "string"),
-        ("jaar", "integer"),
-        ("indicator", "string"),
-        ("teller", "integer"),
-        ("noemer", "integer"),
-        ("percentage", "number"),
-        ("doel_pct", "integer"),
-        ("geheim", "boolean"),
-    ],
-    "gebieden": [
-        ("gebied_code", "string"),
-        ("gebied_naam", "string"),
-        ("soort", "string"),
-        ("in_u10", "boolean"),
-        ("in_u16", "boolean"),
-    ],
-    "indicatoren_codelijst": [
-        ("indicator", "string"),
-        ("resource", "string"),
-        ("label_nl", "string"),
-        ("label_en", "string"),
-        ("definitie_nl", "string"),
-        ("definitie_en", "string"),
-        ("populatie_nl", "string"),
-        ("populatie_en", "string"),
-        ("doel_pct", "integer"),
-    ],
-    "geslachten": [("geslacht", "string"), ("label_nl", "string"), ("label_en", "string")],
-    "leeftijdsklassen": [
-        ("leeftijdsklasse", "string"),
-        ("label_nl", "string"),
-        ("label_en", "string"),
-        ("leeftijd_van", "integer"),
-        ("leeftijd_tot_en_met", "integer"),
-    ],
-}
+# The columns of every resource, as in the release contract (one list for both fixtures).
+SCHEMAS = COLUMNS
 KIND = {
     "indicatoren": "dataset",
     "huisvesting": "dataset",
@@ -214,12 +157,6 @@ KIND = {
     "indicatoren_codelijst": "codelist",
     "geslachten": "codelist",
     "leeftijdsklassen": "codelist",
-}
-ARROW = {
-    "string": pa.string(),
-    "integer": pa.int64(),
-    "number": pa.float64(),
-    "boolean": pa.bool_(),
 }
 
 
