@@ -9,25 +9,35 @@ can prove, so a cell it pins is certainly disclosed; a release with a pinned cel
 
 Only withheld cells are variables: published values are constants, so the problem splits into
 independent components (withheld cells linked through a relation or a teller <= noemer bound).
-Each component is one HiGHS model, re-solved with a new objective per cell from the previous
-basis. Every solution found also bounds the other cells from inside: a cell whose values seen
-so far already span `min_values` whole numbers needs no LP of its own.
+
+Most cells need no LP of their own. Every feasible point found bounds each cell's interval from
+inside, so a cell whose values seen so far span `min_values` whole numbers is covered. The points
+come from *covering* LPs that push many uncovered cells a whole unit at once, each in its own
+direction. A covering LP may also free only a *window* of the withheld cells and hold the others
+at a known feasible point: whatever it finds is feasible for the whole table, so a large
+component is mostly covered by small LPs over a few areas at a time. Only the cells left after
+that are solved one by one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import highspy
 import numpy as np
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csc_matrix, csr_matrix, vstack
 from scipy.sparse.csgraph import connected_components
 
 _EPS = 1e-6
-# Objectives that push many cells at once before the cells left are solved one by one.
+# Covering LPs per problem at most.
 BULK_ATTEMPTS = 20
+# A finite ceiling far above any count keeps every LP bounded (an unbounded solve loses the
+# basis the next one would start from); it only narrows intervals already that wide.
 CEILING = 1e7
+# With windows, the quick audit covers a component larger than this with its windows only.
+WHOLE_COMPONENT_LIMIT = 5_000
 
 
 @dataclass(frozen=True)
@@ -50,18 +60,37 @@ class Structure:
     def relation(self, r: int) -> np.ndarray:
         return self.members[self.ptr[r] : self.ptr[r + 1]]
 
-    @cached_property
-    def _by_cell(self) -> tuple[np.ndarray, np.ndarray]:
-        owner = np.repeat(np.arange(len(self.ptr) - 1), np.diff(self.ptr))
-        order = np.argsort(self.members, kind="stable")
-        starts = np.searchsorted(self.members[order], np.arange(self.size + 1))
-        return owner[order], starts
+    def neighbours(self, cells: np.ndarray) -> np.ndarray:
+        """The cells in a relation with any of `cells` (they included), sorted."""
+        columns, rows = self.columns, self.matrix
+        relations = _gather(columns.indptr, columns.indices, cells)
+        return np.unique(_gather(rows.indptr, rows.indices, relations)).astype(np.int64)
 
-    def relations_of(self, cells: np.ndarray) -> np.ndarray:
-        """The relations any of `cells` is a member of, sorted."""
-        owners, starts = self._by_cell
-        found = [owners[starts[c] : starts[c + 1]] for c in cells]
-        return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+    @cached_property
+    def matrix(self) -> csr_matrix:
+        """One row per relation: -total + the parts = 0."""
+        lengths = np.diff(self.ptr)
+        owner = np.repeat(np.arange(len(lengths)), lengths)
+        coefs = np.ones(len(self.members))
+        coefs[self.ptr[:-1][lengths > 0]] = -1.0
+        shape = (len(lengths), self.size)
+        return csr_matrix((coefs, (owner, self.members)), shape=shape)
+
+    @cached_property
+    def columns(self) -> csc_matrix:
+        return self.matrix.tocsc()
+
+    @cached_property
+    def tellers(self) -> np.ndarray:
+        return np.flatnonzero(self.noemer_of >= 0)
+
+
+def _gather(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The entries of `rows` of a compressed sparse matrix, concatenated (no scipy slicing:
+    its overhead per call is what a single cell would pay)."""
+    starts, lengths = indptr[rows], indptr[rows + 1] - indptr[rows]
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return indices[offsets + np.arange(lengths.sum())]
 
 
 @dataclass(frozen=True)
@@ -92,17 +121,26 @@ class Evidence:
     true value) is feasible still: a cell once seen to span `min_values` whole numbers stays
     covered, and the next audit needs LPs only for the cells it has not seen move. Valid only
     for audits of the same values with a growing set of withheld cells, as `protect` makes.
-    `pinned` maps a component (its cells) to its pinned cells: a component's LP is fixed by
-    its cells, so an unchanged component needs no new audit.
+    `pinned` maps a component (its cells) to its pinned cells, and `windows` holds the windows
+    covered before (their withheld cells): an unchanged one needs no new LPs.
     """
 
     low: np.ndarray
     high: np.ndarray
-    pinned: dict[tuple, list[Pinned]] = field(default_factory=dict)
+    pinned: dict[tuple[bool, bytes], list[Pinned]] = field(default_factory=dict)
+    windows: set[bytes] = field(default_factory=set)
 
     @classmethod
     def empty(cls, size: int) -> Evidence:
         return cls(np.full(size, np.inf), np.full(size, -np.inf))
+
+    def see(self, cells: np.ndarray, x: np.ndarray) -> None:
+        """A feasible point: every cell's interval holds its value."""
+        self.low[cells] = np.minimum(self.low[cells], x)
+        self.high[cells] = np.maximum(self.high[cells], x)
+
+    def uncovered(self, cells: np.ndarray, min_values: int) -> np.ndarray:
+        return possible_values(self.low[cells], self.high[cells]) < min_values
 
 
 class InconsistentTable(ValueError):
@@ -116,39 +154,57 @@ def audit(
     evidence: Evidence | None = None,
     hint: np.ndarray | None = None,
     exact: bool = True,
+    windows: Sequence[np.ndarray] = (),
 ) -> AuditResult:
     """Audit published `values` (NaN where withheld) against the attacker's knowledge.
 
     `evidence`, kept by the caller between audits of a growing suppression of one table, saves
     the LPs for cells already seen to move and for components audited before (see Evidence).
 
-    `hint`, the true values where the caller has them, only saves time: it is a known solution
-    to start from, checked before use. The result does not depend on it.
+    `hint`, the true values where the caller has them, is a known feasible point (checked
+    before use) to start from; without it one is solved for.
 
-    `exact=False` skips the one-cell-at-a-time LPs: a cell the many-cells-at-once LPs could not
-    move a whole unit is reported as pinned unproven (low/high are the values seen). A pass is
-    still a proof. Suppression uses it between rounds and the exact audit at the end.
+    `windows` are groups of cells (a few areas with their totals) to cover first with small
+    LPs, holding every other cell at the known point.
+
+    `exact=False` skips the one-cell-at-a-time LPs: a cell the covering LPs could not move a
+    whole unit is reported as pinned unproven (low/high are the values seen), and a component
+    larger than WHOLE_COMPONENT_LIMIT is covered by its windows only. A pass is still a proof.
+    Suppression uses it between rounds and the exact audit at the end. The exact audit's
+    result does not depend on the hint or the windows, only its speed does.
     """
     withheld = np.flatnonzero(np.isnan(values))
     components = _components(structure, withheld)
-    # A published teller bounds its withheld noemer from below.
-    tellers = np.flatnonzero(structure.noemer_of >= 0)
-    tellers = tellers[~np.isnan(values[tellers])]
-    noemer_floor = np.zeros(structure.size)
-    np.maximum.at(noemer_floor, structure.noemer_of[tellers], values[tellers])
     result = AuditResult(withheld=len(withheld), components=len(components), lps=0)
-    for cells in components:
-        key = (exact, *cells.tolist())
-        if evidence is not None and key in evidence.pinned:
-            result.pinned += evidence.pinned[key]
+    if not len(withheld):
+        return result
+    if evidence is None:
+        evidence = Evidence.empty(structure.size)
+    point, result.lps = _known_point(structure, values, hint, components)
+    evidence.see(withheld, point[withheld])
+
+    for window in windows:
+        free = window[np.isnan(values[window])]
+        key = free.tobytes()
+        if key in evidence.windows or not evidence.uncovered(free, min_values).any():
             continue
-        pinned, lps = _audit_component(
-            structure, values, noemer_floor, cells, min_values, hint, exact, evidence
-        )
-        result.lps += lps
-        result.pinned += pinned
-        if evidence is not None:
+        evidence.windows.add(key)
+        problem = _Problem.of(structure, free, point)
+        result.lps += problem.cover(point[free], evidence, min_values)
+
+    for cells in components:
+        key = (exact, cells.tobytes())
+        if key not in evidence.pinned:
+            todo = evidence.uncovered(cells, min_values)
+            if not todo.any():
+                pinned, lps = [], 0
+            elif not exact and windows and len(cells) > WHOLE_COMPONENT_LIMIT:
+                pinned, lps = _unproven(cells[todo], evidence), 0
+            else:
+                pinned, lps = _audit_component(structure, cells, point, evidence, min_values, exact)
+            result.lps += lps
             evidence.pinned[key] = pinned
+        result.pinned += evidence.pinned[key]
     result.pinned.sort(key=lambda p: p.cell)
     return result
 
@@ -185,62 +241,106 @@ def _components(structure: Structure, withheld: np.ndarray) -> list[np.ndarray]:
     return sorted(groups, key=lambda g: int(g[0]))
 
 
-def _audit_component(
+def _known_point(
     structure: Structure,
     values: np.ndarray,
-    noemer_floor: np.ndarray,
-    cells: np.ndarray,
-    min_values: int,
     hint: np.ndarray | None,
-    exact: bool = True,
-    evidence: Evidence | None = None,
-) -> tuple[list[Pinned], int]:
-    n = len(cells)
-    if evidence is None:
-        seen_low, seen_high = np.full(n, np.inf), np.full(n, -np.inf)
-    else:
-        seen_low, seen_high = evidence.low[cells], evidence.high[cells]
-    if (possible_values(seen_low, seen_high) >= min_values).all():
-        return [], 0
-    index = {int(c): i for i, c in enumerate(cells)}
-    inf = highspy.kHighsInf
-    lower = noemer_floor[cells].astype(float)
-    # A finite ceiling far above any count keeps every LP bounded (an unbounded solve loses
-    # the basis the next one would start from); it only narrows intervals already that wide.
-    upper = np.full(n, CEILING)
-    rows_lo: list[float] = []
-    rows_hi: list[float] = []
-    starts: list[int] = []
-    indices: list[int] = []
-    coefs: list[float] = []
+    components: list[np.ndarray],
+) -> tuple[np.ndarray, int]:
+    """All values, the withheld ones at a feasible point: the hint when it is one, else one
+    solved per component. And the number of LPs that took."""
+    withheld = np.isnan(values)
+    if hint is not None:
+        point = np.where(withheld, hint, values)
+        if _feasible(structure, point):
+            return point, 0
+    point = np.where(withheld, 0.0, values)
+    for cells in components:
+        problem = _Problem.of(structure, cells, point)
+        h = problem.highs(resolve=False)
+        h.changeColsCost(len(cells), np.arange(len(cells), dtype=np.int32), np.ones(len(cells)))
+        point[cells] = _run(h)[: len(cells)]
+    return point, len(components)
 
-    def add_row(idx: list[int], vals: list[float], lo: float, hi: float) -> None:
-        starts.append(len(indices))
-        indices.extend(idx)
-        coefs.extend(vals)
-        rows_lo.append(lo)
-        rows_hi.append(hi)
 
-    for i, c in enumerate(cells):
-        noemer = structure.noemer_of[c]
-        if noemer >= 0:
-            if np.isnan(values[noemer]):
-                add_row([i, index[int(noemer)]], [1.0, -1.0], -inf, 0.0)
-            else:
-                upper[i] = values[noemer]
+def _feasible(structure: Structure, x: np.ndarray) -> bool:
+    """Whether the full vector `x` satisfies every relation and bound."""
+    if np.isnan(x).any() or (x < -_EPS).any():
+        return False
+    tellers = structure.tellers
+    if (x[tellers] > x[structure.noemer_of[tellers]] + _EPS).any():
+        return False
+    return bool(np.all(np.abs(structure.matrix @ x) <= _EPS))
 
-    # Each relation touching the component: total - sum(parts) = 0, published values moved right.
-    in_component = np.zeros(structure.size, dtype=bool)
-    in_component[cells] = True
-    for r in structure.relations_of(cells):
-        members = structure.relation(r)
-        signs = np.ones(len(members))
-        signs[0] = -1.0
-        hidden = in_component[members]
-        rhs = -float(np.dot(signs[~hidden], values[members[~hidden]]))
-        add_row([index[int(m)] for m in members[hidden]], signs[hidden].tolist(), rhs, rhs)
 
-    def model(col_lower: np.ndarray, col_upper: np.ndarray, resolve: bool) -> highspy.Highs:
+def _run(h: highspy.Highs) -> np.ndarray:
+    h.run()
+    status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise InconsistentTable(
+            f"the published values admit no solution ({h.modelStatusToString(status)})"
+        )
+    return np.asarray(h.getSolution().col_value)
+
+
+@dataclass
+class _Problem:
+    """The attacker's LP over the cells `free`, every other cell held at `fixed`."""
+
+    free: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    rows: csr_matrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+
+    @classmethod
+    def of(cls, structure: Structure, free: np.ndarray, fixed: np.ndarray) -> _Problem:
+        """`fixed` holds a value for every cell; those of `free` are ignored. It must be a
+        feasible point for the problem's relations to be the attacker's (or a restriction of
+        them whose every point is feasible for the whole table)."""
+        n = len(free)
+        at = np.full(structure.size, -1)
+        at[free] = np.arange(n)
+        # The relations with a free member: -total + parts = 0, the held values moved right.
+        touched = np.unique(structure.columns[:, free].indices)
+        relations = structure.matrix[touched]
+        held = fixed.copy()
+        held[free] = 0.0
+        rhs = -(relations @ held)
+        equations = relations[:, free]
+        # teller <= noemer: a row when both are free, else a bound on the free one.
+        tellers = structure.tellers
+        noemers = structure.noemer_of[tellers]
+        free_teller, free_noemer = at[tellers] >= 0, at[noemers] >= 0
+        lower = np.zeros(n)
+        upper = np.full(n, CEILING)
+        both = free_teller & free_noemer
+        only_teller = free_teller & ~free_noemer
+        np.minimum.at(upper, at[tellers[only_teller]], fixed[noemers[only_teller]])
+        only_noemer = free_noemer & ~free_teller
+        np.maximum.at(lower, at[noemers[only_noemer]], fixed[tellers[only_noemer]])
+        k = int(both.sum())
+        pairs = np.column_stack([at[tellers[both]], at[noemers[both]]]).ravel()
+        links = csr_matrix(
+            (np.tile([1.0, -1.0], k), (np.repeat(np.arange(k), 2), pairs)), shape=(k, n)
+        )
+        return cls(
+            free=free,
+            lower=lower,
+            upper=upper,
+            rows=vstack([equations, links], format="csr"),
+            row_lower=np.concatenate([rhs, np.full(k, -highspy.kHighsInf)]),
+            row_upper=np.concatenate([rhs, np.zeros(k)]),
+        )
+
+    @property
+    def size(self) -> int:
+        return len(self.free)
+
+    def highs(
+        self, lower: np.ndarray | None = None, upper: np.ndarray | None = None, resolve=True
+    ) -> highspy.Highs:
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         if resolve:
@@ -249,126 +349,113 @@ def _audit_component(
             h.setOptionValue("presolve", "off")
             h.setOptionValue("simplex_strategy", 4)
         else:
-            # For the few large many-cell LPs, each far from the last optimum: dual simplex
-            # after presolve is about 3 times faster.
+            # For one-off LPs far from any earlier optimum: dual simplex after presolve.
             h.setOptionValue("simplex_strategy", 1)
-        h.addVars(n, col_lower, col_upper)
-        if starts:
+        n = self.size
+        h.addVars(n, self.lower if lower is None else lower, self.upper if upper is None else upper)
+        if self.rows.shape[0]:
             h.addRows(
-                len(starts),
-                np.array(rows_lo),
-                np.array(rows_hi),
-                len(indices),
-                np.array(starts, dtype=np.int32),
-                np.array(indices, dtype=np.int32),
-                np.array(coefs),
+                self.rows.shape[0],
+                self.row_lower,
+                self.row_upper,
+                self.rows.nnz,
+                self.rows.indptr[:-1].astype(np.int32),
+                self.rows.indices.astype(np.int32),
+                self.rows.data,
             )
         return h
 
-    lps = 0
+    def cover(self, point: np.ndarray, evidence: Evidence, min_values: int) -> int:
+        """Covering LPs from the feasible `point` (the free cells' values): each pushes every
+        uncovered cell a whole unit in a direction of its own, up or down, as many as possible.
 
-    def covered() -> np.ndarray:
-        return possible_values(seen_low, seen_high) >= min_values
-
-    def see(x: np.ndarray) -> None:
-        """A feasible point: every cell's interval holds its value."""
-        nonlocal seen_low, seen_high
-        seen_low = np.minimum(seen_low, x)
-        seen_high = np.maximum(seen_high, x)
-        if evidence is not None:
-            evidence.low[cells], evidence.high[cells] = seen_low, seen_high
-
-    def solve(h: highspy.Highs, costs: np.ndarray) -> np.ndarray:
-        """Minimise costs @ x."""
-        nonlocal lps
-        h.changeColsCost(n, np.arange(n, dtype=np.int32), costs)
-        h.run()
-        lps += 1
-        status = h.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:
-            raise InconsistentTable(
-                f"the published values admit no solution ({h.modelStatusToString(status)})"
-            )
-        x = np.asarray(h.getSolution().col_value)
-        see(x)
-        return x
-
-    relaxation = model(lower, upper, resolve=True)
-    point = None if hint is None else hint[cells].astype(float)
-    if point is None or not _feasible(
-        point, lower, upper, rows_lo, rows_hi, starts, indices, coefs
-    ):
-        point = solve(relaxation, np.ones(n))
-    see(point)
-
-    # Many cells at once: find solutions that move as many uncovered cells as possible a whole
-    # unit up (then down) from the known point. With t_i <= +-(y_i - point_i) and t_i <= 1,
-    # maximising the sum of t over uncovered cells rewards every cell that moves a unit; a
-    # vertex of the plain relaxation would move only a few.
-    for direction in (1.0, -1.0):
-        h = model(lower, upper, resolve=False)
-        h.addVars(n, np.full(n, -CEILING), np.ones(n))
-        h.addRows(
-            n,
-            np.full(n, -inf),
-            -direction * point,
-            2 * n,
-            np.arange(0, 2 * n, 2, dtype=np.int32),
-            np.ravel(np.column_stack([np.arange(n, 2 * n), np.arange(n)])).astype(np.int32),
-            np.ravel(np.column_stack([np.ones(n), np.full(n, -direction)])),
-        )
+        With t_i <= d_i (x_i - point_i) and t_i <= 1, maximising the sum of t rewards every
+        cell that moves a unit its way. One direction for all would not do: where two cells
+        must move opposite ways, one's gain is the other's loss. So the directions are drawn
+        at random for each LP (seeded by the problem's size, so the same data gives the same
+        draws), except at a bound, where a cell can move one way only. Stops at the first LP
+        that covers almost nothing new. Returns the LP count.
+        """
+        n = self.size
+        rng = np.random.default_rng(n)
+        lps = 0
         for _ in range(BULK_ATTEMPTS):
-            todo = ~covered()
-            if not todo.any():
+            todo = np.flatnonzero(evidence.uncovered(self.free, min_values))
+            if not len(todo):
                 break
-            h.changeColsCost(
-                2 * n, np.arange(2 * n, dtype=np.int32), np.concatenate([np.zeros(n), -1.0 * todo])
+            directions = rng.choice([-1.0, 1.0], size=n)
+            k = len(todo)
+            direction = directions[todo]
+            direction[point[todo] <= self.lower[todo] + _EPS] = 1.0
+            direction[point[todo] >= self.upper[todo] - _EPS] = -1.0
+            h = self.highs(resolve=False)
+            h.addVars(k, np.full(k, -highspy.kHighsInf), np.ones(k))
+            h.addRows(
+                k,
+                np.full(k, -highspy.kHighsInf),
+                -direction * point[todo],
+                2 * k,
+                np.arange(0, 2 * k, 2, dtype=np.int32),
+                np.column_stack([n + np.arange(k), todo]).ravel().astype(np.int32),
+                np.column_stack([np.ones(k), -direction]).ravel(),
             )
-            h.run()
+            h.changeColsCost(k, np.arange(n, n + k, dtype=np.int32), np.full(k, -1.0))
+            evidence.see(self.free, _run(h)[:n])
             lps += 1
-            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            if k - (evidence.uncovered(self.free, min_values)).sum() < max(1, 0.01 * k):
                 break
-            see(np.asarray(h.getSolution().col_value)[:n])
-            if todo.sum() - (~covered()).sum() < max(1, 0.01 * todo.sum()):
-                break
+        return lps
+
+
+def _unproven(cells: np.ndarray, evidence: Evidence) -> list[Pinned]:
+    return [Pinned(int(c), float(evidence.low[c]), float(evidence.high[c])) for c in cells]
+
+
+def _audit_component(
+    structure: Structure,
+    cells: np.ndarray,
+    point: np.ndarray,
+    evidence: Evidence,
+    min_values: int,
+    exact: bool,
+) -> tuple[list[Pinned], int]:
+    problem = _Problem.of(structure, cells, point)
+    lps = problem.cover(point[cells], evidence, min_values)
+    todo = np.flatnonzero(evidence.uncovered(cells, min_values))
     if not exact:
-        return [
-            Pinned(int(cells[i]), float(seen_low[i]), float(seen_high[i]))
-            for i in np.flatnonzero(~covered())
-        ], lps
-    boxed = model(np.maximum(lower, point - 1), np.minimum(upper, point + 1), resolve=True)
+        return _unproven(cells[todo], evidence), lps
+
+    def solve(h: highspy.Highs, i: int, sign: float) -> float:
+        nonlocal lps
+        costs = np.zeros(len(cells))
+        costs[i] = sign
+        h.changeColsCost(len(cells), np.arange(len(cells), dtype=np.int32), costs)
+        x = _run(h)
+        lps += 1
+        evidence.see(cells, x)
+        return float(x[i])
+
+    def covered(i: int) -> bool:
+        return not evidence.uncovered(cells[i : i + 1], min_values)[0]
 
     # The rest one by one: first within one of the known point (always bounded, so each
     # solve starts from the last basis), then over the whole relaxation for an exact interval.
+    known = point[cells]
+    boxed = problem.highs(
+        np.maximum(problem.lower, known - 1), np.minimum(problem.upper, known + 1)
+    )
+    relaxation = problem.highs()
     pinned = []
-    for i in np.flatnonzero(~covered()):
+    for i in todo:
         for sign in (1.0, -1.0):
-            if not covered()[i]:
-                costs = np.zeros(n)
-                costs[i] = sign
-                solve(boxed, costs)
-        if covered()[i]:
+            if not covered(i):
+                solve(boxed, i, sign)
+        if covered(i):
             continue
-        costs = np.zeros(n)
-        costs[i] = 1.0
-        low = solve(relaxation, costs)[i]
-        if covered()[i]:
+        low = solve(relaxation, i, 1.0)
+        if covered(i):
             continue
-        costs[i] = -1.0
-        high = solve(relaxation, costs)[i]
+        high = solve(relaxation, i, -1.0)
         if possible_values(low, high) < min_values:
-            pinned.append(Pinned(int(cells[i]), float(low), float(high)))
+            pinned.append(Pinned(int(cells[i]), low, high))
     return pinned, lps
-
-
-def _feasible(x, lower, upper, rows_lo, rows_hi, starts, indices, coefs) -> bool:
-    """Whether `x` satisfies the component's bounds and rows (it is the true table's values
-    when the caller knows them, a ready starting point)."""
-    if np.any(x < lower - _EPS) or np.any(x > upper + _EPS) or np.isnan(x).any():
-        return False
-    ends = [*starts[1:], len(indices)] if starts else []
-    for lo, hi, a, b in zip(rows_lo, rows_hi, starts, ends, strict=True):
-        total = sum(coefs[k] * x[indices[k]] for k in range(a, b))
-        if total < lo - _EPS or total > hi + _EPS:
-            return False
-    return True

@@ -39,6 +39,8 @@ from publish.audit import AuditResult, Evidence, Structure, audit
 
 NONE, PRIMARY, SECONDARY = 0, 1, 2
 AT_BOUND_COST = 1e6
+# Areas per audit window: a region of the U10 form fits whole.
+WINDOW_AREAS = 20
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class Cells:
     resources: list[str]
     # Per resource: the teller cell and the noemer cell of each input row, in row order.
     rows: dict[str, tuple[np.ndarray, np.ndarray]]
+    # Groups of cells the audit covers first, a few areas of one block at a time.
+    windows: list[np.ndarray] = field(default_factory=list)
 
     @property
     def noemer_of(self) -> np.ndarray:
@@ -126,6 +130,7 @@ def cells_of(
     members, lengths = [], []
     block_labels: list[str] = []
     rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    windows: list[np.ndarray] = []
     offset = 0
     for r, name in enumerate(sorted(frames)):
         shape = shapes[name]
@@ -183,6 +188,7 @@ def cells_of(
                     members.append(matrix.astype(np.int64).ravel())
                     lengths.append(np.full(len(matrix), 1 + len(parts)))
 
+        windows += _windows(shape, noemers, tellers)
         noemer_values = noemers["min"].to_numpy(dtype=float, na_value=np.nan)
         teller_values = tellers["teller"].to_numpy(dtype=float, na_value=np.nan)
         value_parts += [noemer_values, teller_values]
@@ -223,7 +229,46 @@ def cells_of(
         block_labels=block_labels,
         resources=sorted(frames),
         rows=rows,
+        windows=windows,
     )
+
+
+def _windows(shape: Shape, noemers: pd.DataFrame, tellers: pd.DataFrame) -> list[np.ndarray]:
+    """The cells of each block in each group of areas (_area_groups), group by group."""
+    areas = max(shape.hierarchies, key=lambda h: len(h.totals) + sum(map(len, h.totals.values())))
+    ids = np.concatenate([noemers["_id"].to_numpy(), tellers["_id"].to_numpy()])
+    blocks = np.concatenate([noemers["_block"].to_numpy(), tellers["_block"].to_numpy()])
+    codes = np.concatenate(
+        [noemers[areas.dimension].astype(str).to_numpy(), tellers[areas.dimension].astype(str)]
+    )
+    windows = []
+    for group in _area_groups(areas):
+        inside = np.isin(codes, group)
+        order = np.lexsort((ids[inside], blocks[inside]))
+        cells, block = ids[inside][order], blocks[inside][order]
+        windows += np.split(cells, np.flatnonzero(np.diff(block)) + 1)
+    return [w for w in windows if len(w)]
+
+
+def _area_groups(hierarchy: Hierarchy, size: int = WINDOW_AREAS) -> list[list[str]]:
+    """Areas to cover together: each total of at most `size` parts with its parts (a region),
+    and the parts in no such total in runs of `size`; each with the totals over any of its
+    parts. A group of every area is left out: it is the whole block, which the audit covers
+    anyway.
+    """
+    totals = sorted(hierarchy.totals.items(), key=lambda item: (len(item[1]), item[0]))
+    groups = [[total, *parts] for total, parts in totals if len(parts) <= size]
+    grouped = {code for group in groups for code in group}
+    rest = list(dict.fromkeys(p for _, parts in totals for p in parts if p not in grouped))
+    groups += [rest[i : i + size] for i in range(0, len(rest), size)]
+    everything = set(hierarchy.totals).union(*hierarchy.totals.values())
+    windows = []
+    for group in groups:
+        over = [t for t, parts in totals if t not in group and not set(parts).isdisjoint(group)]
+        window = list(dict.fromkeys(group + over))
+        if set(window) != everything and window not in windows:
+            windows.append(window)
+    return windows
 
 
 def primary(cells: Cells, thresholds: Thresholds) -> np.ndarray:
@@ -262,6 +307,7 @@ def protect(cells: Cells, thresholds: Thresholds | None = None) -> Suppression:
             evidence,
             hint=cells.value,
             exact=exact,
+            windows=cells.windows,
         )
         lps += result.lps
         if result.passed or exact:
@@ -399,7 +445,7 @@ def audit_published(
         known = cells_of(truth, shapes)
         if np.array_equal(known.structure.members, cells.structure.members):
             hint = known.value
-    return audit(cells.structure, cells.value, min_values, hint=hint)
+    return audit(cells.structure, cells.value, min_values, hint=hint, windows=cells.windows)
 
 
 def report(suppression: Suppression) -> dict:
@@ -543,17 +589,16 @@ class _Chooser:
         """A pinned cell: withhold the cheapest published cell of a relation it is in; else
         its noemer; else one relation further out."""
         structure = self.cells.structure
-        near = structure.relations_of(np.array([cell]))
-        candidates = np.unique(np.concatenate([structure.relation(r) for r in near] or [[]]))
-        if self._withhold_cheapest(candidates.astype(np.int64)):
+        candidates = structure.neighbours(np.array([cell]))
+        if self._withhold_cheapest(candidates):
             return True
         noemer = self.cells.noemer_of[cell]
         if noemer >= 0 and self.reason[noemer] == NONE:
             self._withhold(int(noemer))
             return True
-        further = structure.relations_of(candidates.astype(np.int64))
-        members = [structure.relation(r) for r in further]
-        return self._withhold_cheapest(np.unique(np.concatenate(members or [[]])).astype(np.int64))
+        if not len(candidates):
+            return False
+        return self._withhold_cheapest(structure.neighbours(candidates))
 
     def _withhold_cheapest(self, members: np.ndarray) -> bool:
         published = members[self.reason[members] == NONE]

@@ -354,3 +354,105 @@ def test_splitting_blocks_over_processes_changes_nothing():
     assert report_alone["resources"] == report_split["resources"]
     assert report_split["audit"]["passed"]
     assert audit_passes(split["t"], shapes["t"])
+
+
+# -- many areas: the audit's windows, checked by an attacker written here ----------------------
+
+REGIONS = {f"R{r}": tuple(f"G{r}{m}" for m in range(5)) for r in range(5)}
+NATION = dc.Hierarchy(
+    "gebied_code", {"NL": tuple(m for parts in REGIONS.values() for m in parts), **REGIONS}
+)
+
+
+def attacker_intervals(published: pd.DataFrame, s: dc.Shape) -> dict[tuple, tuple[float, float]]:
+    """Min and max of every withheld teller and noemer for the attacker of disclosure.md, by
+    scipy's linprog over relations built here from the published rows, not from publish/."""
+    from scipy.optimize import linprog
+
+    dims = [h.dimension for h in s.hierarchies]
+    cells: dict[tuple, float] = {}  # ("t", indicator, *codes) or ("n", population, *codes)
+    for row in published.itertuples():
+        codes = tuple(getattr(row, d) for d in dims)
+        cells[("t", row.indicator, *codes)] = row.teller
+        cells[("n", s.populations[row.indicator], *codes)] = row.noemer
+    unknown = sorted(k for k, v in cells.items() if pd.isna(v))
+    index = {k: i for i, k in enumerate(unknown)}
+    equations, rhs, bounds_rows = [], [], []
+
+    def term(key, sign, row, constant):
+        if key in index:
+            row[index[key]] += sign
+            return constant
+        return constant - sign * cells[key]
+
+    for key in cells:
+        for h_i, h in enumerate(s.hierarchies):
+            code = key[2 + h_i]
+            if code not in h.totals:
+                continue
+            row, constant = np.zeros(len(unknown)), 0.0
+            constant = term(key, -1.0, row, constant)
+            for part in h.totals[code]:
+                part_key = (*key[: 2 + h_i], part, *key[3 + h_i :])
+                constant = term(part_key, 1.0, row, constant)
+            if row.any():
+                equations.append(row)
+                rhs.append(constant)
+    for key in cells:
+        if key[0] == "t":
+            indicator = key[1]
+            noemer = ("n", s.populations[indicator], *key[2:])
+            row, constant = np.zeros(len(unknown)), 0.0
+            constant = term(key, 1.0, row, constant)
+            constant = term(noemer, -1.0, row, constant)
+            if row.any():
+                bounds_rows.append((row, constant))
+    a_ub = np.array([r for r, _ in bounds_rows]) if bounds_rows else None
+    b_ub = np.array([c for _, c in bounds_rows]) if bounds_rows else None
+    intervals = {}
+    for key, i in index.items():
+        found = []
+        for sign in (1.0, -1.0):
+            cost = np.zeros(len(unknown))
+            cost[i] = sign
+            result = linprog(
+                cost,
+                A_ub=a_ub,
+                b_ub=b_ub,
+                A_eq=np.array(equations),
+                b_eq=np.array(rhs),
+                bounds=(0, None),
+                method="highs",
+            )
+            found.append(sign * result.fun if result.status == 0 else sign * np.inf)
+        intervals[key] = (found[0], found[1])
+    return intervals
+
+
+def test_many_areas_are_covered_window_by_window_and_an_outside_attacker_agrees():
+    """Regions of five municipalities under a national total: the audit covers them a few
+    areas at a time (holding the rest at the true values), which only proves anything if an
+    attacker who sees the whole table agrees that no withheld cell is pinned."""
+    rng = np.random.default_rng(11)
+    micro = {}
+    for area in NATION.totals["NL"]:
+        for sex in ("M", "V"):
+            n = int(rng.integers(0, 30))
+            micro[(area, sex)] = (n, {"werk": int(rng.binomial(n, 0.3)), "bijstand": n // 3})
+    frame = table(micro, (NATION, dc.SEX))
+    s = shape(NATION, dc.SEX)
+    cells = dc.cells_of({"t": frame}, {"t": s})
+    # Each region with the national total.
+    assert len(cells.windows) == len(REGIONS)
+    safe, suppression = protected(frame, s)
+    assert suppression.audit.passed
+    intervals = attacker_intervals(safe, s)
+    assert len(intervals) == suppression.withheld.sum()
+    narrow = {
+        k: v for k, v in intervals.items() if np.floor(v[1] + 1e-6) - np.ceil(v[0] - 1e-6) < 1
+    }
+    assert not narrow
+    # The same attacker does find the leak of a primary-only table.
+    leaky, _ = primary_only(frame, s)
+    leaks = attacker_intervals(leaky, s)
+    assert any(np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) < 1 for lo, hi in leaks.values())
