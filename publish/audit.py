@@ -60,11 +60,16 @@ class Structure:
     def relation(self, r: int) -> np.ndarray:
         return self.members[self.ptr[r] : self.ptr[r + 1]]
 
+    def relations_of(self, cells: np.ndarray) -> np.ndarray:
+        """The relations any of `cells` is a member of, sorted."""
+        return np.unique(_gather(self.columns.indptr, self.columns.indices, cells))
+
     def neighbours(self, cells: np.ndarray) -> np.ndarray:
         """The cells in a relation with any of `cells` (they included), sorted."""
-        columns, rows = self.columns, self.matrix
-        relations = _gather(columns.indptr, columns.indices, cells)
-        return np.unique(_gather(rows.indptr, rows.indices, relations)).astype(np.int64)
+        relations = self.relations_of(cells)
+        return np.unique(_gather(self.matrix.indptr, self.matrix.indices, relations)).astype(
+            np.int64
+        )
 
     @cached_property
     def matrix(self) -> csr_matrix:
@@ -303,8 +308,7 @@ class _Problem:
         at = np.full(structure.size, -1)
         at[free] = np.arange(n)
         # The relations with a free member: -total + parts = 0, the held values moved right.
-        touched = np.unique(structure.columns[:, free].indices)
-        relations = structure.matrix[touched]
+        relations = structure.matrix[structure.relations_of(free)]
         held = fixed.copy()
         held[free] = 0.0
         rhs = -(relations @ held)
