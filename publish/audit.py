@@ -170,7 +170,8 @@ def audit(
     before use) to start from; without it one is solved for.
 
     `windows` are groups of cells (a few areas with their totals) to cover first with small
-    LPs, holding every other cell at the known point.
+    LPs, holding every other cell at the known point; those left with uncovered cells are then
+    covered a few together (`_joined`).
 
     `exact=False` skips the one-cell-at-a-time LPs: a cell the covering LPs could not move a
     whole unit is reported as pinned unproven (low/high are the values seen), and a component
@@ -188,14 +189,11 @@ def audit(
     point, result.lps = _known_point(structure, values, hint, components)
     evidence.see(withheld, point[withheld])
 
-    for window in windows:
-        free = window[np.isnan(values[window])]
-        key = free.tobytes()
-        if key in evidence.windows or not evidence.uncovered(free, min_values).any():
-            continue
-        evidence.windows.add(key)
-        problem = _Problem.of(structure, free, point)
-        result.lps += problem.cover(point[free], evidence, min_values)
+    frees = [window[np.isnan(values[window])] for window in windows]
+    for free in frees:
+        result.lps += _cover_window(structure, free, point, evidence, min_values)
+    for free in _joined(frees, components, evidence, min_values):
+        result.lps += _cover_window(structure, free, point, evidence, min_values)
 
     for cells in components:
         key = (exact, cells.tobytes())
@@ -212,6 +210,40 @@ def audit(
         result.pinned += evidence.pinned[key]
     result.pinned.sort(key=lambda p: p.cell)
     return result
+
+
+def _cover_window(
+    structure: Structure, free: np.ndarray, point: np.ndarray, evidence: Evidence, min_values: int
+) -> int:
+    key = free.tobytes()
+    if key in evidence.windows or not evidence.uncovered(free, min_values).any():
+        return 0
+    evidence.windows.add(key)
+    return _Problem.of(structure, free, point).cover(point[free], evidence, min_values)
+
+
+def _joined(
+    frees: list[np.ndarray], components: list[np.ndarray], evidence: Evidence, min_values: int
+) -> list[np.ndarray]:
+    """Windows still holding uncovered cells, joined a few at a time within a component: a
+    total that only a move through another window can free (a region's, where the national
+    total is published) is covered by two windows together."""
+    label = np.full(len(evidence.low), -1)
+    for i, cells in enumerate(components):
+        if len(cells) > WHOLE_COMPONENT_LIMIT:
+            label[cells] = i
+    stuck: dict[int, list[np.ndarray]] = {}
+    for free in frees:
+        todo = free[evidence.uncovered(free, min_values)]
+        if len(todo) and label[todo[0]] >= 0:
+            stuck.setdefault(int(label[todo[0]]), []).append(free)
+    joined = []
+    for group in stuck.values():
+        size = sum(len(f) for f in group)
+        k = min(len(group) // 2, -(-size // max(1, WHOLE_COMPONENT_LIMIT)))
+        for j in range(k):
+            joined.append(np.unique(np.concatenate(group[j::k])))
+    return joined
 
 
 def possible_values(low, high):

@@ -62,6 +62,25 @@ class Hierarchy:
     dimension: str
     totals: Mapping[str, tuple[str, ...]]
 
+    @property
+    def relations(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Each total with its parts, and the relations they imply: a total whose parts hold
+        other totals' parts is also the sum of those totals and its remaining parts (U16 = U10
+        + the six others; a nation = its regions). The attacker can derive these; stated, they
+        also let secondary suppression see that a withheld subtotal needs a partner."""
+        relations = list(self.totals.items())
+        by_size = sorted(self.totals.items(), key=lambda item: (-len(item[1]), item[0]))
+        for total, parts in self.totals.items():
+            inside, covered = [], set()
+            for other, members in by_size:
+                nested = len(members) < len(parts) and set(members) <= set(parts)
+                if nested and covered.isdisjoint(members):
+                    inside.append(other)
+                    covered.update(members)
+            if inside:
+                relations.append((total, (*inside, *(p for p in parts if p not in covered))))
+        return relations
+
 
 @dataclass(frozen=True)
 class Shape:
@@ -178,7 +197,7 @@ def cells_of(
             for h in shape.hierarchies:
                 others = ["_block", key, *(d for d in dims if d != h.dimension)]
                 wide = table.pivot(index=others, columns=h.dimension, values="_id")
-                for total, parts in h.totals.items():
+                for total, parts in h.relations:
                     matrix = wide.reindex(columns=[total, *parts]).to_numpy(dtype=float)
                     # A total published without any of its parts (plaatsing_regio is U16 only)
                     # is in no relation.

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from publish import audit
 from publish import disclosure as dc
 
 AREA = dc.Hierarchy("gebied_code", {"U16": ("A", "B", "C", "D")})
@@ -429,10 +430,56 @@ def attacker_intervals(published: pd.DataFrame, s: dc.Shape) -> dict[tuple, tupl
     return intervals
 
 
-def test_many_areas_are_covered_window_by_window_and_an_outside_attacker_agrees():
+def test_nested_totals_state_the_relations_they_imply():
+    """U16 is U10 plus the municipalities outside it; a nation is the sum of its regions."""
+    assert sorted(AREAS_U10.relations) == [
+        ("U10", ("A", "B", "C")),
+        ("U16", ("A", "B", "C", "D")),
+        ("U16", ("U10", "D")),
+    ]
+    stated = NATION.totals.items()
+    implied = [(t, parts) for t, parts in NATION.relations if (t, parts) not in stated]
+    assert [(t, sorted(parts)) for t, parts in implied] == [("NL", sorted(REGIONS))]
+
+
+@pytest.mark.parametrize("whole_component_limit", [audit.WHOLE_COMPONENT_LIMIT, 0])
+def test_region_total_leak_through_the_national_total_is_closed(whole_component_limit, monkeypatch):
+    """Region R0 has two people at work: withheld, yet the national total minus the other
+    regions gives it away. With a small limit the audit between rounds sees the component only
+    through its windows: R0 and its partner region can move only together, in joined windows."""
+    monkeypatch.setattr(audit, "WHOLE_COMPONENT_LIMIT", whole_component_limit)
+    rng = np.random.default_rng(3)
+    micro = {}
+    for region, areas in REGIONS.items():
+        for i, area in enumerate(areas):
+            n = int(rng.integers(20, 40))
+            micro[(area,)] = (n, {"werk": int(i < 2) if region == "R0" else int(n // 2)})
+    frame, s = table(micro, (NATION,)), shape(NATION)
+    leaky, _ = primary_only(frame, s)
+    assert cell(leaky, "teller", gebied_code="R0") is None
+    assert all(cell(leaky, "teller", gebied_code=r) is not None for r in list(REGIONS)[1:])
+    low, high = attacker_intervals(leaky, s)[("t", "werk", "R0")]
+    assert low == pytest.approx(2) and high == pytest.approx(2)
+
+    safe, suppression = protected(frame, s)
+    assert suppression.audit.passed
+    assert not _narrow(attacker_intervals(safe, s))
+
+
+def _narrow(intervals: dict[tuple, tuple[float, float]]) -> dict[tuple, tuple[float, float]]:
+    return {k: v for k, v in intervals.items() if np.floor(v[1] + 1e-6) - np.ceil(v[0] - 1e-6) < 1}
+
+
+@pytest.mark.parametrize("whole_component_limit", [audit.WHOLE_COMPONENT_LIMIT, 0])
+def test_many_areas_are_covered_window_by_window_and_an_outside_attacker_agrees(
+    whole_component_limit, monkeypatch
+):
     """Regions of five municipalities under a national total: the audit covers them a few
     areas at a time (holding the rest at the true values), which only proves anything if an
-    attacker who sees the whole table agrees that no withheld cell is pinned."""
+    attacker who sees the whole table agrees that no withheld cell is pinned. With a small
+    limit, suppression rounds audit the component by its windows alone, and by windows joined
+    where one region cannot move on its own."""
+    monkeypatch.setattr(audit, "WHOLE_COMPONENT_LIMIT", whole_component_limit)
     rng = np.random.default_rng(11)
     micro = {}
     for area in NATION.totals["NL"]:
@@ -448,10 +495,7 @@ def test_many_areas_are_covered_window_by_window_and_an_outside_attacker_agrees(
     assert suppression.audit.passed
     intervals = attacker_intervals(safe, s)
     assert len(intervals) == suppression.withheld.sum()
-    narrow = {
-        k: v for k, v in intervals.items() if np.floor(v[1] + 1e-6) - np.ceil(v[0] - 1e-6) < 1
-    }
-    assert not narrow
+    assert not _narrow(intervals)
     # The same attacker does find the leak of a primary-only table.
     leaky, _ = primary_only(frame, s)
     leaks = attacker_intervals(leaky, s)
