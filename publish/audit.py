@@ -38,6 +38,8 @@ BULK_ATTEMPTS = 20
 CEILING = 1e7
 # With windows, the quick audit covers a component larger than this with its windows only.
 WHOLE_COMPONENT_LIMIT = 5_000
+# Sweeps of bound propagation at most (each is sound; more only narrow further).
+BOUND_SWEEPS = 50
 
 
 @dataclass(frozen=True)
@@ -75,11 +77,10 @@ class Structure:
     def matrix(self) -> csr_matrix:
         """One row per relation: -total + the parts = 0."""
         lengths = np.diff(self.ptr)
-        owner = np.repeat(np.arange(len(lengths)), lengths)
         coefs = np.ones(len(self.members))
         coefs[self.ptr[:-1][lengths > 0]] = -1.0
         shape = (len(lengths), self.size)
-        return csr_matrix((coefs, (owner, self.members)), shape=shape)
+        return csr_matrix((coefs, (self.owner, self.members)), shape=shape)
 
     @cached_property
     def columns(self) -> csc_matrix:
@@ -88,6 +89,11 @@ class Structure:
     @cached_property
     def tellers(self) -> np.ndarray:
         return np.flatnonzero(self.noemer_of >= 0)
+
+    @cached_property
+    def owner(self) -> np.ndarray:
+        """The relation of each entry of `members`."""
+        return np.repeat(np.arange(len(self.ptr) - 1), np.diff(self.ptr))
 
 
 def _gather(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -246,6 +252,47 @@ def _joined(
     return joined
 
 
+def pinned_by_bounds(
+    structure: Structure, values: np.ndarray, min_values: int = 2, sweeps: int = BOUND_SWEEPS
+) -> np.ndarray:
+    """Withheld cells that bound propagation alone pins, without an LP.
+
+    Each sweep narrows every withheld cell's bounds by what its relations allow (a total lies
+    between the sums of its parts' bounds, a part between its total's bound minus the others')
+    and by teller <= noemer. Every feasible point stays within the bounds, so a cell they pin is
+    pinned for the LP attacker too (the converse need not hold: the audit decides). Cheap, so
+    secondary suppression closes these leaks first and leaves the LPs the rest.
+    """
+    withheld = np.isnan(values)
+    low = np.where(withheld, 0.0, values)
+    high = np.where(withheld, CEILING, values)
+    members, starts = structure.members, structure.ptr[:-1]
+    if not len(members) or not withheld.any():
+        return np.empty(0, dtype=np.int64)
+    owner = structure.owner
+    parts = np.ones(len(members), dtype=bool)
+    parts[starts] = False
+    totals = members[starts]
+    part_cells, part_owner = members[parts], owner[parts]
+    tellers = structure.tellers
+    noemers = structure.noemer_of[tellers]
+    for _ in range(sweeps):
+        before = low.sum(), high.sum()
+        parts_low = np.add.reduceat(np.where(parts, low[members], 0.0), starts)
+        parts_high = np.add.reduceat(np.where(parts, high[members], 0.0), starts)
+        np.maximum.at(low, totals, parts_low)
+        np.minimum.at(high, totals, parts_high)
+        others_high = parts_high[part_owner] - high[part_cells]
+        others_low = parts_low[part_owner] - low[part_cells]
+        np.maximum.at(low, part_cells, low[totals][part_owner] - others_high)
+        np.minimum.at(high, part_cells, high[totals][part_owner] - others_low)
+        high[tellers] = np.minimum(high[tellers], high[noemers])
+        np.maximum.at(low, noemers, low[tellers])
+        if (low.sum(), high.sum()) == before:
+            break
+    return np.flatnonzero(withheld & (possible_values(low, high) < min_values))
+
+
 def possible_values(low, high):
     """How many whole numbers lie in [low, high]; elementwise for arrays, inf when unbounded."""
     return np.maximum(0, np.floor(np.asarray(high) + _EPS) - np.ceil(np.asarray(low) - _EPS) + 1)
@@ -259,9 +306,8 @@ def _components(structure: Structure, withheld: np.ndarray) -> list[np.ndarray]:
     is_withheld[withheld] = True
     # Link the withheld members of a relation in a chain, and a withheld teller to its
     # withheld noemer.
-    owner = np.repeat(np.arange(len(structure.ptr) - 1), np.diff(structure.ptr))
     hidden = is_withheld[structure.members]
-    members, owner = structure.members[hidden], owner[hidden]
+    members, owner = structure.members[hidden], structure.owner[hidden]
     chained = owner[1:] == owner[:-1]
     noemers = structure.noemer_of[withheld]
     linked = (noemers >= 0) & is_withheld[np.maximum(noemers, 0)]

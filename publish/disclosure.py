@@ -12,9 +12,10 @@ alike.
 2. **Secondary suppression** (`protect`): no relation may hold exactly one withheld cell (it
    would be the total minus the rest). Where one does, the cheapest published cell of that
    relation is withheld too: small cells before large ones, municipalities before regions,
-   categories before their totals, and a teller before a whole population. Then the attacker's
-   audit (publish/audit.py) looks for cells that bounds and overlapping relations still pin;
-   around each one the cheapest published neighbour is withheld, until the audit passes.
+   categories before their totals, and a teller before a whole population. Then cells that
+   bound propagation pins (cheap, no LP), and after them those the attacker's audit
+   (publish/audit.py) finds pinned by bounds and overlapping relations together: around each
+   one the cheapest published neighbour is withheld, until the audit passes.
    Every choice is ordered by (cost, cell), and cells are numbered from the sorted keys, so the
    same tables give the same suppression whatever their row order.
 
@@ -35,7 +36,7 @@ from itertools import repeat
 import numpy as np
 import pandas as pd
 
-from publish.audit import AuditResult, Evidence, Structure, audit
+from publish.audit import AuditResult, Evidence, Structure, audit, pinned_by_bounds
 
 NONE, PRIMARY, SECONDARY = 0, 1, 2
 AT_BOUND_COST = 1e6
@@ -317,11 +318,17 @@ def protect(cells: Cells, thresholds: Thresholds | None = None) -> Suppression:
     lps = 0
     for rounds in range(1, thresholds.max_rounds + 1):
         chooser.close_singletons()
-        # Between rounds the quick audit: a cell it cannot move counts as pinned. Its pass is a
-        # proof; when nothing more can be withheld, or rounds run out, the exact audit decides.
+        published = _published(cells, reason)
+        # Leaks that bounds alone show are closed without LPs, as long as rounds remain.
+        if rounds + 1 < thresholds.max_rounds and not exact:
+            certain = pinned_by_bounds(cells.structure, published, thresholds.min_possible_values)
+            if any([chooser.widen(int(c)) for c in certain]):
+                continue
+        # Then the quick audit: a cell it cannot move counts as pinned. Its pass is a proof;
+        # when nothing more can be withheld, or rounds run out, the exact audit decides.
         result = audit(
             cells.structure,
-            _published(cells, reason),
+            published,
             thresholds.min_possible_values,
             evidence,
             hint=cells.value,

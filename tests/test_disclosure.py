@@ -336,6 +336,31 @@ def test_random_tables_leave_no_cell_pinned_and_are_deterministic(micro, seed):
     )
 
 
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(micro=micro_tables())
+def test_bounds_pin_only_what_the_lp_attacker_pins(micro):
+    """Bound propagation, which secondary suppression uses before any LP, is sound: a cell it
+    pins in a primary-only table the exact audit pins too."""
+    frame, s = table(micro, REAL), shape(*REAL)
+    leaky, _ = primary_only(frame, s)
+    cells = dc.cells_of({"t": leaky}, {"t": s})
+    by_bounds = set(audit.pinned_by_bounds(cells.structure, cells.value).tolist())
+    by_lp = {p.cell for p in audit.audit(cells.structure, cells.value).pinned}
+    assert by_bounds <= by_lp
+
+
+def test_bounds_see_a_subtraction():
+    """A's one person at work is U16 minus B and C: the bounds pin A's teller, nothing else."""
+    micro = {(a,): (n, {"werk": t}) for a, n, t in [("A", 20, 1), ("B", 30, 9), ("C", 40, 12)]}
+    areas = dc.Hierarchy("gebied_code", {"U16": ("A", "B", "C")})
+    frame, s = table(micro, (areas,)), shape(areas)
+    leaky, _ = primary_only(frame, s)
+    cells = dc.cells_of({"t": leaky}, {"t": s})
+    (pinned,) = audit.pinned_by_bounds(cells.structure, cells.value)
+    teller_a = cells.rows["t"][0][(leaky["gebied_code"] == "A").to_numpy()][0]
+    assert pinned == teller_a
+
+
 def test_splitting_blocks_over_processes_changes_nothing():
     """Blocks share no relation: suppressing them in two processes gives the same tables."""
     rng = np.random.default_rng(7)
