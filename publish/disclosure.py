@@ -352,15 +352,15 @@ def protect_tables(
 ) -> tuple[dict[str, pd.DataFrame], dict]:
     """Suppress and audit whole tables: the published tables and the disclosure report.
 
-    Blocks share no relation, so they are dealt round-robin to `workers` threads; each block
-    is suppressed exactly as it would be alone, so the split does not change the result.
+    Blocks share no relation, so each is suppressed on its own, `workers` threads taking them
+    in turn: the number of threads does not change the result.
     """
     thresholds = thresholds or Thresholds()
     start = time.perf_counter()
-    chunks = _split(frames, shapes, max(1, workers))
+    chunks = _split(frames, shapes)
     # Threads, not processes: HiGHS solves without holding the GIL, and a process pool inside
     # a Dagster step (or a test run) would re-import the caller's main module.
-    with ThreadPoolExecutor(len(chunks)) as pool:
+    with ThreadPoolExecutor(max(1, workers)) as pool:
         parts = list(pool.map(_protect_chunk, chunks, repeat(shapes), repeat(thresholds)))
     published = {
         name: pd.concat([tables[name] for tables, _ in parts])
@@ -375,18 +375,21 @@ def protect_tables(
 
 
 def _split(
-    frames: Mapping[str, pd.DataFrame], shapes: Mapping[str, Shape], workers: int
+    frames: Mapping[str, pd.DataFrame], shapes: Mapping[str, Shape]
 ) -> list[dict[str, pd.DataFrame]]:
-    chunks: list[dict[str, pd.DataFrame]] = [{} for _ in range(workers)]
-    for name, frame in frames.items():
-        frame = frame.reset_index(drop=True).assign(_row=lambda f: np.arange(len(f)))
-        block = list(shapes[name].block)
-        order = frame[block].drop_duplicates().sort_values(block).reset_index(drop=True)
-        order["_chunk"] = np.arange(len(order)) % workers
-        frame = frame.merge(order, on=block)
-        for i in range(workers):
-            chunks[i][name] = frame[frame["_chunk"] == i].drop(columns="_chunk")
-    return [c for c in chunks if all(len(f) for f in c.values())] or chunks[:1]
+    """One chunk per block of each resource, the other resources empty in it. A block alone
+    needs fewer suppression rounds than several together: its rounds end when it is safe."""
+    numbered = {
+        name: frame.reset_index(drop=True).assign(_row=lambda f: np.arange(len(f)))
+        for name, frame in frames.items()
+    }
+    empty = {name: frame.iloc[:0] for name, frame in numbered.items()}
+    chunks = [
+        {**empty, name: part}
+        for name, frame in numbered.items()
+        for _, part in frame.groupby(list(shapes[name].block), sort=True, dropna=False)
+    ]
+    return chunks or [empty]
 
 
 def _protect_chunk(

@@ -361,8 +361,9 @@ def test_bounds_see_a_subtraction():
     assert pinned == teller_a
 
 
-def test_splitting_blocks_over_processes_changes_nothing():
-    """Blocks share no relation: suppressing them in two processes gives the same tables."""
+def test_blocks_suppressed_on_their_own_in_any_number_of_threads_give_the_same_tables():
+    """Blocks share no relation: suppressing them block by block, in one thread or two, gives
+    the tables that suppressing the whole table at once gives."""
     rng = np.random.default_rng(7)
     frames = []
     for duur in (6, 12, 18):
@@ -377,6 +378,8 @@ def test_splitting_blocks_over_processes_changes_nothing():
     alone, report_alone = dc.protect_tables({"t": frame}, shapes, workers=1)
     split, report_split = dc.protect_tables({"t": frame}, shapes, workers=2)
     pd.testing.assert_frame_equal(alone["t"], split["t"])
+    whole = dc.published_frames({"t": frame}, dc.protect(dc.cells_of({"t": frame}, shapes)))
+    pd.testing.assert_frame_equal(alone["t"], whole["t"], check_dtype=False)
     assert report_alone["resources"] == report_split["resources"]
     assert report_split["audit"]["passed"]
     assert audit_passes(split["t"], shapes["t"])
