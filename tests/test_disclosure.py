@@ -473,7 +473,7 @@ def test_nested_totals_state_the_relations_they_imply():
 @pytest.mark.parametrize("whole_component_limit", [audit.WHOLE_COMPONENT_LIMIT, 0])
 def test_region_total_leak_through_the_national_total_is_closed(whole_component_limit, monkeypatch):
     """Region R0 has two people at work: withheld, yet the national total minus the other
-    regions gives it away. With a small limit the audit between rounds sees the component only
+    regions gives it away. With the limit at 0 the audit between rounds sees the component only
     through its windows: R0 and its partner region can move only together, in joined windows."""
     monkeypatch.setattr(audit, "WHOLE_COMPONENT_LIMIT", whole_component_limit)
     rng = np.random.default_rng(3)
@@ -504,9 +504,8 @@ def test_many_areas_are_covered_window_by_window_and_an_outside_attacker_agrees(
 ):
     """Regions of five municipalities under a national total: the audit covers them a few
     areas at a time (holding the rest at the true values), which only proves anything if an
-    attacker who sees the whole table agrees that no withheld cell is pinned. With a small
-    limit, suppression rounds audit the component by its windows alone, and by windows joined
-    where one region cannot move on its own."""
+    attacker who sees the whole table agrees that no withheld cell is pinned. With the limit
+    at 0, suppression rounds audit the component through its windows alone."""
     monkeypatch.setattr(audit, "WHOLE_COMPONENT_LIMIT", whole_component_limit)
     rng = np.random.default_rng(11)
     micro = {}
