@@ -64,12 +64,12 @@ class Structure:
 
     def relations_of(self, cells: np.ndarray) -> np.ndarray:
         """The relations any of `cells` is a member of, sorted."""
-        return np.unique(_gather(self.columns.indptr, self.columns.indices, cells))
+        return np.unique(gather(self.columns.indptr, self.columns.indices, cells))
 
     def neighbours(self, cells: np.ndarray) -> np.ndarray:
         """The cells in a relation with any of `cells` (they included), sorted."""
         relations = self.relations_of(cells)
-        return np.unique(_gather(self.matrix.indptr, self.matrix.indices, relations)).astype(
+        return np.unique(gather(self.matrix.indptr, self.matrix.indices, relations)).astype(
             np.int64
         )
 
@@ -96,7 +96,7 @@ class Structure:
         return np.repeat(np.arange(len(self.ptr) - 1), np.diff(self.ptr))
 
 
-def _gather(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def gather(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """The entries of `rows` of a compressed sparse matrix, concatenated (no scipy slicing:
     its overhead per call is what a single cell would pay)."""
     starts, lengths = indptr[rows], indptr[rows + 1] - indptr[rows]
@@ -166,6 +166,7 @@ def audit(
     hint: np.ndarray | None = None,
     exact: bool = True,
     windows: Sequence[np.ndarray] = (),
+    witnesses: csr_matrix | None = None,
 ) -> AuditResult:
     """Audit published `values` (NaN where withheld) against the attacker's knowledge.
 
@@ -178,6 +179,11 @@ def audit(
     `windows` are groups of cells (a few areas with their totals) to cover first with small
     LPs, holding every other cell at the known point; those left with uncovered cells are then
     covered a few together (`_joined`).
+
+    `witnesses` are moves from the known point, one row each (deltas), that the caller found
+    (the optimiser's): each that keeps every published value, relation and bound is a point
+    of the attacker's problem, so it bounds the intervals from inside like any point the audit
+    finds. Each is checked here before it counts; a wrong one is ignored.
 
     `exact=False` skips the one-cell-at-a-time LPs: a cell the covering LPs could not move a
     whole unit is reported as pinned unproven (low/high are the values seen), and a component
@@ -194,6 +200,8 @@ def audit(
         evidence = Evidence.empty(structure.size)
     point, result.lps = _known_point(structure, values, hint, components)
     evidence.see(withheld, point[withheld])
+    if witnesses is not None and witnesses.shape[0]:
+        _see_witnesses(structure, values, point, witnesses, evidence)
 
     frees = [window[np.isnan(values[window])] for window in windows]
     for free in frees:
@@ -216,6 +224,39 @@ def audit(
         result.pinned += evidence.pinned[key]
     result.pinned.sort(key=lambda p: p.cell)
     return result
+
+
+def _see_witnesses(
+    structure: Structure,
+    values: np.ndarray,
+    point: np.ndarray,
+    moves: csr_matrix,
+    evidence: Evidence,
+) -> None:
+    """The moves from `point` that are points of the attacker's problem: they change no
+    published value, keep every relation, counts >= 0 and teller <= noemer."""
+    moves = csr_matrix(moves)
+    published = (~np.isnan(values)).astype(float)
+    keeps_published = abs(moves) @ published <= _EPS
+    keeps_relations = np.abs(structure.matrix @ moves.T).max(axis=0).toarray().ravel() <= _EPS
+    moved = moves.tocoo()
+    nonnegative = np.ones(moves.shape[0], dtype=bool)
+    np.logical_and.at(nonnegative, moved.row, point[moved.col] + moved.data >= -_EPS)
+    tellers = structure.tellers
+    slack = point[structure.noemer_of[tellers]] - point[tellers]
+    # teller - noemer, moved, must stay within the slack: (moves over tellers - over noemers).
+    change = moves[:, tellers] - moves[:, structure.noemer_of[tellers]]
+    change = change.tocoo()
+    bounded = np.ones(moves.shape[0], dtype=bool)
+    np.logical_and.at(bounded, change.row, change.data <= slack[change.col] + _EPS)
+    good = moves[keeps_published & keeps_relations & nonnegative & bounded]
+    if not good.shape[0]:
+        return
+    cells = np.unique(good.indices)
+    lowest = good[:, cells].min(axis=0).toarray().ravel()
+    highest = good[:, cells].max(axis=0).toarray().ravel()
+    evidence.see(cells, point[cells] + lowest)
+    evidence.see(cells, point[cells] + highest)
 
 
 def _cover_window(

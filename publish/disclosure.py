@@ -30,16 +30,23 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
-from itertools import repeat
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_matrix, kron
 
-from publish.audit import AuditResult, Evidence, Structure, audit, pinned_by_bounds
+from publish import optimal
+from publish.audit import AuditResult, Evidence, Structure, audit, gather, pinned_by_bounds
 
 NONE, PRIMARY, SECONDARY = 0, 1, 2
-AT_BOUND_COST = 1e6
+# Rows by their teller's tier (Cells.tier): the report's levels.
+LEVELS = ("breakdown", "municipality_headline", "region_headline")
+LEVEL_LABELS = {
+    "breakdown": "breakdowns / uitsplitsingen",
+    "municipality_headline": "municipality headline / gemeente, kop",
+    "region_headline": "U16/U10 headline / regio, kop",
+}
 # Areas per audit window: a region of the U10 form fits whole.
 WINDOW_AREAS = 20
 
@@ -54,6 +61,13 @@ class Thresholds:
     # Cost factor of a cell per dimension in which it is a total (U16, U10, T).
     aggregate_weight: float = 4.0
     max_rounds: int = 200
+    # The optimiser's work per table (publish/optimal.py): rounds of cuts before a table
+    # still pinned is repaired, and branch-and-bound nodes per program.
+    optimiser_rounds: int = optimal.Limits.rounds
+    optimiser_nodes: int = optimal.Limits.nodes
+    # A block with a larger table gets the heuristic: the optimiser's LPs grow with the table
+    # (a national-shape table of 4,632 cells took 6 to 22 s, a U16 one 50 ms).
+    optimiser_cells: int = 1_000
 
 
 @dataclass(frozen=True)
@@ -103,19 +117,97 @@ class Cells:
 
     structure: Structure
     value: np.ndarray
+    # What withholding a cell costs: small before large, categories before totals, and a
+    # headline cell (every breakdown at its total) only when nothing else will do: see _tiered.
     cost: np.ndarray
     resource: np.ndarray
     block: np.ndarray
     block_labels: list[str]
     resources: list[str]
+    # The table of each cell: one per indicator (tellers) and per population (noemers) in a block.
+    table: np.ndarray
+    # 0 a breakdown, 1 a municipality's headline cell, 2 a region's headline cell.
+    tier: np.ndarray
+    # A cell at a bound (0, or a teller equal to its noemer) can move one way only.
+    at_bound: np.ndarray
+    # Each cell's place in its resource's grid of codes (one axis per dimension), and per
+    # resource the grid's shape and each axis's elementary moves (see line_moves).
+    position: np.ndarray
+    lines: list[list[np.ndarray]]
     # Per resource: the teller cell and the noemer cell of each input row, in row order.
     rows: dict[str, tuple[np.ndarray, np.ndarray]]
     # Groups of cells the audit covers first, a few areas of one block at a time.
     windows: list[np.ndarray] = field(default_factory=list)
+    products: dict[int, csr_matrix] = field(default_factory=dict, repr=False)
 
     @property
     def noemer_of(self) -> np.ndarray:
         return self.structure.noemer_of
+
+    def only(self, block: int) -> tuple[Cells, np.ndarray]:
+        """The cells of one block alone, renumbered in the same order (no relation leaves a
+        block), and their numbers here."""
+        keep = np.flatnonzero(self.block == block)
+        new = np.full(len(self.value), -1)
+        new[keep] = np.arange(len(keep))
+        structure = self.structure
+        totals = structure.members[structure.ptr[:-1]]
+        relations = np.flatnonzero(new[totals] >= 0)
+        lengths = np.diff(structure.ptr)[relations]
+        members = new[gather(structure.ptr, structure.members, relations)]
+        noemer_of = structure.noemer_of[keep]
+        for resource in set(self.resource[keep].tolist()):
+            self._products(resource)
+        return (
+            Cells(
+                structure=Structure(
+                    members=members,
+                    ptr=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+                    noemer_of=np.where(noemer_of >= 0, new[np.maximum(noemer_of, 0)], -1),
+                ),
+                value=self.value[keep],
+                cost=self.cost[keep],
+                resource=self.resource[keep],
+                block=self.block[keep],
+                block_labels=self.block_labels,
+                resources=self.resources,
+                table=self.table[keep],
+                tier=self.tier[keep],
+                at_bound=self.at_bound[keep],
+                position=self.position[keep],
+                lines=self.lines,
+                rows={},
+                windows=[new[w] for w in self.windows if self.block[w[0]] == block],
+                products=self.products,
+            ),
+            keep,
+        )
+
+    def moves(self, cells: np.ndarray) -> csr_matrix:
+        """Moves of one table's `cells` that keep every relation (one row each, entries +1 and
+        -1): products of one elementary move per dimension, whose cells are all present.
+        Tables over the resource's whole grid get one shared object."""
+        resource = int(self.resource[cells[0]])
+        product = self._products(resource)
+        positions = self.position[cells]
+        if len(positions) == product.shape[1] and (positions == np.arange(len(positions))).all():
+            return product
+        local = np.full(product.shape[1], -1)
+        local[positions] = np.arange(len(cells))
+        present = local >= 0
+        whole = abs(product[:, ~present]).sum(axis=1).A1 == 0
+        return product[whole][:, present][:, np.argsort(local[present])].tocsr()
+
+    def _products(self, resource: int) -> csr_matrix:
+        """Every product of one elementary move per dimension, over the resource's whole grid:
+        the Kronecker product of the dimensions' moves, in the grid's order."""
+        if resource not in self.products:
+            lines = self.lines[resource]
+            product = csr_matrix(lines[0]) if lines else csr_matrix((0, 0))
+            for m in lines[1:]:
+                product = kron(product, csr_matrix(m), format="csr")
+            self.products[resource] = product
+        return self.products[resource]
 
 
 @dataclass
@@ -125,6 +217,7 @@ class Suppression:
     rounds: int
     audit: AuditResult
     thresholds: Thresholds
+    optimiser: list[optimal.BlockResult] = field(default_factory=list)
 
     @property
     def withheld(self) -> np.ndarray:
@@ -147,6 +240,9 @@ def cells_of(
     """Cells, relations and costs of the tables. Values may be missing (a published table:
     withheld cells are NaN), so the audit can rebuild the attacker's view from the files."""
     value_parts, noemer_parts, cost_parts, resource_parts, block_parts = [], [], [], [], []
+    table_parts, tier_parts, bound_parts, position_parts = [], [], [], []
+    lines: list[list[np.ndarray]] = []
+    tables = 0
     members, lengths = [], []
     block_labels: list[str] = []
     rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -157,6 +253,7 @@ def cells_of(
         frame = frames[name].reset_index(drop=True)
         if frame.empty:
             rows[name] = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+            lines.append([])
             continue
         dims = list(shape.dimensions)
         frame = frame.assign(_population=frame["indicator"].map(shape.populations))
@@ -194,21 +291,50 @@ def cells_of(
         rows[name] = (by_row["_id"].to_numpy(), by_row["_noemer"].to_numpy())
         tellers = tellers.sort_values("_id")
 
+        windows += _windows(shape, noemers, tellers)
+        # Each table (a population's noemers, an indicator's tellers, in a block) is a grid
+        # with one axis per dimension, its codes sorted.
+        axes = [
+            np.array(sorted(frame[h.dimension].astype(str).unique())) for h in shape.hierarchies
+        ]
+        lines.append(
+            [line_moves(h, list(codes)) for h, codes in zip(shape.hierarchies, axes, strict=True)]
+        )
+        areas = _areas(shape)
         for table, key in ((noemers, "_population"), (tellers, "indicator")):
-            for h in shape.hierarchies:
-                others = ["_block", key, *(d for d in dims if d != h.dimension)]
-                wide = table.pivot(index=others, columns=h.dimension, values="_id")
+            group = table.groupby(["_block", key], sort=True).ngroup().to_numpy()
+            coords = [
+                np.searchsorted(codes, table[h.dimension].astype(str).to_numpy())
+                for h, codes in zip(shape.hierarchies, axes, strict=True)
+            ]
+            grid = np.full((group.max() + 1, *(len(c) for c in axes)), -1, dtype=np.int64)
+            grid[(group, *coords)] = table["_id"].to_numpy()
+            for axis, h in enumerate(shape.hierarchies, start=1):
+                at = {code: i for i, code in enumerate(axes[axis - 1])}
                 for total, parts in h.relations:
-                    matrix = wide.reindex(columns=[total, *parts]).to_numpy(dtype=float)
+                    picked = [
+                        np.take(grid, at[c], axis=axis)
+                        if c in at
+                        else np.full_like(np.take(grid, 0, axis=axis), -1)
+                        for c in (total, *parts)
+                    ]
+                    matrix = np.stack(picked, axis=-1).reshape(-1, 1 + len(parts))
                     # A total published without any of its parts (plaatsing_regio is U16 only)
                     # is in no relation.
-                    matrix = matrix[~np.isnan(matrix[:, 1:]).all(axis=1)]
-                    if np.isnan(matrix).any():
+                    matrix = matrix[~(matrix[:, 1:] < 0).all(axis=1)]
+                    if (matrix < 0).any():
                         raise ValueError(f"{name}: the grid lacks cells of {total} or its parts")
-                    members.append(matrix.astype(np.int64).ravel())
+                    members.append(matrix.ravel())
                     lengths.append(np.full(len(matrix), 1 + len(parts)))
-
-        windows += _windows(shape, noemers, tellers)
+            position_parts.append(np.ravel_multi_index(coords, [len(c) for c in axes]))
+            table_parts.append(tables + group)
+            tables = int(group.max()) + 1 + tables
+            headline = np.ones(len(table), dtype=bool)
+            for h in shape.hierarchies:
+                if h is not areas:
+                    headline &= table[h.dimension].isin(list(h.totals)).to_numpy()
+            region = table[areas.dimension].isin(list(areas.totals)).to_numpy()
+            tier_parts.append(np.where(headline, np.where(region, 2, 1), 0).astype(np.int8))
         noemer_values = noemers["min"].to_numpy(dtype=float, na_value=np.nan)
         teller_values = tellers["teller"].to_numpy(dtype=float, na_value=np.nan)
         value_parts += [noemer_values, teller_values]
@@ -224,15 +350,17 @@ def cells_of(
             totals = np.zeros(len(table))
             for h in shape.hierarchies:
                 totals += table[h.dimension].isin(list(h.totals)).to_numpy()
-            cost = (np.nan_to_num(values) + 1.0) * weight**totals
-            # A cell at a bound (0, or a teller equal to its noemer) can move one way only and
-            # rarely protects anything: choose it last.
-            cost[(values == 0) | (values == top)] += AT_BOUND_COST
-            cost_parts.append(cost)
+            cost_parts.append((np.nan_to_num(values) + 1.0) * weight**totals)
+            bound_parts.append((values == 0) | (values == top))
 
     if not value_parts:
         value_parts, noemer_parts, cost_parts = [np.empty(0)], [np.empty(0)], [np.empty(0)]
         resource_parts, block_parts = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+        table_parts, tier_parts = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int8)]
+        bound_parts = [np.empty(0, dtype=bool)]
+        position_parts = [np.empty(0, dtype=np.int64)]
+    table = np.concatenate(table_parts)
+    tier = np.concatenate(tier_parts)
     structure = Structure(
         members=np.concatenate(members) if members else np.empty(0, dtype=np.int64),
         ptr=np.concatenate([[0], np.cumsum(np.concatenate(lengths))]).astype(np.int64)
@@ -243,19 +371,68 @@ def cells_of(
     return Cells(
         structure=structure,
         value=np.concatenate(value_parts),
-        cost=np.concatenate(cost_parts),
+        cost=_tiered(np.concatenate(cost_parts), tier, table),
         resource=np.concatenate(resource_parts),
         block=np.concatenate(block_parts),
         block_labels=block_labels,
         resources=sorted(frames),
+        table=table,
+        tier=tier,
+        at_bound=np.concatenate(bound_parts),
+        position=np.concatenate(position_parts),
+        lines=lines,
         rows=rows,
         windows=windows,
     )
 
 
+def line_moves(hierarchy: Hierarchy, codes: list[str], group: int = 20) -> np.ndarray:
+    """The elementary moves along one dimension, one row each over `codes`: a part up with
+    every total that holds it; and two parts of a total of at most `group` parts, one up and
+    one down, with the totals that hold only one of them. Each keeps every relation of the
+    dimension."""
+    at = {code: i for i, code in enumerate(codes)}
+    totals = {t: set(parts) for t, parts in hierarchy.totals.items() if t in at}
+    leaves = [c for c in codes if c not in hierarchy.totals]
+    moves = []
+    for a in leaves:
+        move = np.zeros(len(codes))
+        move[at[a]] = 1.0
+        for t, parts in totals.items():
+            move[at[t]] += a in parts
+        moves.append(move)
+    for i, a in enumerate(leaves):
+        for b in leaves[i + 1 :]:
+            shared = [len(p) for p in totals.values() if a in p and b in p]
+            if not shared or min(shared) > group:
+                continue
+            move = np.zeros(len(codes))
+            move[at[a]], move[at[b]] = 1.0, -1.0
+            for t, parts in totals.items():
+                move[at[t]] += (a in parts) - (b in parts)
+            moves.append(move)
+    return np.array(moves).reshape(len(moves), len(codes))
+
+
+def _tiered(base: np.ndarray, tier: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """The headline cells last: within its table, a municipality's headline cell costs more
+    than all breakdown cells together, and a region's more than all of those together."""
+    if not len(base):
+        return base
+    size = int(table.max()) + 1
+    first = 1.0 + np.bincount(table, base * (tier == 0), minlength=size)
+    second = first + np.bincount(table, (base + first[table]) * (tier == 1), minlength=size)
+    return base + np.where(tier == 1, first[table], 0.0) + np.where(tier == 2, second[table], 0.0)
+
+
+def _areas(shape: Shape) -> Hierarchy:
+    """The area dimension: the hierarchy with the most codes."""
+    return max(shape.hierarchies, key=lambda h: len(h.totals) + sum(map(len, h.totals.values())))
+
+
 def _windows(shape: Shape, noemers: pd.DataFrame, tellers: pd.DataFrame) -> list[np.ndarray]:
     """The cells of each block in each group of areas (_area_groups), group by group."""
-    areas = max(shape.hierarchies, key=lambda h: len(h.totals) + sum(map(len, h.totals.values())))
+    areas = _areas(shape)
     ids = np.concatenate([noemers["_id"].to_numpy(), tellers["_id"].to_numpy()])
     blocks = np.concatenate([noemers["_block"].to_numpy(), tellers["_block"].to_numpy()])
     codes = np.concatenate(
@@ -308,10 +485,67 @@ def primary(cells: Cells, thresholds: Thresholds) -> np.ndarray:
     return reason
 
 
-def protect(cells: Cells, thresholds: Thresholds | None = None) -> Suppression:
-    """Primary suppression, then secondary suppression until the audit finds nothing pinned."""
+def protect(cells: Cells, thresholds: Thresholds | None = None, workers: int = 1) -> Suppression:
+    """Primary suppression, then secondary suppression, block by block: blocks share no
+    relation, so each is suppressed on its own, `workers` threads taking them in turn (the
+    number of threads does not change the result)."""
     thresholds = thresholds or Thresholds()
+    blocks = np.unique(cells.block)
+    # Threads, not processes: HiGHS solves without holding the GIL, and a process pool inside
+    # a Dagster step (or a test run) would re-import the caller's main module.
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        parts = list(pool.map(lambda b: _protect_block(cells, int(b), thresholds), blocks))
+    reason = np.zeros(len(cells.value), dtype=np.int8)
+    for part in parts:
+        reason[part.cells] = part.reason
+        part.outcome.label = cells.block_labels[part.block]
+    merged = AuditResult(
+        withheld=sum(p.audit.withheld for p in parts),
+        components=sum(p.audit.components for p in parts),
+        lps=sum(p.audit.lps for p in parts),
+        pinned=[replace(x, cell=int(p.cells[x.cell])) for p in parts for x in p.audit.pinned],
+    )
+    rounds = max((p.rounds for p in parts), default=0)
+    return Suppression(cells, reason, rounds, merged, thresholds, [p.outcome for p in parts])
+
+
+@dataclass
+class _Block:
+    """One block's suppression, in its own numbering: `cells` are its numbers in the whole."""
+
+    block: int
+    cells: np.ndarray
+    reason: np.ndarray
+    audit: AuditResult
+    rounds: int
+    outcome: optimal.BlockResult
+
+
+def _protect_block(everything: Cells, block: int, thresholds: Thresholds) -> _Block:
+    """One block: the optimiser's pattern, proven by the exact audit; where the optimiser
+    gives up, the heuristic in rounds, until the audit passes."""
+    cells, keep = everything.only(block)
     reason = primary(cells, thresholds)
+    too_large = np.bincount(cells.table).max(initial=0) > thresholds.optimiser_cells
+    if too_large:
+        outcome = optimal.BlockResult(
+            secondary=None,
+            method="heuristic",
+            notes=[f"a table has more than {thresholds.optimiser_cells:,} cells"],
+        )
+    else:
+        outcome = optimal.suppress_block(
+            cells.structure,
+            cells.value,
+            cells.cost,
+            cells.table,
+            reason != NONE,
+            optimal.Limits(thresholds.optimiser_rounds, thresholds.optimiser_nodes),
+            cells.moves,
+        )
+    optimised = outcome.secondary is not None
+    if optimised:
+        reason[outcome.secondary] = SECONDARY
     chooser = _Chooser(cells, reason)
     evidence = Evidence.empty(len(cells.value))
     exact = False
@@ -319,8 +553,11 @@ def protect(cells: Cells, thresholds: Thresholds | None = None) -> Suppression:
     for rounds in range(1, thresholds.max_rounds + 1):
         chooser.close_singletons()
         published = _published(cells, reason)
+        # The optimiser's pattern goes straight to the exact audit: the quick one would count a
+        # cell its covering LPs happen not to move as pinned, and widen a pattern that is safe.
+        proving = optimised and rounds == 1
         # Leaks that bounds alone show are closed without LPs, as long as rounds remain.
-        if rounds + 1 < thresholds.max_rounds and not exact:
+        if rounds + 1 < thresholds.max_rounds and not exact and not proving:
             certain = pinned_by_bounds(cells.structure, published, thresholds.min_possible_values)
             if any([chooser.widen(int(c)) for c in certain]):
                 continue
@@ -332,8 +569,9 @@ def protect(cells: Cells, thresholds: Thresholds | None = None) -> Suppression:
             thresholds.min_possible_values,
             evidence,
             hint=cells.value,
-            exact=exact,
+            exact=exact or proving,
             windows=cells.windows,
+            witnesses=outcome.witnesses,
         )
         lps += result.lps
         if result.passed or exact:
@@ -341,7 +579,9 @@ def protect(cells: Cells, thresholds: Thresholds | None = None) -> Suppression:
         widened = [chooser.widen(p.cell) for p in result.pinned]
         exact = not any(widened) or rounds + 1 == thresholds.max_rounds
     result.lps = lps  # every round's, not only the last audit's
-    return Suppression(cells, reason, rounds, result, thresholds)
+    if optimised and rounds > 1:
+        outcome.notes.append(f"the audit widened it in {rounds - 1} more rounds")
+    return _Block(block, keep, reason, result, rounds, outcome)
 
 
 def protect_tables(
@@ -350,92 +590,15 @@ def protect_tables(
     thresholds: Thresholds | None = None,
     workers: int = 1,
 ) -> tuple[dict[str, pd.DataFrame], dict]:
-    """Suppress and audit whole tables: the published tables and the disclosure report.
-
-    Blocks share no relation, so each is suppressed on its own, `workers` threads taking them
-    in turn: the number of threads does not change the result.
-    """
+    """Suppress and audit whole tables: the published tables and the disclosure report."""
     thresholds = thresholds or Thresholds()
     start = time.perf_counter()
-    chunks = _split(frames, shapes)
-    # Threads, not processes: HiGHS solves without holding the GIL, and a process pool inside
-    # a Dagster step (or a test run) would re-import the caller's main module.
-    with ThreadPoolExecutor(max(1, workers)) as pool:
-        parts = list(pool.map(_protect_chunk, chunks, repeat(shapes), repeat(thresholds)))
-    published = {
-        name: pd.concat([tables[name] for tables, _ in parts])
-        .sort_values("_row")
-        .drop(columns="_row")
-        .reset_index(drop=True)
-        for name in frames
-    }
-    merged = _merge_reports([r for _, r in parts])
-    merged["seconds"] = round(time.perf_counter() - start, 2)
-    return published, merged
-
-
-def _split(
-    frames: Mapping[str, pd.DataFrame], shapes: Mapping[str, Shape]
-) -> list[dict[str, pd.DataFrame]]:
-    """One chunk per block of each resource, the other resources empty in it. A block alone
-    needs fewer suppression rounds than several together: its rounds end when it is safe."""
-    numbered = {
-        name: frame.reset_index(drop=True).assign(_row=lambda f: np.arange(len(f)))
-        for name, frame in frames.items()
-    }
-    empty = {name: frame.iloc[:0] for name, frame in numbered.items()}
-    chunks = [
-        {**empty, name: part}
-        for name, frame in numbered.items()
-        for _, part in frame.groupby(list(shapes[name].block), sort=True, dropna=False)
-    ]
-    return chunks or [empty]
-
-
-def _protect_chunk(
-    frames: dict[str, pd.DataFrame], shapes: Mapping[str, Shape], thresholds: Thresholds
-) -> tuple[dict[str, pd.DataFrame], dict]:
-    suppression = protect(cells_of(frames, shapes, thresholds.aggregate_weight), thresholds)
-    return published_frames(frames, suppression), report(suppression)
-
-
-def _merge_reports(parts: list[dict]) -> dict:
-    first = parts[0]
-    resources = {}
-    for name in first["resources"]:
-        rs = [p["resources"][name] for p in parts]
-        merged = {k: sum(r[k] for r in rs) for k in ("rows", "rows_geheim", "cells")}
-        for kind in ("tellers", "noemers"):
-            merged[kind] = {k: sum(r[kind][k] for r in rs) for k in rs[0][kind]}
-        withheld = sum(
-            r[kind][k]
-            for r in rs
-            for kind in ("tellers", "noemers")
-            for k in ("primary", "secondary")
-        )
-        merged["share_withheld"] = _share(withheld, merged["cells"])
-        resources[name] = merged
-    cells = sum(r["cells"] for r in resources.values())
-    withheld = sum(p["audit"]["withheld_cells"] for p in parts)
-    per_block = {
-        k: v for p in parts for k, v in p["information_loss"]["secondary_cells_per_block"].items()
-    }
-    return {
-        "parameters": first["parameters"],
-        "resources": resources,
-        "audit": {
-            "passed": all(p["audit"]["passed"] for p in parts),
-            "withheld_cells": withheld,
-            "components": sum(p["audit"]["components"] for p in parts),
-            "linear_programs": sum(p["audit"]["linear_programs"] for p in parts),
-            "pinned": [x for p in parts for x in p["audit"]["pinned"]],
-            "rounds": max(p["audit"]["rounds"] for p in parts),
-        },
-        "information_loss": {
-            "share_of_cells_withheld": _share(withheld, cells),
-            "secondary_cells_per_block": dict(sorted(per_block.items())),
-        },
-    }
+    suppression = protect(
+        cells_of(frames, shapes, thresholds.aggregate_weight), thresholds, workers
+    )
+    result = report(suppression)
+    result["seconds"] = round(time.perf_counter() - start, 2)
+    return published_frames(frames, suppression), result
 
 
 def published_frames(
@@ -486,6 +649,16 @@ def report(suppression: Suppression) -> dict:
         mine = cells.resource == r
         teller_id, noemer_id = cells.rows[name]
         withheld_rows = suppression.withheld[teller_id] | suppression.withheld[noemer_id]
+        primary_rows = (reason[teller_id] == PRIMARY) | (reason[noemer_id] == PRIMARY)
+        levels = {}
+        for tier, level in enumerate(LEVELS):
+            at = cells.tier[teller_id] == tier
+            if at.any():
+                levels[level] = {
+                    "rows": int(at.sum()),
+                    "primary": _share((primary_rows & at).sum(), at.sum()),
+                    "secondary": _share((withheld_rows & ~primary_rows & at).sum(), at.sum()),
+                }
         resources[name] = {
             "rows": len(teller_id),
             "rows_geheim": int(withheld_rows.sum()),
@@ -493,12 +666,14 @@ def report(suppression: Suppression) -> dict:
             "tellers": _counts(reason[mine & ~is_noemer]),
             "noemers": _counts(reason[mine & is_noemer]),
             "share_withheld": _share((reason[mine] != NONE).sum(), mine.sum()),
+            "rows_withheld_by_level": levels,
         }
     per_block = np.bincount(cells.block[reason == SECONDARY], minlength=len(cells.block_labels))
     result = suppression.audit
     return {
         "parameters": asdict(suppression.thresholds),
         "resources": resources,
+        "secondary_suppression": _optimiser_summary(suppression.optimiser),
         "audit": {
             "passed": result.passed,
             "withheld_cells": result.withheld,
@@ -512,6 +687,31 @@ def report(suppression: Suppression) -> dict:
             "secondary_cells_per_block": {
                 label: int(n) for label, n in zip(cells.block_labels, per_block, strict=True)
             },
+        },
+    }
+
+
+def _optimiser_summary(outcomes: list[optimal.BlockResult]) -> dict:
+    """How each block's secondary cells were chosen, and how close to the cheapest pattern."""
+    methods = [o.method for o in outcomes]
+    cost = sum(o.cost for o in outcomes if o.secondary is not None)
+    bound = sum(o.lower_bound for o in outcomes if o.secondary is not None)
+    return {
+        "blocks": len(outcomes),
+        "optimal": methods.count("optimal"),
+        "near_optimal": methods.count("near-optimal"),
+        "heuristic": methods.count("heuristic"),
+        "cost": cost,
+        "lower_bound": bound,
+        "gap": round((cost - bound) / cost, 6) if cost else 0.0,
+        "per_block": {
+            o.label: {
+                "method": o.method,
+                "cost": o.cost,
+                "lower_bound": o.lower_bound,
+                **({"notes": o.notes} if o.notes else {}),
+            }
+            for o in outcomes
         },
     }
 
@@ -552,6 +752,36 @@ def summary(report: dict) -> str:
             f"| {r['tellers']['secondary']:,} | {r['noemers']['primary']:,} "
             f"| {r['noemers']['secondary']:,} | {100 * r['share_withheld']:.1f}% |"
         )
+    lines += [
+        "",
+        "## Rows withheld by level / Geheime rijen per niveau",
+        "",
+        "Headline rows are a region's or a municipality's cohort with geslacht T and "
+        "leeftijdsklasse T; they are withheld only where the primary rules or the relations "
+        "force it. / Koprijen (geslacht T, leeftijdsklasse T) worden alleen geheimgehouden waar "
+        "de regels of de optellingen dat afdwingen.",
+        "",
+        "| resource | level / niveau | rows | primary | secondary |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for name, r in report["resources"].items():
+        for level, counts in r.get("rows_withheld_by_level", {}).items():
+            lines.append(
+                f"| {name} | {LEVEL_LABELS[level]} | {counts['rows']:,} "
+                f"| {100 * counts['primary']:.1f}% | {100 * counts['secondary']:.1f}% |"
+            )
+    chosen = report.get("secondary_suppression")
+    if chosen:
+        lines += [
+            "",
+            "## Secondary suppression / Secundaire geheimhouding",
+            "",
+            f"Per block the cheapest pattern is sought (a mixed-integer program, checked by the "
+            f"attacker's linear programs): {chosen['optimal']} of {chosen['blocks']} blocks "
+            f"optimal, {chosen['near_optimal']} within "
+            f"{100 * chosen['gap']:.2f}% of a proven lower bound in all, "
+            f"{chosen['heuristic']} by the heuristic (per block in disclosure.json).",
+        ]
     loss = report["information_loss"]
     per_block = list(loss["secondary_cells_per_block"].values())
     lines += [
@@ -584,21 +814,18 @@ def _published(cells: Cells, reason: np.ndarray) -> np.ndarray:
 
 @dataclass
 class _Chooser:
-    """Picks secondary cells: the cheapest published cell, ties broken by cell number."""
+    """Picks secondary cells: the cheapest published cell, headline cells last and cells at a
+    bound last within their tier, ties broken by cell number."""
 
     cells: Cells
     reason: np.ndarray
-    tellers_of: dict[int, np.ndarray] = field(init=False)
+    rank: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        noemer_of = self.cells.noemer_of
-        tellers = np.flatnonzero(noemer_of >= 0)
-        order = np.argsort(noemer_of[tellers], kind="stable")
-        tellers = tellers[order]
-        bounds = np.searchsorted(noemer_of[tellers], np.arange(len(noemer_of) + 1))
-        self.tellers_of = {
-            int(n): tellers[bounds[n] : bounds[n + 1]] for n in np.flatnonzero(noemer_of < 0)
-        }
+        cells = self.cells
+        order = np.lexsort((np.arange(len(cells.cost)), cells.cost, cells.at_bound, cells.tier))
+        self.rank = np.empty(len(order), dtype=np.int64)
+        self.rank[order] = np.arange(len(order))
 
     def close_singletons(self) -> None:
         """Until no relation holds exactly one withheld cell."""
@@ -623,7 +850,7 @@ class _Chooser:
             return True
         noemer = self.cells.noemer_of[cell]
         if noemer >= 0 and self.reason[noemer] == NONE:
-            self._withhold(int(noemer))
+            self.reason[noemer] = SECONDARY
             return True
         if not len(candidates):
             return False
@@ -633,22 +860,8 @@ class _Chooser:
         published = members[self.reason[members] == NONE]
         if not len(published):
             return False
-        costs = [(self._cost(int(c)), int(c)) for c in published]
-        self._withhold(min(costs)[1])
+        self.reason[published[np.argmin(self.rank[published])]] = SECONDARY
         return True
-
-    def _cost(self, cell: int) -> float:
-        cost = self.cells.cost[cell]
-        if cell in self.tellers_of:
-            tellers = self.tellers_of[cell]
-            cost += self.cells.cost[tellers[self.reason[tellers] == NONE]].sum()
-        return float(cost)
-
-    def _withhold(self, cell: int) -> None:
-        self.reason[cell] = SECONDARY
-        if cell in self.tellers_of:
-            tellers = self.tellers_of[cell]
-            self.reason[tellers[self.reason[tellers] == NONE]] = SECONDARY
 
 
 def monitor_shapes(

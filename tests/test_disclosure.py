@@ -293,6 +293,170 @@ def test_audit_refuses_tables_that_do_not_add_up():
         dc.audit_published({"t": frame}, {"t": shape(AREA)})
 
 
+# -- secondary suppression: the cheapest pattern, headline cells last ----------------------------
+
+RECTANGLE = {
+    ("A", "M"): (19, {"werk": 9}),
+    ("A", "V"): (39, {"werk": 38}),
+    ("B", "M"): (18, {"werk": 18}),
+    ("B", "V"): (16, {"werk": 13}),
+    ("C", "M"): (20, {"werk": 14}),
+    ("C", "V"): (29, {"werk": 25}),
+    ("D", "M"): (21, {"werk": 20}),
+    ("D", "V"): (36, {"werk": 0}),
+}
+
+
+def withheld_tellers(frame: pd.DataFrame) -> set[tuple[str, str]]:
+    return {
+        (row.gebied_code, row.geslacht)
+        for row in frame.itertuples()
+        if pd.isna(row.teller) and row.indicator == "werk"
+    }
+
+
+def test_two_primaries_share_a_rectangle_where_the_heuristic_takes_headline_cells():
+    """Women in A (38 of 39 at work) and men in D (20 of 21) are each the only one without
+    work in their group: both primary. Each needs another withheld cell in its municipality
+    (the other sex, or the municipality's total) and in its sex (another municipality, or
+    U16), and the two share neither, so at least two more are needed. A's men (9) and D's
+    women (0) close the rectangle A/D x M/V, which moves a whole unit: A-M 9 -> 10 <= 19,
+    A-V 38 -> 37, D-M 20 -> 19, D-V 0 -> 1 <= 36. Every other partner is a headline cell (A-T,
+    D-T, U16-M, U16-V). The heuristic, one cheapest neighbour at a time, withholds
+    municipality headline cells here."""
+    frame, s = table(RECTANGLE, (AREA, dc.SEX)), shape(AREA, dc.SEX)
+    safe, suppression = protected(frame, s)
+    assert withheld_tellers(safe) == {("A", "M"), ("A", "V"), ("D", "M"), ("D", "V")}
+    assert safe["noemer"].notna().all()
+    assert suppression.optimiser[0].method == "optimal"
+    pinned = [k for k, (low, high) in attacker_intervals(safe, s).items() if high - low < 1]
+    assert pinned == []
+
+    heuristic = dc.published_frames(
+        {"t": frame},
+        dc.protect(dc.cells_of({"t": frame}, {"t": s}), dc.Thresholds(optimiser_cells=0)),
+    )["t"]
+    headline = {(a, g) for a, g in withheld_tellers(heuristic) if g == "T"}
+    assert headline, "the heuristic withholds a municipality's or U16's total"
+
+
+def test_a_secondary_noemer_keeps_its_tellers_published():
+    """A has 8 people: its population is withheld whole, and U16 minus B, C and D would give
+    its noemer back, so one more noemer goes: B's, the smallest (30). A's tellers need a
+    partner too; C's are the smallest (5 and 6), so those go, and B's tellers (25 and 20) stay
+    published. Only B's percentages are withheld with its noemer: a teller with a percentage
+    would give the noemer back. The attacker here finds nothing pinned: B's noemer lies in
+    [25, 30] (at least its werk teller, at most U16 minus C, D and A's least, 4)."""
+    micro = {
+        (a,): (n, {"werk": t, "bijstand": b})
+        for a, n, t, b in [("A", 8, 3, 4), ("B", 30, 25, 20), ("C", 40, 5, 6), ("D", 50, 20, 25)]
+    }
+    frame, s = table(micro, (AREA,)), shape(AREA)
+    safe, suppression = protected(frame, s)
+    for indicator, teller in (("werk", 25), ("bijstand", 20)):
+        assert cell(safe, "noemer", gebied_code="B", indicator=indicator) is None
+        assert cell(safe, "teller", gebied_code="B", indicator=indicator) == teller
+        assert cell(safe, "percentage", gebied_code="B", indicator=indicator) is None
+        assert cell(safe, "geheim", gebied_code="B", indicator=indicator)
+        assert cell(safe, "teller", gebied_code="C", indicator=indicator) is None
+        assert cell(safe, "noemer", gebied_code="C", indicator=indicator) == 40
+    intervals = attacker_intervals(safe, s)
+    assert all(high - low >= 1 for low, high in intervals.values())
+    assert suppression.audit.passed
+
+
+def test_the_audit_checks_the_optimisers_witnesses_and_still_catches_a_weakened_pattern():
+    """The optimiser hands the audit the moves that free each withheld cell; the audit counts
+    only those it verifies. Publish one secondary cell again and the same moves no longer
+    keep every published value: the audit, on its own LPs, finds the cell pinned."""
+    frame, s = table(RECTANGLE, (AREA, dc.SEX)), shape(AREA, dc.SEX)
+    cells = dc.cells_of({"t": frame}, {"t": s})
+    suppression = dc.protect(cells)
+    witnesses = suppression.optimiser[0].witnesses
+    values = np.where(suppression.withheld, np.nan, cells.value)
+    proven = audit.audit(cells.structure, values, hint=cells.value, witnesses=witnesses)
+    assert proven.passed and proven.lps == 0, "the verified moves alone prove the pattern"
+
+    secondary = np.flatnonzero(suppression.reason == dc.SECONDARY)
+    weakened = values.copy()
+    weakened[secondary[0]] = cells.value[secondary[0]]
+    result = audit.audit(cells.structure, weakened, hint=cells.value, witnesses=witnesses)
+    assert not result.passed
+    # A bogus move (one that breaks a relation) proves nothing either.
+    bogus = witnesses.copy()
+    bogus.data[:] = 1.0
+    result = audit.audit(cells.structure, weakened, hint=cells.value, witnesses=bogus)
+    assert not result.passed
+
+
+@st.composite
+def small_tables(draw):
+    """Counts of a 3 x 2 table (areas A-C, sexes) with their totals, and two primary cells."""
+    counts = np.array(draw(st.lists(st.integers(0, 6), min_size=6, max_size=6))).reshape(3, 2)
+    primary = draw(st.lists(st.integers(0, 5), min_size=2, max_size=2, unique=True))
+    return counts, primary
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=small_tables())
+def test_the_optimiser_finds_the_fewest_cells_that_a_search_of_every_pattern_finds(case):
+    """On a table of 3 areas x 2 sexes with totals (12 cells), every pattern is tried here,
+    smallest first, each checked by scipy's LP (the attacker knows the relations and counts
+    >= 0): the first that leaves no withheld cell pinned has as many cells as the optimiser's
+    (with every cell costing 1), when the optimiser says it is optimal."""
+    from scipy.optimize import linprog
+
+    from publish import optimal
+
+    counts, primary_parts = case
+    areas = dc.Hierarchy("gebied_code", {"U16": ("A", "B", "C")})
+    micro = {
+        (a, g): (10, {"werk": int(counts[i, j])})
+        for i, a in enumerate("ABC")
+        for j, g in enumerate("MV")
+    }
+    frame = table(micro, (areas, dc.SEX))
+    cells = dc.cells_of({"t": frame}, {"t": shape(areas, dc.SEX)})
+    tellers = np.flatnonzero(cells.noemer_of >= 0)
+    parts = [c for c in tellers if cells.tier[c] == 0][:6]  # A-M, A-V, B-M, ..., C-V
+    must = np.zeros(len(cells.value), dtype=bool)
+    must[[parts[k] for k in primary_parts]] = True
+    model = optimal.single_table_model(
+        cells.structure, cells.value, np.ones(len(cells.value)), tellers, must
+    )
+    result = optimal.solve(model, optimal.Limits(rounds=50))
+    found = int(result.withheld.sum())
+
+    relations = cells.structure.matrix[:, tellers].toarray()
+    relations = relations[np.abs(relations).sum(axis=1) > 0]
+    values = cells.value[tellers]
+
+    def safe(withheld: np.ndarray) -> bool:
+        free = np.flatnonzero(withheld)
+        fixed = relations[:, ~withheld] @ values[~withheld]
+        for i in range(len(free)):
+            bounds = []
+            for sign in (1.0, -1.0):
+                objective = np.zeros(len(free))
+                objective[i] = sign
+                lp = linprog(objective, A_eq=relations[:, free], b_eq=-fixed, bounds=(0, None))
+                bounds.append(np.inf if lp.status == 3 else sign * lp.fun)
+            if bounds[1] - bounds[0] < 1 - 1e-9:
+                return False
+        return True
+
+    base = must[tellers]
+    others = np.flatnonzero(~base)
+    fewest = next(
+        len(extra) + int(base.sum())
+        for size in range(len(others) + 1)
+        for extra in itertools.combinations(others, size)
+        if safe(base | np.isin(np.arange(len(tellers)), extra))
+    )
+    assert result.optimal
+    assert found == fewest
+
+
 # -- properties on random tables of the real shape ---------------------------------------------
 
 MUNICIPALITIES = [f"GM{i:04d}" for i in range(16)]
