@@ -509,6 +509,7 @@ class _Page:
             "numerator, denominator or percentage is empty. An empty value is not zero."
             f"{disclosure_en}</p>",
         ]
+        out.append(self.withheld_by_level())
         codes = self.tables.get("indicatoren_codelijst", [])
         if codes:
             out.append('<h3 id="definities">Indicatoren / <span lang="en">Indicators</span></h3>')
@@ -525,6 +526,56 @@ class _Page:
                 )
             out.append('<dl class="definities">\n' + "\n".join(items) + "\n</dl>")
         return "\n".join(out)
+
+    def withheld_by_level(self) -> str:
+        """Per resource and level, the share of rows the primary rules and secondary
+        suppression withhold (from disclosure.json)."""
+        path = self.dir / "disclosure.json"
+        if not path.is_file():
+            return ""
+        resources = json.loads(path.read_text()).get("resources", {})
+        labels = {
+            "region_headline": ("U16 en U10, totaal", "U16 and U10, total"),
+            "municipality_headline": ("Gemeente, totaal", "Municipality, total"),
+            "breakdown": ("Naar geslacht of leeftijd", "By sex or age"),
+        }
+        body = []
+        for name, resource in resources.items():
+            for level, counts in resource.get("rows_withheld_by_level", {}).items():
+                nl, en = labels[level]
+                body.append(
+                    f'<tr><th scope="row"><code>{escape(name)}</code>: {bi(nl, en)}</th>'
+                    f'<td class="getal">{format_int(counts["rows"])}</td>'
+                    f'<td class="getal">{format_pct(100 * counts["primary"])}</td>'
+                    f'<td class="getal">{format_pct(100 * counts["secondary"])}</td>'
+                    "</tr>"
+                )
+        if not body:
+            return ""
+        head = "".join(
+            f'<th scope="col">{bi(a, b)}</th>'
+            for a, b in (
+                ("Rijen", "Rows"),
+                ("Te klein", "Too small"),
+                ("Ter bescherming", "To protect"),
+            )
+        )
+        table = (
+            '<table>\n<caption>Geheime rijen per niveau / <span lang="en">Rows withheld by '
+            'level</span></caption>\n<thead><tr><th scope="col">'
+            f"{bi('Niveau', 'Level')}</th>{head}</tr></thead>\n<tbody>\n"
+            + "\n".join(body)
+            + "\n</tbody>\n</table>"
+        )
+        return (
+            "<p>Het totaal van een gemeente of de regio (geslacht en leeftijd totaal) wordt "
+            "alleen achtergehouden waar de regels of de optellingen dat afdwingen. Een totaal "
+            "van 0 boven een kleine groep moet weg: het zou laten zien dat ook die groep 0 "
+            "heeft.</p>\n<p lang=\"en\">A municipality's or the region's total (all sexes and "
+            "ages) is withheld only where the rules or the sums force it. A total of 0 above a "
+            "small group must go: it would show that group has 0 too.</p>\n"
+            + _scroll(table, "Geheime rijen per niveau")
+        )
 
     # policy targets ----------------------------------------------------------------------
 
@@ -772,18 +823,34 @@ class _Page:
             + "\n".join(body)
             + "\n</tbody>\n</table>"
         )
-        return _chart_block(code, indicator, bi(nl, en), chart, table, f"Tabel {nl} {name}")
+        note = ""
+        if withheld:
+            note = (
+                f'<p class="geheim-noot">{withheld} van de {len(rows)} punten zijn geheim: een te '
+                "klein aantal, of nodig om een klein aantal elders te beschermen. / "
+                f'<span lang="en">{withheld} of the {len(rows)} points are withheld: too few '
+                "people, or needed to protect a small number elsewhere.</span></p>"
+            )
+        return _chart_block(code, indicator, bi(nl, en), chart, table, f"Tabel {nl} {name}", note)
 
 
 def _chart_block(
-    code: str, chart: str, heading: str, svg: str, table: str, table_label: str
+    code: str,
+    chart: str,
+    heading: str,
+    svg: str,
+    table: str,
+    table_label: str,
+    note: str = "",
 ) -> str:
-    """A chart with its heading, and the same figures as a table one click away."""
+    """A chart with its heading, what of it is withheld, and the same figures as a table one
+    click away."""
     return "\n".join(
         [
             f'<div class="blok" data-gebied="{escape(code)}" data-grafiek="{escape(chart)}">',
             f"<h4>{heading}</h4>",
             f"<figure>{svg}</figure>",
+            *([note] if note else []),
             '<details class="tabel"><summary>Tabel met de cijfers / <span lang="en">Table '
             "with the figures</span></summary>",
             _scroll(table, table_label),
