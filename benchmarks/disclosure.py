@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from publish import disclosure as dc
+from publish import optimal
 
 ROOT = Path(__file__).resolve().parents[1]
 INDICATORS = {
@@ -131,19 +132,28 @@ def national_table(blocks: int, seed: int = 0) -> tuple[dict[str, pd.DataFrame],
     return {"indicatoren": frame}, {"indicatoren": shape}
 
 
-def measure(label: str, frames: dict, shapes: dict) -> None:
+def measure(label: str, frames: dict, shapes: dict) -> tuple[dict, dc.Suppression | None]:
     rows = sum(len(f) for f in frames.values())
     start = time.perf_counter()
-    _, report = dc.protect_tables(frames, shapes, workers=2)
+    cells = dc.cells_of(frames, shapes)
+    suppression = dc.protect(cells, workers=2)
     seconds = time.perf_counter() - start
+    report = dc.report(suppression)
     audit = report["audit"]
     loss = report["information_loss"]
+    chosen = report["secondary_suppression"]
     per_block = list(loss["secondary_cells_per_block"].values())
     print(f"\n{label}: {rows:,} rows, {seconds:.1f} s")
     print(
         f"  audit {'passed' if audit['passed'] else 'FAILED'}: {audit['withheld_cells']:,} "
         f"withheld cells, {audit['linear_programs']:,} LPs, {audit['rounds']} rounds, "
         f"{len(audit['pinned'])} pinned"
+    )
+    print(
+        f"  secondary suppression: {chosen['optimal']} of {chosen['blocks']} blocks optimal, "
+        f"{chosen['near_optimal']} near-optimal, {chosen['heuristic']} heuristic; cost "
+        f"{chosen['cost']:,.0f}, proven lower bound {chosen['lower_bound']:,.0f} "
+        f"(gap {100 * chosen['gap']:.2f}%)"
     )
     for name, r in report["resources"].items():
         print(
@@ -152,10 +162,141 @@ def measure(label: str, frames: dict, shapes: dict) -> None:
             f"noemers {r['noemers']['primary']:,} + {r['noemers']['secondary']:,}; "
             f"{100 * r['share_withheld']:.1f}% of cells"
         )
+        for level, counts in r["rows_withheld_by_level"].items():
+            print(
+                f"    {dc.LEVEL_LABELS[level]:40s} {counts['rows']:7,} rows: primary "
+                f"{100 * counts['primary']:5.1f}%, secondary {100 * counts['secondary']:5.1f}%"
+            )
     print(
         f"  information lost: {100 * loss['share_of_cells_withheld']:.1f}% of cells withheld; "
         f"secondary cells per block mean {np.mean(per_block or [0]):.0f}, "
         f"max {max(per_block, default=0)}"
+    )
+    return report, suppression
+
+
+def forced(suppression: dc.Suppression) -> None:
+    """How many headline rows any protecting pattern must withhold beyond the primary rules.
+
+    Per teller table, the cheapest pattern against the weakest attacker (the table's own
+    relations and counts >= 0: optimal.single_table_model) with the monitor's costs, which put
+    every headline cell after all breakdown cells and a region's after a municipality's. Any
+    pattern that protects the release protects each table against that attacker, so its
+    fewest region (then municipality) headline cells are a lower bound; each is its own row.
+    """
+    cells = suppression.cells
+    primary = dc.primary(cells, suppression.thresholds) != dc.NONE
+    ours = suppression.reason == dc.SECONDARY
+    bound = {1: 0, 2: 0}
+    zeros = {1: 0, 2: 0}
+    found = {1: 0, 2: 0}
+    start = time.perf_counter()
+    unproven = 0
+    indicatoren = cells.resources.index("indicatoren")
+    for table in np.unique(cells.table[cells.resource == indicatoren]):
+        members = np.flatnonzero(cells.table == table)
+        if cells.noemer_of[members[0]] < 0:
+            continue
+        model = optimal.single_table_model(
+            cells.structure, cells.value, cells.cost, members, primary
+        )
+        model.moves = cells.moves(members)
+        result = optimal.solve(model, optimal.Limits(rounds=30))
+        unproven += not result.optimal
+        extra = result.withheld & ~model.must
+        for tier in (1, 2):
+            at = extra & (cells.tier[members] == tier)
+            bound[tier] += int(at.sum())
+            zeros[tier] += int((at & (cells.value[members] == 0)).sum())
+            found[tier] += int((ours[members] & (cells.tier[members] == tier)).sum())
+    took = time.perf_counter() - start
+    print(f"\nforced headline tellers (lower bound, single tables, {took:.0f} s):")
+    for tier, level in ((2, "region_headline"), (1, "municipality_headline")):
+        rows = int(
+            ((cells.tier == tier) & (cells.noemer_of >= 0) & (cells.resource == indicatoren)).sum()
+        )
+        print(
+            f"  {dc.LEVEL_LABELS[level]:40s} at least {bound[tier]:,} of {rows:,} "
+            f"({100 * bound[tier] / rows:.1f}%; {zeros[tier]:,} of them 0); withheld "
+            f"{found[tier]:,} ({100 * found[tier] / rows:.1f}%)"
+        )
+    if unproven:
+        print(f"  ({unproven} tables not proven optimal: their counts are not bounds)")
+
+
+# Blocks compared with Tau-Argus: the issue's six, cohorts and durations across the range.
+TAU_BLOCKS = [(2016, 12), (2017, 24), (2018, 36), (2019, 48), (2020, 12), (2021, 24)]
+TAU_TABLES = ("werk", "participatie", "noemer")
+
+
+def compare_with_tauargus(frames: dict, suppression: dc.Suppression) -> None:
+    """Tau-Argus OPT on each single table of TAU_BLOCKS (werk, participatie and the noemers
+    of their population), with our primary cells and costs and one unit of upper protection;
+    against our secondary cells in the same tables, and our own single-table optimum."""
+    try:
+        from benchmarks.tauargus import tau_opt
+    except ImportError:
+        from tauargus import tau_opt
+    try:
+        import pytauargus  # noqa: F401
+    except ImportError:
+        print("\nTau-Argus: not installed (uv run --group bench)")
+        return
+    from pipelines.reference import load_reference
+
+    ref = load_reference()
+    hierarchies = {
+        "gebied_code": {"U16": list(ref.gemeenten), "U10": list(ref.u10)},
+        "geslacht": {"T": ["M", "V"]},
+        "leeftijdsklasse": {"T": ["18-29", "30-49", "50-64"]},
+    }
+    cells = suppression.cells
+    table = frames["indicatoren"].reset_index(drop=True)
+    teller_id, noemer_id = cells.rows["indicatoren"]
+    primary = dc.primary(cells, suppression.thresholds) != dc.NONE
+    ours_total = tau_total = single_total = 0
+    seconds = 0.0
+    print("\nTau-Argus OPT per single table (same primaries and costs, 1 unit up) against ours:")
+    for cohort, duration in TAU_BLOCKS:
+        rows = table[(table.cohort_jaar == cohort) & (table.duur_maanden == duration)]
+        for name in TAU_TABLES:
+            part = rows[rows.indicator == ("werk" if name == "noemer" else name)]
+            ids = (noemer_id if name == "noemer" else teller_id)[part.index.to_numpy()]
+            frame = (
+                part[list(hierarchies)]
+                .astype(str)
+                .assign(
+                    value=cells.value[ids].astype(int),
+                    primary=primary[ids],
+                    cost=cells.cost[ids].astype(np.int64),
+                )
+            )
+            secondary, took, info = tau_opt(frame, hierarchies)
+            model = optimal.single_table_model(
+                cells.structure, cells.value, cells.cost, np.sort(ids), primary
+            )
+            model.moves = cells.moves(np.sort(ids))
+            single = optimal.solve(model, optimal.Limits(rounds=30))
+            ours = int((suppression.reason[ids] == dc.SECONDARY).sum())
+            alone = int((single.withheld & ~model.must).sum())
+            ours_total, tau_total, single_total = (
+                ours_total + ours,
+                tau_total + int(secondary.sum()),
+                single_total + alone,
+            )
+            seconds += took
+            print(
+                f"  {cohort}/{duration:>2} {name:13s} primary {int(frame.primary.sum()):3d}  "
+                f"Tau-Argus {int(secondary.sum()):3d}{'' if info['optimal'] else '*'}  "
+                f"ours alone {alone:3d}  ours linked {ours:3d}"
+            )
+    print(
+        f"  total: Tau-Argus {tau_total} ({seconds:.1f} s), ours on single tables {single_total}, "
+        f"ours in the linked release {ours_total}: ratio {ours_total / tau_total:.2f} "
+        f"(target <= 1.25). Linking costs {ours_total - single_total} cells (a noemer is at "
+        f"least each of its tellers, a teller at most its noemer); our rule (a whole unit up "
+        f"or down, for every withheld cell) against Tau-Argus' (one unit up, primaries only) "
+        f"makes {single_total - tau_total:+d}"
     )
 
 
@@ -163,8 +304,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warehouse", type=Path, help="a warehouse with the U16 marts")
     parser.add_argument("--national-blocks", type=int, default=8, help="(cohort, duration) pairs")
+    parser.add_argument("--bounds", action="store_true", help="the forced headline rows too")
     args = parser.parse_args()
-    measure("U16 release (target <= 30 s)", *u16_marts(args.warehouse))
+    frames, shapes = u16_marts(args.warehouse)
+    _, suppression = measure("U16 release (target <= 30 s)", frames, shapes)
+    compare_with_tauargus(frames, suppression)
+    if args.bounds:
+        forced(suppression)
     if args.national_blocks:
         measure(
             f"national shape, 386 areas x {args.national_blocks} blocks (target <= 300 s)",
