@@ -28,7 +28,7 @@ noemer are.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 
@@ -37,9 +37,20 @@ import pandas as pd
 from scipy.sparse import csr_matrix, kron
 
 from publish import optimal
-from publish.audit import AuditResult, Evidence, Structure, audit, gather, pinned_by_bounds
+from publish.audit import (
+    AuditResult,
+    Evidence,
+    Pinned,
+    Structure,
+    audit,
+    gather,
+    pinned_by_bounds,
+)
+from publish.history import Earlier, History, JointResult, joint_audit, states
 
-NONE, PRIMARY, SECONDARY = 0, 1, 2
+# Why a cell is withheld: the primary rules, to protect another cell, or because an earlier
+# release withheld it with the same value (publish/history.py).
+NONE, PRIMARY, SECONDARY, KEPT = 0, 1, 2, 3
 # Rows by their teller's tier (Cells.tier): the report's levels.
 LEVELS = ("breakdown", "municipality_headline", "region_headline")
 LEVEL_LABELS = {
@@ -134,6 +145,9 @@ class Cells:
     # resource the grid's shape and each axis's elementary moves (see line_moves).
     position: np.ndarray
     lines: list[list[np.ndarray]]
+    # Each cell's identity across releases: resource and block, teller of an indicator or
+    # noemer of a population, and its codes.
+    keys: np.ndarray
     # Per resource: the teller cell and the noemer cell of each input row, in row order.
     rows: dict[str, tuple[np.ndarray, np.ndarray]]
     # Groups of cells the audit covers first, a few areas of one block at a time.
@@ -176,6 +190,7 @@ class Cells:
                 at_bound=self.at_bound[keep],
                 position=self.position[keep],
                 lines=self.lines,
+                keys=self.keys[keep],
                 rows={},
                 windows=[new[w] for w in self.windows if self.block[w[0]] == block],
                 products=self.products,
@@ -218,6 +233,9 @@ class Suppression:
     audit: AuditResult
     thresholds: Thresholds
     optimiser: list[optimal.BlockResult] = field(default_factory=list)
+    # Cells an earlier release published with the same value, and the audit across releases.
+    public: np.ndarray | None = None
+    across: dict | None = None
 
     @property
     def withheld(self) -> np.ndarray:
@@ -240,7 +258,7 @@ def cells_of(
     """Cells, relations and costs of the tables. Values may be missing (a published table:
     withheld cells are NaN), so the audit can rebuild the attacker's view from the files."""
     value_parts, noemer_parts, cost_parts, resource_parts, block_parts = [], [], [], [], []
-    table_parts, tier_parts, bound_parts, position_parts = [], [], [], []
+    table_parts, tier_parts, bound_parts, position_parts, key_parts = [], [], [], [], []
     lines: list[list[np.ndarray]] = []
     tables = 0
     members, lengths = [], []
@@ -327,6 +345,13 @@ def cells_of(
                     members.append(matrix.ravel())
                     lengths.append(np.full(len(matrix), 1 + len(parts)))
             position_parts.append(np.ravel_multi_index(coords, [len(c) for c in axes]))
+            kind = "noemer" if key == "_population" else "teller"
+            identity = np.array(block_labels, dtype=object)[table["_block"].to_numpy()] + (
+                f"|{kind}|" + table[key].astype(str)
+            )
+            for h in shape.hierarchies:
+                identity = identity + "|" + table[h.dimension].astype(str)
+            key_parts.append(identity.to_numpy(dtype=object))
             table_parts.append(tables + group)
             tables = int(group.max()) + 1 + tables
             headline = np.ones(len(table), dtype=bool)
@@ -359,6 +384,7 @@ def cells_of(
         table_parts, tier_parts = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int8)]
         bound_parts = [np.empty(0, dtype=bool)]
         position_parts = [np.empty(0, dtype=np.int64)]
+        key_parts = [np.empty(0, dtype=object)]
     table = np.concatenate(table_parts)
     tier = np.concatenate(tier_parts)
     structure = Structure(
@@ -381,6 +407,7 @@ def cells_of(
         at_bound=np.concatenate(bound_parts),
         position=np.concatenate(position_parts),
         lines=lines,
+        keys=np.concatenate(key_parts),
         rows=rows,
         windows=windows,
     )
@@ -485,16 +512,29 @@ def primary(cells: Cells, thresholds: Thresholds) -> np.ndarray:
     return reason
 
 
-def protect(cells: Cells, thresholds: Thresholds | None = None, workers: int = 1) -> Suppression:
+def protect(
+    cells: Cells,
+    thresholds: Thresholds | None = None,
+    workers: int = 1,
+    history: History | None = None,
+) -> Suppression:
     """Primary suppression, then secondary suppression, block by block: blocks share no
     relation, so each is suppressed on its own, `workers` threads taking them in turn (the
-    number of threads does not change the result)."""
+    number of threads does not change the result). With the `history` of earlier releases,
+    each block starts from their state and is audited together with them."""
     thresholds = thresholds or Thresholds()
+    history = history or History()
+    public, kept = states(cells.value, history)
     blocks = np.unique(cells.block)
     # Threads, not processes: HiGHS solves without holding the GIL, and a process pool inside
     # a Dagster step (or a test run) would re-import the caller's main module.
     with ThreadPoolExecutor(max(1, workers)) as pool:
-        parts = list(pool.map(lambda b: _protect_block(cells, int(b), thresholds), blocks))
+        parts = list(
+            pool.map(
+                lambda b: _protect_block(cells, int(b), thresholds, history, public, kept),
+                blocks,
+            )
+        )
     reason = np.zeros(len(cells.value), dtype=np.int8)
     for part in parts:
         reason[part.cells] = part.reason
@@ -506,7 +546,25 @@ def protect(cells: Cells, thresholds: Thresholds | None = None, workers: int = 1
         pinned=[replace(x, cell=int(p.cells[x.cell])) for p in parts for x in p.audit.pinned],
     )
     rounds = max((p.rounds for p in parts), default=0)
-    return Suppression(cells, reason, rounds, merged, thresholds, [p.outcome for p in parts])
+    across = {
+        "earlier_releases": [r.version for r in history.releases],
+        "without_true_values": [r.version for r in history.releases if not r.known],
+        "public_cells": int(public.sum()),
+        "kept_cells": int((reason == KEPT).sum()),
+        "blocks_audited_together": sum(p.joint is not None for p in parts),
+        "pinned": sum(len(p.joint.pinned) for p in parts if p.joint is not None),
+        "leaked": [
+            str(cells.keys[p.cells[c]])
+            for p in parts
+            if p.joint is not None
+            for c in p.joint.leaked
+        ],
+    }
+    across["passed"] = all(p.joint is None or p.joint.passed for p in parts)
+    suppression = Suppression(
+        cells, reason, rounds, merged, thresholds, [p.outcome for p in parts], public, across
+    )
+    return suppression
 
 
 @dataclass
@@ -519,13 +577,29 @@ class _Block:
     audit: AuditResult
     rounds: int
     outcome: optimal.BlockResult
+    joint: JointResult | None = None
 
 
-def _protect_block(everything: Cells, block: int, thresholds: Thresholds) -> _Block:
+def _protect_block(
+    everything: Cells,
+    block: int,
+    thresholds: Thresholds,
+    history: History,
+    public_all: np.ndarray,
+    kept_all: np.ndarray,
+) -> _Block:
     """One block: the optimiser's pattern, proven by the exact audit; where the optimiser
-    gives up, the heuristic in rounds, until the audit passes."""
+    gives up, the heuristic in rounds, until the audit passes; then, with earlier releases,
+    the audit of all of them together, widening until it passes too."""
     cells, keep = everything.only(block)
+    public, kept = public_all[keep], kept_all[keep]
+    earlier = [
+        Earlier(r.version, r.value[keep], r.withheld[keep], r.present[keep])
+        for r in history.audited
+        if r.present[keep].any()
+    ]
     reason = primary(cells, thresholds)
+    reason[kept & (reason == NONE)] = KEPT
     too_large = np.bincount(cells.table).max(initial=0) > thresholds.optimiser_cells
     if too_large:
         outcome = optimal.BlockResult(
@@ -539,20 +613,30 @@ def _protect_block(everything: Cells, block: int, thresholds: Thresholds) -> _Bl
             cells.value,
             cells.cost,
             cells.table,
-            reason != NONE,
+            (reason != NONE) & ~public,
             optimal.Limits(thresholds.optimiser_rounds, thresholds.optimiser_nodes),
             cells.moves,
+            public,
+            earlier,
         )
     optimised = outcome.secondary is not None
+    # The optimiser's moves span every release's copy of the block, the new release last; its
+    # own audit takes the new release's part.
+    witnesses = outcome.witnesses
+    own = None
+    if witnesses is not None:
+        size = len(cells.value)
+        own = witnesses[:, len(earlier) * size :]
     if optimised:
         reason[outcome.secondary] = SECONDARY
-    chooser = _Chooser(cells, reason)
+    chooser = _Chooser(cells, reason, public)
     evidence = Evidence.empty(len(cells.value))
     exact = False
+    joint = None
     lps = 0
     for rounds in range(1, thresholds.max_rounds + 1):
         chooser.close_singletons()
-        published = _published(cells, reason)
+        published = _published(cells, reason, public)
         # The optimiser's pattern goes straight to the exact audit: the quick one would count a
         # cell its covering LPs happen not to move as pinned, and widen a pattern that is safe.
         proving = optimised and rounds == 1
@@ -571,17 +655,38 @@ def _protect_block(everything: Cells, block: int, thresholds: Thresholds) -> _Bl
             hint=cells.value,
             exact=exact or proving,
             windows=cells.windows,
-            witnesses=outcome.witnesses,
+            witnesses=own,
         )
         lps += result.lps
-        if result.passed or exact:
+        if not result.passed and not exact:
+            widened = [chooser.widen(p.cell) for p in result.pinned]
+            exact = not any(widened) or rounds + 1 == thresholds.max_rounds
+            continue
+        if not result.passed or not earlier:
             break
-        widened = [chooser.widen(p.cell) for p in result.pinned]
-        exact = not any(widened) or rounds + 1 == thresholds.max_rounds
+        joint = joint_audit(
+            cells.structure,
+            cells.value,
+            np.isnan(published),
+            earlier,
+            thresholds.min_possible_values,
+            witnesses,
+        )
+        lps += joint.audit.lps
+        if joint.passed:
+            break
+        # A cell pinned in some release, or published now while an earlier release withheld
+        # its value: withhold it now, or the cheapest neighbour of a withheld one.
+        widened = [chooser.withhold_or_widen(int(c)) for c in (*joint.leaked, *joint.pinned)]
+        if not any(widened):
+            break
+        exact = False
     result.lps = lps  # every round's, not only the last audit's
+    if joint is not None and not joint.passed:
+        result.pinned += [Pinned(int(c), np.nan, np.nan) for c in (*joint.leaked, *joint.pinned)]
     if optimised and rounds > 1:
         outcome.notes.append(f"the audit widened it in {rounds - 1} more rounds")
-    return _Block(block, keep, reason, result, rounds, outcome)
+    return _Block(block, keep, reason, result, rounds, outcome, joint)
 
 
 def protect_tables(
@@ -589,16 +694,30 @@ def protect_tables(
     shapes: Mapping[str, Shape],
     thresholds: Thresholds | None = None,
     workers: int = 1,
-) -> tuple[dict[str, pd.DataFrame], dict]:
-    """Suppress and audit whole tables: the published tables and the disclosure report."""
+    history: Callable[[Cells], History] | None = None,
+) -> tuple[dict[str, pd.DataFrame], dict, Suppression]:
+    """Suppress and audit whole tables: the published tables, the disclosure report, and the
+    suppression (its cells, to keep as history). `history` gives the earlier releases aligned
+    with the cells."""
     thresholds = thresholds or Thresholds()
     start = time.perf_counter()
-    suppression = protect(
-        cells_of(frames, shapes, thresholds.aggregate_weight), thresholds, workers
-    )
+    cells = cells_of(frames, shapes, thresholds.aggregate_weight)
+    suppression = protect(cells, thresholds, workers, history(cells) if history else None)
     result = report(suppression)
     result["seconds"] = round(time.perf_counter() - start, 2)
-    return published_frames(frames, suppression), result
+    return published_frames(frames, suppression), result, suppression
+
+
+def kept_cells(suppression: Suppression) -> pd.DataFrame:
+    """The cells of a suppression as history keeps them (publish/history.py): key, true
+    value, and whether the release withholds it."""
+    return pd.DataFrame(
+        {
+            "key": suppression.cells.keys.astype(str),
+            "value": suppression.cells.value,
+            "withheld": suppression.withheld,
+        }
+    )
 
 
 def published_frames(
@@ -674,8 +793,9 @@ def report(suppression: Suppression) -> dict:
         "parameters": asdict(suppression.thresholds),
         "resources": resources,
         "secondary_suppression": _optimiser_summary(suppression.optimiser),
+        "across_releases": suppression.across or {"earlier_releases": [], "passed": True},
         "audit": {
-            "passed": result.passed,
+            "passed": result.passed and (suppression.across or {}).get("passed", True),
             "withheld_cells": result.withheld,
             "components": result.components,
             "linear_programs": result.lps,
@@ -743,14 +863,16 @@ def summary(report: dict) -> str:
         "## Withheld cells / Geheime cellen",
         "",
         "| resource | rows | rows geheim | tellers primary | tellers secondary "
-        "| noemers primary | noemers secondary | share of cells withheld |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| noemers primary | noemers secondary | kept from earlier releases "
+        "| share of cells withheld |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in report["resources"].items():
+        kept = r["tellers"].get("kept", 0) + r["noemers"].get("kept", 0)
         lines.append(
             f"| {name} | {r['rows']:,} | {r['rows_geheim']:,} | {r['tellers']['primary']:,} "
             f"| {r['tellers']['secondary']:,} | {r['noemers']['primary']:,} "
-            f"| {r['noemers']['secondary']:,} | {100 * r['share_withheld']:.1f}% |"
+            f"| {r['noemers']['secondary']:,} | {kept:,} | {100 * r['share_withheld']:.1f}% |"
         )
     lines += [
         "",
@@ -782,6 +904,28 @@ def summary(report: dict) -> str:
             f"{100 * chosen['gap']:.2f}% of a proven lower bound in all, "
             f"{chosen['heuristic']} by the heuristic (per block in disclosure.json).",
         ]
+    across = report.get("across_releases")
+    if across and across["earlier_releases"]:
+        earlier = across["earlier_releases"]
+        missing = across.get("without_true_values", [])
+        lines += [
+            "",
+            "## Across releases / Over releases heen",
+            "",
+            f"The audit covered this release together with {len(earlier)} earlier "
+            f"release(s) ({', '.join(earlier)}): "
+            f"{'passed' if across['passed'] else 'FAILED'}, "
+            f"{across['pinned']} cells pinned, {len(across['leaked'])} values an earlier "
+            f"release withheld published now. {across['public_cells']:,} cells were published "
+            f"before with the same value (public), {across['kept_cells']:,} stay withheld "
+            "because an earlier release withheld the same value. / De controle dekte deze "
+            "release samen met de eerdere.",
+        ]
+        if missing:
+            lines.append(
+                f"Release(s) {', '.join(missing)} predate the kept true values: their "
+                "published values count, every cell they withheld stays withheld."
+            )
     loss = report["information_loss"]
     per_block = list(loss["secondary_cells_per_block"].values())
     lines += [
@@ -801,6 +945,7 @@ def _counts(reasons: np.ndarray) -> dict[str, int]:
         "total": len(reasons),
         "primary": int((reasons == PRIMARY).sum()),
         "secondary": int((reasons == SECONDARY).sum()),
+        "kept": int((reasons == KEPT).sum()),
     }
 
 
@@ -808,8 +953,13 @@ def _share(part: int, whole: int) -> float:
     return round(float(part) / float(whole), 4) if whole else 0.0
 
 
-def _published(cells: Cells, reason: np.ndarray) -> np.ndarray:
-    return np.where(reason != NONE, np.nan, cells.value)
+def _published(cells: Cells, reason: np.ndarray, public: np.ndarray | None = None) -> np.ndarray:
+    """The values the attacker holds: published ones, and public ones (an earlier release
+    published them with the same value) even where the primary rules withhold them now."""
+    hidden = reason != NONE
+    if public is not None:
+        hidden &= ~public
+    return np.where(hidden, np.nan, cells.value)
 
 
 @dataclass
@@ -819,6 +969,8 @@ class _Chooser:
 
     cells: Cells
     reason: np.ndarray
+    # Cells the attacker holds already (publish/history.py): never chosen, never protected.
+    public: np.ndarray | None = None
     rank: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -826,20 +978,32 @@ class _Chooser:
         order = np.lexsort((np.arange(len(cells.cost)), cells.cost, cells.at_bound, cells.tier))
         self.rank = np.empty(len(order), dtype=np.int64)
         self.rank[order] = np.arange(len(order))
+        if self.public is None:
+            self.public = np.zeros(len(cells.cost), dtype=bool)
+
+    def _hidden(self) -> np.ndarray:
+        return (self.reason != NONE) & ~self.public
 
     def close_singletons(self) -> None:
         """Until no relation holds exactly one withheld cell."""
         structure = self.cells.structure
         while True:
-            withheld = self.reason != NONE
+            withheld = self._hidden()
             counts = np.add.reduceat(withheld[structure.members], structure.ptr[:-1])
             lonely = np.flatnonzero(counts == 1)
             if not len(lonely):
                 return
             for r in lonely:
                 members = structure.relation(r)
-                if (self.reason[members] != NONE).sum() == 1:
+                if self._hidden()[members].sum() == 1:
                     self._withhold_cheapest(members)
+
+    def withhold_or_widen(self, cell: int) -> bool:
+        """A cell pinned across releases: withhold it if it is published, else widen."""
+        if self.reason[cell] == NONE and not self.public[cell]:
+            self.reason[cell] = SECONDARY
+            return True
+        return self.widen(cell)
 
     def widen(self, cell: int) -> bool:
         """A pinned cell: withhold the cheapest published cell of a relation it is in; else
@@ -849,7 +1013,7 @@ class _Chooser:
         if self._withhold_cheapest(candidates):
             return True
         noemer = self.cells.noemer_of[cell]
-        if noemer >= 0 and self.reason[noemer] == NONE:
+        if noemer >= 0 and self.reason[noemer] == NONE and not self.public[noemer]:
             self.reason[noemer] = SECONDARY
             return True
         if not len(candidates):
@@ -857,7 +1021,7 @@ class _Chooser:
         return self._withhold_cheapest(structure.neighbours(candidates))
 
     def _withhold_cheapest(self, members: np.ndarray) -> bool:
-        published = members[self.reason[members] == NONE]
+        published = members[(self.reason[members] == NONE) & ~self.public[members]]
         if not len(published):
             return False
         self.reason[published[np.argmin(self.rank[published])]] = SECONDARY

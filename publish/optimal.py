@@ -47,12 +47,13 @@ frees get an LP of their own. The moves also go to the audit, which checks each 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import highspy
 import numpy as np
-from scipy.sparse import csr_matrix, vstack
+from scipy.sparse import csr_matrix, hstack, vstack
 
 from publish.audit import CEILING, Structure, gather
 
@@ -95,10 +96,19 @@ class TableModel:
     ptr: np.ndarray
     cost: np.ndarray
     must: np.ndarray
+    # Cells that stay published: the attacker holds them already (an earlier release).
+    kept_public: np.ndarray
     # Room for a move that holds every linked cell (a teller's noemer) at its value.
     step_up: np.ndarray
     # Each cell's free linked cell (its noemer), as a column after the table's cells; or -1.
     link: np.ndarray
+    # Earlier releases' copies of the table's changed cells that they withheld: unknowns of
+    # their own (the columns after `free`), as (release, cell) of each.
+    copy_release: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    copy_cell: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    # The table's cells whose value an earlier release had otherwise: a move of the table's
+    # cells alone that touches one breaks that release's relations.
+    changed: np.ndarray | None = None
     # Moves that keep the table's relations (rows, entries +1 and -1), to free cells without
     # an LP; None when the table has too many to list.
     moves: csr_matrix | None = None
@@ -109,7 +119,7 @@ class TableModel:
 
     @property
     def width(self) -> int:
-        return len(self.cells) + len(self.free)
+        return len(self.cells) + len(self.free) + len(self.copy_cell)
 
     @property
     def up(self) -> np.ndarray:
@@ -168,9 +178,22 @@ def suppress_block(
     must: np.ndarray,
     limits: Limits | None = None,
     moves: Callable[[np.ndarray], csr_matrix | None] = lambda cells: None,
+    public: np.ndarray | None = None,
+    earlier: Sequence[Release] = (),
 ) -> BlockResult:
     """Cells to withhold in one block beyond `must` (its primary cells): noemer tables first,
-    then teller tables. `tables` labels each cell of the block with its table, -1 elsewhere."""
+    then teller tables. `tables` labels each cell of the block with its table, -1 elsewhere.
+
+    `public` cells are constants the attacker holds (an earlier release published them with
+    the same value): never chosen, nothing to protect. `earlier` are the releases before,
+    aligned with the block's cells (publish/history.py): a table's changed cells that one
+    withheld are unknowns of the attacker's problem too, with that release's relations, so
+    the pattern holds against an attacker who holds every release. The witnesses are then
+    moves over every release's copy of the block: release j's cell c is column j * size + c,
+    the new release's last."""
+    public = np.zeros(len(value), dtype=bool) if public is None else public
+    size = len(value)
+    before = [_Before.of(structure, release) for release in earlier]
     limits = limits or Limits()
     start = time.perf_counter()
     withheld = must.copy()
@@ -188,9 +211,10 @@ def suppress_block(
         for label in order:
             cells = np.flatnonzero(tables == label)
             if noemer_of[cells[0]] < 0:
-                model = noemer_model(structure, value, cost, cells, largest, withheld)
+                model = noemer_model(structure, value, cost, cells, largest, withheld, public)
             else:
-                model = teller_model(structure, value, cost, cells, withheld)
+                model = teller_model(structure, value, cost, cells, withheld, public)
+            _add_copies(model, structure, before)
             model.moves = moves(cells)
             # Tables whose cells sit in the same places get the same listed moves (one object).
             key = id(model.moves) if model.moves is not None else -1 - int(label)
@@ -199,9 +223,18 @@ def suppress_block(
             solved = solve(model, limits, libraries[key])
             withheld[cells] |= solved.withheld
             w = solved.witnesses.tocoo()
-            columns = np.concatenate([model.cells, model.free])
+            newest = len(before) * size
+            columns = np.concatenate(
+                [
+                    newest + model.cells,
+                    newest + model.free,
+                    model.copy_release * size + model.copy_cell,
+                ]
+            )
             witnesses.append(
-                csr_matrix((w.data, (w.row, columns[w.col])), shape=(w.shape[0], len(value)))
+                csr_matrix(
+                    (w.data, (w.row, columns[w.col])), shape=(w.shape[0], (len(before) + 1) * size)
+                )
             )
             result.tables += 1
             result.optimal_tables += solved.optimal
@@ -222,6 +255,93 @@ def suppress_block(
     return result
 
 
+class Release(Protocol):
+    """An earlier release aligned with the block's cells (publish/history.Earlier)."""
+
+    value: np.ndarray
+    withheld: np.ndarray
+    present: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Before:
+    value: np.ndarray
+    withheld: np.ndarray
+    present: np.ndarray
+    # Per noemer, that release's largest teller: the least its noemer can be.
+    largest: np.ndarray
+
+    @classmethod
+    def of(cls, structure: Structure, release: Release) -> _Before:
+        tellers = structure.tellers
+        largest = np.zeros(len(release.value))
+        np.maximum.at(largest, structure.noemer_of[tellers], np.nan_to_num(release.value[tellers]))
+        return cls(release.value, release.withheld, release.present, largest)
+
+
+def _add_copies(model: TableModel, structure: Structure, before: list[_Before]) -> None:
+    """Each earlier release's copy of the table where its values differ: the cells it withheld
+    become unknowns bounded as in that release (a teller at most that release's noemer, a
+    stronger attacker than one who must work it out), the ones it published stay constants,
+    and its relations join the attacker's problem over the copies and the new release's
+    unchanged cells (one unknown for both)."""
+    n, cells = model.size, model.cells
+    if not before:
+        return
+    changed_any = np.zeros(n, dtype=bool)
+    ptr = model.ptr
+    lengths = np.diff(ptr)
+    relation = np.repeat(np.arange(len(lengths)), lengths)
+    coefficient = np.ones(len(model.members))
+    coefficient[ptr[:-1][lengths > 0]] = -1.0
+    rows, values, lows, highs, releases, copies = [], [], [], [], [], []
+    width = model.width
+    for j, release in enumerate(before):
+        changed = release.present[cells] & (release.value[cells] != model.value[:n])
+        if not changed.any():
+            continue
+        changed_any |= changed
+        mine = np.flatnonzero(changed & release.withheld[cells])
+        column = np.arange(n)
+        column[changed] = -1
+        column[mine] = width + np.arange(len(mine))
+        width += len(mine)
+        ids = cells[mine]
+        teller = structure.noemer_of[ids] >= 0
+        value = release.value[ids]
+        values.append(value)
+        lows.append(np.where(teller, 0.0, release.largest[ids]))
+        highs.append(
+            np.where(teller, release.value[np.maximum(structure.noemer_of[ids], 0)], CEILING)
+        )
+        releases.append(np.full(len(mine), j))
+        copies.append(ids)
+        # The relations of that release that hold a changed cell.
+        touched = np.zeros(len(lengths), dtype=bool)
+        touched[relation[changed[model.members]]] = True
+        keep = touched[relation] & (column[model.members] >= 0)
+        mapped = column[model.members[keep]]
+        rows.append((relation[keep], mapped, coefficient[keep], touched))
+    if not releases:
+        return
+    model.changed = changed_any
+    extra = []
+    for r, mapped, coef, touched in rows:
+        renumber = np.cumsum(touched) - 1
+        extra.append(csr_matrix((coef, (renumber[r], mapped)), shape=(int(touched.sum()), width)))
+    grown = model.rows.tocsr()
+    grown.resize(grown.shape[0], width)
+    model.rows = vstack([grown, *extra], format="csr")
+    added = model.rows.shape[0] - len(model.row_low)
+    model.row_low = np.concatenate([model.row_low, np.zeros(added)])
+    model.row_high = np.concatenate([model.row_high, np.zeros(added)])
+    model.value = np.concatenate([model.value, *values])
+    model.low = np.concatenate([model.low, *lows])
+    model.high = np.concatenate([model.high, *highs])
+    model.copy_release = np.concatenate(releases)
+    model.copy_cell = np.concatenate(copies)
+
+
 def noemer_model(
     structure: Structure,
     value: np.ndarray,
@@ -229,6 +349,7 @@ def noemer_model(
     cells: np.ndarray,
     largest: np.ndarray,
     must: np.ndarray,
+    public: np.ndarray | None = None,
 ) -> TableModel:
     """A noemer table against an attacker who knows every teller: each noemer is at least its
     largest teller."""
@@ -242,6 +363,7 @@ def noemer_model(
         cost=cost[cells],
         must=must[cells],
         step_up=CEILING - value[cells],
+        kept_public=None if public is None else public[cells],
     )
 
 
@@ -251,6 +373,7 @@ def teller_model(
     cost: np.ndarray,
     cells: np.ndarray,
     withheld: np.ndarray,
+    public: np.ndarray | None = None,
 ) -> TableModel:
     """A teller table with its population's noemers as decided: a published noemer bounds its
     teller, a withheld one is an unknown at least as large as the other indicators' tellers."""
@@ -273,6 +396,7 @@ def teller_model(
         cost=cost[cells],
         must=withheld[cells],
         step_up=value[noemers] - value[cells],
+        kept_public=None if public is None else public[cells],
     )
 
 
@@ -306,6 +430,7 @@ def _model(
     cost: np.ndarray,
     must: np.ndarray,
     step_up: np.ndarray,
+    kept_public: np.ndarray | None = None,
 ) -> TableModel:
     n, f = len(cells), len(free)
     every = np.concatenate([cells, free])
@@ -342,6 +467,7 @@ def _model(
         link=np.where(noemers >= n, noemers, -1),
         cost=np.asarray(cost, dtype=float),
         must=np.asarray(must, dtype=bool),
+        kept_public=np.zeros(n, dtype=bool) if kept_public is None else kept_public,
         step_up=np.asarray(step_up, dtype=float),
     )
 
@@ -401,7 +527,9 @@ class _Master:
         h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
         h.setOptionValue("random_seed", 0)
         lower = np.concatenate([model.must.astype(float), np.zeros(2 * n)])
-        upper = np.concatenate([np.ones(n), up.astype(float), down.astype(float)])
+        upper = np.concatenate(
+            [(~model.kept_public).astype(float), up.astype(float), down.astype(float)]
+        )
         h.addVars(3 * n, lower, upper)
         h.changeColsIntegrality(
             3 * n, np.arange(3 * n, dtype=np.int32), np.full(3 * n, highspy.HighsVarType.kInteger)
@@ -575,9 +703,13 @@ class _Attacker:
         self.columns = model.rows.T.tocsr()
         self.lps = 0
         self.library = library or Library(model.moves, model.size)
-        # Room for a move of the table's cells alone (every linked cell held).
+        # Room for a move of the table's cells alone (every linked cell held); none at a cell
+        # an earlier release had otherwise, whose relations there such a move would break.
         self.room_up = model.step_up + _EPS
         self.room_down = model.down + _EPS
+        if model.changed is not None:
+            self.room_up = np.where(model.changed, -1.0, self.room_up)
+            self.room_down = np.where(model.changed, -1.0, self.room_down)
         # Moves found that also move free cells, as (cells moved, the move): valid for any
         # pattern that withholds every cell of the table they move.
         self.pool: list[tuple[np.ndarray, np.ndarray]] = []
@@ -784,7 +916,7 @@ def _linked_moves(model: TableModel) -> tuple[csr_matrix | None, csr_matrix | No
     every cell they move has a free noemer and the room: a falling teller must be at least 1,
     its noemer at least 1 above its bound. Returns the moves over the table's cells then its
     free cells, and which of the table's cells each moves."""
-    n, f = model.size, len(model.free)
+    f = len(model.free)
     if not f or model.moves is None or not model.moves.shape[0]:
         return None, None
     listed = vstack([model.moves, -model.moves], format="csr")
@@ -795,6 +927,8 @@ def _linked_moves(model: TableModel) -> tuple[csr_matrix | None, csr_matrix | No
         (coo.data < 0)
         & ((model.down[coo.col] < _UNIT) | (noemer_down[np.maximum(column, 0)] < _UNIT))
     )
+    if model.changed is not None:
+        blocked |= model.changed[coo.col]
     keep = np.bincount(coo.row, blocked, minlength=listed.shape[0]) == 0
     listed = listed[keep]
     if not listed.shape[0]:
@@ -805,7 +939,7 @@ def _linked_moves(model: TableModel) -> tuple[csr_matrix | None, csr_matrix | No
             np.concatenate([coo.data, coo.data]),
             (np.concatenate([coo.row, coo.row]), np.concatenate([coo.col, model.link[coo.col]])),
         ),
-        shape=(listed.shape[0], n + f),
+        shape=(listed.shape[0], model.width),
     )
     return moves, abs(listed).tocsr()
 
@@ -819,14 +953,14 @@ class _Mover:
         width = model.width
         up = model.high - model.value
         down = model.value - model.low
+        # A cell the attacker holds already cannot move.
+        held = np.concatenate([model.kept_public, np.zeros(width - model.size, dtype=bool)])
+        up, down = np.where(held, 0.0, up), np.where(held, 0.0, down)
         self.up, self.down = up, down
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.addVars(2 * width, np.zeros(2 * width), np.concatenate([up, down]))
-        rows = model.rows.tocsc()
-        from scipy.sparse import hstack
-
-        both = hstack([rows, -rows]).tocsr()
+        both = hstack([model.rows, -model.rows]).tocsr()
         if both.shape[0]:
             h.addRows(
                 both.shape[0],

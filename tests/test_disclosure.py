@@ -539,8 +539,8 @@ def test_blocks_suppressed_on_their_own_in_any_number_of_threads_give_the_same_t
         frames.append(table(micro, (AREAS_U10, dc.SEX)).assign(duur_maanden=duur))
     frame = pd.concat(frames, ignore_index=True)
     shapes = {"t": shape(AREAS_U10, dc.SEX)}
-    alone, report_alone = dc.protect_tables({"t": frame}, shapes, workers=1)
-    split, report_split = dc.protect_tables({"t": frame}, shapes, workers=2)
+    alone, report_alone, _ = dc.protect_tables({"t": frame}, shapes, workers=1)
+    split, report_split, _ = dc.protect_tables({"t": frame}, shapes, workers=2)
     pd.testing.assert_frame_equal(alone["t"], split["t"])
     whole = dc.published_frames({"t": frame}, dc.protect(dc.cells_of({"t": frame}, shapes)))
     pd.testing.assert_frame_equal(alone["t"], whole["t"], check_dtype=False)

@@ -1,0 +1,113 @@
+"""Protection across releases: a new release starts from the ones before it, and an attacker
+who holds them all (tests/attacker.py, written apart from publish/) pins nothing.
+
+The tables are built by hand with tests/test_disclosure.py's `table`: person counts at the
+finest level, summed up to their totals. Every noemer is 30 or a sum of 30s, so only tellers
+are withheld and the patterns can be followed by hand.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from publish import disclosure as dc
+from publish.history import History, align
+from tests.attacker import pinned_across
+from tests.test_disclosure import SHARED, shape, table
+
+AREAS = dc.Hierarchy("gebied_code", {"U16": ("A", "B", "C")})
+HIERARCHIES = [("gebied_code", AREAS.totals), ("geslacht", dc.SEX.totals)]
+
+
+def micro(counts: dict[tuple[str, str], int]) -> dict:
+    return {key: (30, {"werk": teller}) for key, teller in counts.items()}
+
+
+FIRST = {
+    ("A", "M"): 10,
+    ("A", "V"): 1,  # primary: one woman at work in A
+    ("B", "M"): 4,
+    ("B", "V"): 5,
+    ("C", "M"): 12,
+    ("C", "V"): 9,
+}
+# A correction: B's and C's men change; every woman's count, and A's, stay as they were.
+CORRECTED = {**FIRST, ("B", "M"): 14, ("C", "M"): 3}
+
+
+def release(
+    frame: pd.DataFrame, history: History | None = None
+) -> tuple[pd.DataFrame, dc.Suppression]:
+    cells = dc.cells_of({"t": frame}, {"t": shape(AREAS, dc.SEX)})
+    suppression = dc.protect(cells, history=history)
+    return dc.published_frames({"t": frame}, suppression)["t"], suppression
+
+
+def with_truth(published: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    return published.assign(true_teller=truth["teller"], true_noemer=truth["noemer"])
+
+
+def withheld(frame: pd.DataFrame) -> set[tuple[str, str]]:
+    return {(r.gebied_code, r.geslacht) for r in frame.itertuples() if pd.isna(r.teller)}
+
+
+def test_a_fresh_suppression_of_a_correction_leaks_by_differencing_and_one_from_history_does_not():
+    """A's one woman at work needs a rectangle. In the first release B's figures are the
+    cheapest partners: A/B x M/V is withheld (costs 11 + 6 + 5 against 11 + 10 + 13 for A/C).
+    The correction makes B's men 14 and C's men 3, so a fresh suppression moves to A/C
+    (11 + 10 + 4 against 11 + 6 + 15) and publishes B's women: 5, the same value the first
+    release withheld. An attacker with both releases then reads B's women off the second, B's
+    men of the first from its published B total (9 - 5), and A's men and women from there.
+    Starting from the first release instead, B's women stay withheld (their value did not
+    change) and A/B stays the rectangle: the attacker pins nothing."""
+    first_truth, corrected_truth = (
+        table(micro(FIRST), (AREAS, dc.SEX)),
+        table(micro(CORRECTED), (AREAS, dc.SEX)),
+    )
+    first, kept = release(first_truth)
+    assert withheld(first) == {("A", "M"), ("A", "V"), ("B", "M"), ("B", "V")}
+
+    fresh, _ = release(corrected_truth)
+    assert withheld(fresh) == {("A", "M"), ("A", "V"), ("C", "M"), ("C", "V")}
+    leaks = pinned_across(
+        [with_truth(first, first_truth), with_truth(fresh, corrected_truth)],
+        HIERARCHIES,
+        SHARED,
+    )
+    assert {(r, codes) for r, kind, _, _, codes, _ in leaks if kind == "t"} >= {
+        (0, ("B", "V")),
+        (0, ("B", "M")),
+        (0, ("A", "V")),
+    }
+
+    cells = dc.cells_of({"t": corrected_truth}, {"t": shape(AREAS, dc.SEX)})
+    history = History([align(cells.keys, "1.0.0", dc.kept_cells(kept))])
+    aware, suppression = release(corrected_truth, history)
+    assert withheld(aware) == withheld(first)
+    assert suppression.across["passed"]
+    pinned = pinned_across(
+        [with_truth(first, first_truth), with_truth(aware, corrected_truth)],
+        HIERARCHIES,
+        SHARED,
+    )
+    assert pinned == []
+
+
+def test_a_release_that_only_adds_a_block_leaves_every_earlier_pattern_as_it_was():
+    """A new cohort or duration adds a block and changes nothing before it: every earlier
+    cell keeps its value, so each published one stays published and each withheld one stays
+    withheld, and only the new block is chosen afresh."""
+    first_truth = table(micro(FIRST), (AREAS, dc.SEX))
+    later = table(micro(CORRECTED), (AREAS, dc.SEX)).assign(duur_maanden=18)
+    both = pd.concat([first_truth, later], ignore_index=True)
+    first, kept = release(first_truth)
+    cells = dc.cells_of({"t": both}, {"t": shape(AREAS, dc.SEX)})
+    history = History([align(cells.keys, "1.0.0", dc.kept_cells(kept))])
+    second, suppression = release(both, history)
+    old = second[second.duur_maanden == 12].reset_index(drop=True)
+    pd.testing.assert_frame_equal(old, first, check_dtype=False)
+    new = second[second.duur_maanden == 18].reset_index(drop=True)
+    fresh, _ = release(later)
+    pd.testing.assert_frame_equal(new, fresh, check_dtype=False)
+    assert suppression.across["public_cells"] == int((~np.asarray(kept.withheld)).sum())
