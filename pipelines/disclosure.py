@@ -1,16 +1,27 @@
-"""The disclosure-control asset: between the marts and the release (publish/disclosure.py)."""
+"""The disclosure-control asset: between the marts and the release (publish/disclosure.py).
+
+It starts from the releases published before (publish/history.py): their true values and
+which cells they withheld are kept in the warehouse table `history.cells`, one row per cell
+per release, written when the release is published (pipelines/release.py).
+"""
 
 import json
 import os
+from pathlib import Path
 
 import dagster as dg
+import duckdb
+import numpy as np
+import pandas as pd
 
 from pipelines.indicators import mart_key
 from pipelines.reference import load_reference
 from pipelines.resources import MonitorResource
-from publish import disclosure
+from publish import disclosure, history
+from publish.release import MANIFEST, versions
 
 SUPPRESSED = ("indicatoren", "doorgaande_lijn")
+HISTORY = "history.cells"
 
 
 class DisclosureConfig(dg.Config):
@@ -25,8 +36,9 @@ class DisclosureConfig(dg.Config):
     deps=[mart_key(name) for name in SUPPRESSED],
     group_name="publish",
     kinds={"python", "duckdb"},
-    description="Primary and secondary suppression of the marts, audited by linear programming; "
-    "the tables as published go to the warehouse schema `published`.",
+    description="Primary and secondary suppression of the marts, starting from the releases "
+    "before and audited together with them by linear programming; the tables as published go "
+    "to the warehouse schema `published`.",
 )
 def disclosure_control(
     context: dg.AssetExecutionContext, config: DisclosureConfig, monitor: MonitorResource
@@ -41,10 +53,15 @@ def disclosure_control(
         codelist = con.sql(
             "select indicator, resource, populatie_nl from reference.indicatoren_codelijst"
         ).df()
+        stored = _stored(con)
     ref = load_reference()
     shapes = disclosure.monitor_shapes(codelist, list(ref.gemeenten), list(ref.u10))
-    published, report = disclosure.protect_tables(
-        frames, shapes, thresholds, workers=min(2, os.cpu_count() or 1)
+    published, report, suppression = disclosure.protect_tables(
+        frames,
+        shapes,
+        thresholds,
+        workers=min(2, os.cpu_count() or 1),
+        history=lambda cells: earlier_releases(cells, shapes, monitor, stored),
     )
     # The time is run metadata, not release content: the same input gives the same release.
     seconds = report.pop("seconds")
@@ -56,24 +73,114 @@ def disclosure_control(
             con.unregister("_table")
         con.sql("create or replace table published.disclosure_report (report json)")
         con.execute("insert into published.disclosure_report values (?)", [json.dumps(report)])
+        con.register("_cells", disclosure.kept_cells(suppression))
+        con.sql("create or replace table published.cells as select * from _cells")
+        con.unregister("_cells")
     audit = report["audit"]
+    across = report["across_releases"]
     if not audit["passed"]:
         raise dg.Failure(
             description=f"disclosure audit failed: {len(audit['pinned'])} withheld cells can be "
-            "computed back from the published tables; nothing is published",
+            "computed back from the published tables"
+            + (" together with the earlier releases" if across["earlier_releases"] else "")
+            + "; nothing is published",
             metadata={"pinned": dg.MetadataValue.json(audit["pinned"][:20])},
         )
     loss = report["information_loss"]["share_of_cells_withheld"]
     context.log.info(
         f"{audit['withheld_cells']:,} cells withheld ({100 * loss:.1f}%), audit passed: "
         f"no cell pinned ({audit['linear_programs']:,} linear programs)"
+        + (
+            f", together with {len(across['earlier_releases'])} earlier release(s)"
+            if across["earlier_releases"]
+            else ""
+        )
     )
     return dg.MaterializeResult(
         metadata={
             "share_withheld": loss,
             "withheld_cells": audit["withheld_cells"],
             "linear_programs": audit["linear_programs"],
+            "earlier_releases": len(across["earlier_releases"]),
             "seconds": seconds,
             "resources": dg.MetadataValue.json(report["resources"]),
         }
     )
+
+
+def earlier_releases(
+    cells: disclosure.Cells, shapes: dict, monitor: MonitorResource, stored: pd.DataFrame
+) -> history.History:
+    """The published releases, oldest first, aligned with the new cells.
+
+    A release whose cells are not kept (made before they were) has only its files. The latest
+    gets its true values from the warehouse after all when it was made from exactly the
+    deliveries current now: then the marts are its truth. When the marts equal the latest
+    release's truth, the new release would be the latest again: it is made against the
+    releases before it, as the latest was, so the same data gives the same release.
+    """
+    found = versions(monitor.releases)
+    releases = []
+    for version in found:
+        mine = stored[stored["version"] == version]
+        if not len(mine) and version == found[-1] and _made_from_current(monitor, version):
+            mine = _from_files(monitor.releases / version, shapes)
+            truth = dict(zip(cells.keys, cells.value, strict=True))
+            mine = mine.assign(value=mine["key"].map(truth))
+        if len(mine):
+            releases.append(history.align(cells.keys, version, mine))
+        else:
+            files = _from_files(monitor.releases / version, shapes)
+            releases.append(history.align(cells.keys, version, files, known=False))
+    if releases and _same_truth(releases[-1], cells):
+        releases = releases[:-1]
+    return history.History(releases)
+
+
+def _same_truth(latest: history.Earlier, cells: disclosure.Cells) -> bool:
+    return bool(latest.known and latest.present.all() and np.array_equal(latest.value, cells.value))
+
+
+def _stored(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    con.sql("create schema if not exists history")
+    con.sql(
+        f"create table if not exists {HISTORY} "
+        "(version varchar, key varchar, value double, withheld boolean)"
+    )
+    return con.sql(f"select version, key, value, withheld from {HISTORY}").df()
+
+
+def _from_files(folder: Path, shapes: dict) -> pd.DataFrame:
+    """A release's cells as its files show them: the published values, which are withheld."""
+    frames = {}
+    for name in SUPPRESSED:
+        path = folder / "data" / f"{name}.csv"
+        if path.is_file():
+            frames[name] = pd.read_csv(
+                path,
+                dtype={"gebied_code": str, "geslacht": str, "leeftijdsklasse": str},
+                keep_default_na=False,
+                na_values=[""],
+            )
+    cells = disclosure.cells_of(frames, {k: v for k, v in shapes.items() if k in frames})
+    return pd.DataFrame(
+        {"key": cells.keys.astype(str), "value": cells.value, "withheld": np.isnan(cells.value)}
+    )
+
+
+def _made_from_current(monitor: MonitorResource, version: str) -> bool:
+    """Whether a release was made from exactly the deliveries current in the warehouse."""
+    from pipelines.ingest import warehouse
+    from pipelines.sources import source_modules
+
+    path = monitor.releases / version / "deliveries.json"
+    if not path.is_file() or not (monitor.releases / version / MANIFEST).is_file():
+        return False
+    used = {d["sha256"] for d in json.loads(path.read_text())}
+    with monitor.warehouse() as con:
+        current = {
+            e["delivery_hash"]
+            for module in source_modules()
+            for e in warehouse.current_deliveries(warehouse.read_log(con, module.SOURCE.name))
+        }
+    return used == current

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.disclosure import disclosure_control
-from pipelines.indicators import mart_key
+from pipelines.disclosure import HISTORY, disclosure_control
+from pipelines.indicators import dbt_project, mart_key
 from pipelines.ingest import warehouse
 from pipelines.resources import MonitorResource
 from pipelines.sources import source_modules
@@ -100,7 +100,7 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
         if errors:
             raise dg.Failure(description="the package is not valid: " + "; ".join(errors[:3]))
         previous = latest(monitor.releases)
-        diff = changelog.compare(previous, staging)
+        diff = changelog.compare(previous, staging, mart_inputs())
         kept = previous / CHANGELOG if previous else None
         history = kept.read_text() if kept and kept.is_file() else None
         write_file(
@@ -121,6 +121,15 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
     published = publish(
         monitor.releases, files, {"created": created, "peildatum": peildatum}, finish=finish
     )
+    if published.changed:
+        # The release's true values and what it withheld, for the releases after it
+        # (publish/history.py); they stay in the warehouse, never in a release.
+        with monitor.warehouse() as con:
+            con.execute(f"delete from {HISTORY} where version = ?", [published.version])
+            con.execute(
+                f"insert into {HISTORY} select ?, key, value, withheld from published.cells",
+                [published.version],
+            )
     verb = "published" if published.changed else "unchanged, still"
     context.log.info(f"release {published.version} {verb} at {published.path}")
     return dg.MaterializeResult(
@@ -133,6 +142,17 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
             "persons_without_bsn": cut["personen_zonder_bsn"],
         }
     )
+
+
+def mart_inputs() -> dict:
+    """Per mart, the inputs of its values as its YAML states them (`meta.inputs`): the changelog
+    attributes a changed value to a delivery only when it is the one changed input."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    return {
+        node["name"]: node["meta"]["inputs"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and "inputs" in node.get("meta", {})
+    }
 
 
 def _json(value: object) -> bytes:
