@@ -1,32 +1,29 @@
 """What changed in a release: `diff.json` for machines and `CHANGELOG.md` for people.
 
 Someone who downloads a new release wants to know what moved since the previous one: which
-cells changed value, which rows disclosure control newly withheld or released, which cohorts
-and durations are new, and which deliveries it came from. `compare` reads two release folders
-(the previous release and the staged new one) and returns that diff; `changelog` renders its
-section of CHANGELOG.md on top of the previous release's. Both are pure functions of their
-inputs, sorted throughout, so the same releases give byte-identical files; the caller
+published values changed, which rows disclosure control newly withheld or released, which
+cohorts and durations are new, and which deliveries it came from. `compare` reads two release
+folders (the previous release and the staged new one) and returns that diff; `changelog`
+renders its section of CHANGELOG.md on top of the previous release's. Both are pure functions
+of their inputs, sorted throughout, so the same releases give byte-identical files; the caller
 (`finish` in pipelines/release.py) writes them into the staged release.
 
-Cells are compared as the CSV text a release publishes (empty = missing) and reported typed
-by the Table Schema of publish/schema.py. The diff holds only values that one of the two
-releases published, so it discloses nothing that was not public already.
+Nothing published may show a withheld value (disclosure.md, "Across releases"): a cell is
+listed as changed only where both releases publish it, and a row that one of them withholds
+is listed by its key alone, never with a value.
 
-Causes are attributed by scope, not proven. A delivery that was added, replaced or withdrawn
-is a possible cause. One from a municipality (a Werk & Inkomen workbook: its deliverer is the
-gemeentecode, GMxxxx; a municipality's name is matched as well) is named for the changes in
-its own gebied_code and in the regions it belongs to (`in_u10`, `in_u16` of the release's
-`gebieden` code list). A regional delivery (COA, DUO, the language schools) is named for
-every change. A change can have several possible causes; a change within no changed
-delivery's scope (a change of method or of disclosure control) is counted as unattributed.
+A change is attributed to a delivery only where that is proven. Each published value is
+computed from known inputs (the marts' `meta.inputs` in dbt: the deliveries, as source/kind, a
+value is computed from; and P, the earliest peildatum, which every delivery but the
+taakstelling sets). When exactly one input of a changed value changed, that delivery caused
+it; when several did, each is a possible cause; when none did, no delivery explains the change
+(a change of method or of reference data) and it is counted as such.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 from publish.release import MANIFEST
@@ -49,18 +46,19 @@ WITHHELD = ("teller", "noemer", "percentage")  # the fields disclosure control m
 # The datasets by cohort: their cohort field and, where there is one, their duration field.
 COHORTS = {"indicatoren": ("cohort_jaar", "duur_maanden"), "doorgaande_lijn": ("jaar", None)}
 CATEGORIES = ("changed", "newly_withheld", "released", "added_rows", "removed_rows")
-GEBIEDEN = next(r for r in RESOURCES if r.name == "gebieden")
 EMPTY = "—"
 
 Key = tuple
 Row = tuple[str, ...]
 
 
-def compare(previous: Path | None, current: Path) -> dict:
+def compare(previous: Path | None, current: Path, inputs: dict | None = None) -> dict:
     """The diff of release folder `current` against release folder `previous` (None: first
     release, everything in `current` is new).
 
     `current` may be the staged release: it needs `deliveries.json` and `data/*.csv`.
+    `inputs` are per dataset the inputs of its values (see the module's docstring); without
+    them no change is attributed.
     """
     deliveries = _compare_deliveries(_deliveries(previous), _deliveries(current))
     resources, full, new_cohorts, new_durations = {}, {}, {}, {}
@@ -73,19 +71,19 @@ def compare(previous: Path | None, current: Path) -> dict:
             new_cohorts[resource.name] = cohorts
             if durations is not None:
                 new_durations[resource.name] = durations
-    gebieden = _read(current, GEBIEDEN) or _read(previous, GEBIEDEN)
-    causes, unattributed = _causes(deliveries, full, gebieden)
+    peildatum = {"old": _peildatum(previous), "new": _peildatum(current)}
+    causes, unexplained = _causes(deliveries, full, inputs or {}, peildatum)
     return {
         "first_release": previous is None,
         "previous_version": _previous_version(previous),
-        "peildatum": {"old": _peildatum(previous), "new": _peildatum(current)},
+        "peildatum": peildatum,
         "totals": _totals(deliveries, resources),
         "deliveries": deliveries,
         "resources": resources,
         "new_cohorts": new_cohorts,
         "new_durations": new_durations,
         "causes": causes,
-        "unattributed": unattributed,
+        "unexplained": unexplained,
     }
 
 
@@ -200,27 +198,21 @@ def _compare_deliveries(old: dict[tuple, dict], new: dict[tuple, dict]) -> dict:
 
 
 def _compare_rows(resource: Resource, old: dict[Key, Row], new: dict[Key, Row]) -> dict:
-    """Every changed cell, newly withheld and released row, added and removed row."""
+    """Every changed published value, the rows newly withheld and released (by key), and the
+    rows added and removed."""
     names = resource.field_names
     types = [f.type for f in resource.fields]
     values = [i for i, name in enumerate(names) if name not in resource.primary_key]
-    suppressible = [names.index(f) for f in WITHHELD if f in names] if GEHEIM in names else []
-    geheim = names.index(GEHEIM) if suppressible else None
+    geheim = names.index(GEHEIM) if GEHEIM in names else None
     changed, withheld, released = [], [], []
     for key in sorted(old.keys() & new.keys(), key=_order):
         before, after = old[key], new[key]
         if before == after:
             continue
         shown = dict(zip(resource.primary_key, key, strict=True))
-        flipped: set[int] = set()
         if geheim is not None and before[geheim] != after[geheim]:
-            flipped = {*suppressible, geheim}
-            entry = {
-                "key": shown,
-                "old": {names[i]: _typed(types[i], before[i]) for i in suppressible},
-                "new": {names[i]: _typed(types[i], after[i]) for i in suppressible},
-            }
-            (withheld if after[geheim] == "true" else released).append(entry)
+            (withheld if after[geheim] == "true" else released).append({"key": shown})
+        # Only values both releases publish: an empty one is withheld or missing in one.
         changed += [
             {
                 "key": shown,
@@ -229,7 +221,7 @@ def _compare_rows(resource: Resource, old: dict[Key, Row], new: dict[Key, Row]) 
                 "new": _typed(types[i], after[i]),
             }
             for i in values
-            if i not in flipped and before[i] != after[i]
+            if i != geheim and before[i] and after[i] and before[i] != after[i]
         ]
 
     def keys(found: set[Key]) -> list[dict]:
@@ -292,94 +284,70 @@ def _totals(deliveries: dict, resources: dict[str, dict]) -> dict:
 
 # --- causes ----------------------------------------------------------------------------------
 
+P = "P"  # the monitor's peildatum, an input of every value
+
 
 def _causes(
-    deliveries: dict, changes: dict[str, dict], gebieden: dict[Key, Row]
+    deliveries: dict, changes: dict[str, dict], inputs: dict, peildatum: dict
 ) -> tuple[list[dict], dict]:
-    """Per changed delivery, the dataset changes within its scope; and those within none."""
-    scopes, names = _scopes(gebieden)
-    per_area = {r.name: _per_area(changes[r.name]) for r in DATASETS}
-    causes = []
-    candidates = [
+    """Per changed delivery, the changed values it alone explains and those it may explain
+    with others; and per dataset the changed values no delivery explains."""
+    changed = [
         *(("added", d, d) for d in deliveries["added"]),
         *(("replaced", d, d["new"]) for d in deliveries["replaced"]),
         *(("withdrawn", d, d) for d in deliveries["withdrawn"]),
     ]
-    for change, entry, files in sorted(candidates, key=lambda c: _identity(c[1])):
-        code = _municipality(entry["deliverer"], scopes, names)
-        area = None if code is None else scopes[code]
-        causes.append(
-            {
-                "source": entry["source"],
-                "kind": entry["kind"],
-                "deliverer": entry["deliverer"],
-                "file": files["file"],
-                "change": change,
-                "scope": "regio" if area is None else "gemeente",
-                "gebied_codes": None if area is None else sorted(area),
-                "changes": {
-                    name: _tally(counts, lambda g, a=area: a is None or g in a)
-                    for name, counts in per_area.items()
-                },
-            }
-        )
-    regional = any(c["scope"] == "regio" for c in causes)
-    covered = {g for c in causes for g in c["gebied_codes"] or ()}
-    unattributed = {
-        name: _tally(counts, lambda g: not regional and g not in covered)
-        for name, counts in per_area.items()
-    }
-    return causes, unattributed
+    changed.sort(key=lambda c: _identity(c[1]))
+    by_input: dict[str, list[int]] = {}
+    for i, (_, entry, _) in enumerate(changed):
+        by_input.setdefault(f"{entry['source']}/{entry['kind']}", []).append(i)
+    if peildatum["old"] != peildatum["new"]:
+        by_input[P] = [i for i, (_, e, _) in enumerate(changed) if e["kind"] != "taakstelling"]
+    alone = [dict.fromkeys((r.name for r in DATASETS), 0) for _ in changed]
+    shared = [dict.fromkeys((r.name for r in DATASETS), 0) for _ in changed]
+    unexplained = dict.fromkeys((r.name for r in DATASETS), 0)
+    for resource in DATASETS:
+        for cell in changes[resource.name]["changed"]:
+            sources = _inputs_of(inputs.get(resource.name), cell)
+            if sources is None:
+                continue
+            found = sorted({i for source in (*sources, P) for i in by_input.get(source, ())})
+            if not found:
+                unexplained[resource.name] += 1
+            for i in found:
+                (alone if len(found) == 1 else shared)[i][resource.name] += 1
+    causes = [
+        {
+            "source": entry["source"],
+            "kind": entry["kind"],
+            "deliverer": entry["deliverer"],
+            "file": files["file"],
+            "change": change,
+            "alone": alone[i],
+            "with_others": shared[i],
+        }
+        for i, (change, entry, files) in enumerate(changed)
+    ]
+    return causes, unexplained
+
+
+def _inputs_of(inputs: dict | None, cell: dict) -> list[str] | None:
+    """The inputs of one changed value: by its row's indicator (or any) and its field (teller,
+    noemer; a percentage has both). None when the dataset's inputs are not known."""
+    if not inputs:
+        return None
+    per_field = inputs.get(cell["key"].get("indicator"), inputs.get("*"))
+    if per_field is None:
+        return None
+    if "*" in per_field:
+        return list(per_field["*"])
+    if cell["field"] in per_field:
+        return list(per_field[cell["field"]])
+    return sorted({source for sources in per_field.values() for source in sources})
 
 
 def _identity(entry: dict) -> tuple:
     return tuple(str(entry[k] or "") for k in ("source", "kind", "deliverer"))
-
-
-def _scopes(gebieden: dict[Key, Row]) -> tuple[dict[str, frozenset[str]], dict[str, str]]:
-    """Each municipality's gebied_code with itself and the regions it belongs to (column
-    `in_<region>` true); and gebied_code by casefolded municipality name."""
-    areas = [dict(zip(GEBIEDEN.field_names, row, strict=True)) for row in gebieden.values()]
-    regions = [a["gebied_code"] for a in areas if a["soort"] == "regio"]
-    municipalities = [a for a in areas if a["soort"] == "gemeente"]
-    scopes = {
-        a["gebied_code"]: frozenset(
-            {a["gebied_code"], *(r for r in regions if a.get(f"in_{r.lower()}") == "true")}
-        )
-        for a in municipalities
-    }
-    names = {a["gebied_naam"].casefold(): a["gebied_code"] for a in municipalities}
-    return scopes, names
-
-
-def _municipality(
-    deliverer: str | None, scopes: dict[str, frozenset[str]], names: dict[str, str]
-) -> str | None:
-    """The gebied_code of a deliverer that is a municipality (by code or name), else None."""
-    if not deliverer:
-        return None
-    text = str(deliverer).strip()
-    if text.upper() in scopes:
-        return text.upper()
-    return names.get(text.casefold())
-
-
-def _per_area(changes: dict) -> Counter:
-    """How many changes of each category fall in each gebied_code."""
-    counts: Counter = Counter()
-    for category in CATEGORIES:
-        for item in changes[category]:
-            key = item.get("key", item)
-            counts[category, key.get("gebied_code")] += 1
-    return counts
-
-
-def _tally(counts: Counter, inside: Callable[[str | None], bool]) -> dict[str, int]:
-    tally = dict.fromkeys(CATEGORIES, 0)
-    for (category, area), n in counts.items():
-        if inside(area):
-            tally[category] += n
-    return tally
 
 
 # --- CHANGELOG.md ----------------------------------------------------------------------------
@@ -497,24 +465,27 @@ def _causes_table(diff: dict) -> list[str]:
         return ["Geen wijzigingen in de data. / No changes in the data.", ""]
     rows = []
     for cause in diff["causes"]:
-        counts = {c: sum(r[c] for r in cause["changes"].values()) for c in CATEGORIES}
-        scope = ", ".join(cause["gebied_codes"] or ["alle gebieden / all areas"])
         delivery = f"{cause['source']}/{cause['kind']} {cause['deliverer']} ({cause['change']})"
-        rows.append(_row((delivery, scope, *_counts(counts))))
-    unattributed = {c: sum(r[c] for r in diff["unattributed"].values()) for c in CATEGORIES}
-    if any(unattributed.values()):
-        rows.append(_row(("geen levering / no delivery", "", *_counts(unattributed))))
+        rows.append(
+            _row((delivery, sum(cause["alone"].values()), sum(cause["with_others"].values())))
+        )
+    unexplained = sum(diff["unexplained"].values())
+    if unexplained:
+        rows.append(
+            _row(("door geen levering verklaard / explained by no delivery", unexplained, ""))
+        )
+    if not rows:
+        return []
     return [
-        "### Mogelijke oorzaken / Possible causes",
+        "### Oorzaken / Causes",
         "",
-        "Toegeschreven naar bereik, niet bewezen: een levering van een gemeente aan de wijzigingen "
-        "in die gemeente en haar regio's, een regionale levering aan alle. / Attributed by scope, "
-        "not proven: a municipality's delivery to the changes in that municipality and its "
-        "regions, a regional delivery to all.",
+        "Een gewijzigde waarde komt van een levering als die de enige gewijzigde invoer van die "
+        "waarde is; zijn er meer, dan is elk een mogelijke oorzaak. / A changed value comes from "
+        "a delivery when that is the only changed input of the value; when there are more, each "
+        "is a possible cause.",
         "",
-        "| Levering / Delivery | Bereik / Scope | Cellen / Cells | Nieuw geheim / Withheld "
-        "| Vrijgegeven / Released | Rijen erbij / Rows added | Vervallen / Removed |",
-        "|---|---|---|---|---|---|---|",
+        "| Levering / Delivery | Alleen deze / This alone | Met andere / With others |",
+        "|---|---:|---:|",
         *rows,
         "",
     ]
@@ -544,15 +515,16 @@ def _changed_table(diff: dict) -> list[str]:
 
 
 def _flipped_table(diff: dict, category: str, title: str) -> list[str]:
+    """Rows by key only: a value that one of the two releases withholds is never shown."""
     found = [(name, e) for name, r in diff["resources"].items() for e in r[category]]
     if not found:
         return []
-    rows = [_row((name, _key(e["key"]), _values(e["old"]), _values(e["new"]))) for name, e in found]
+    rows = [_row((name, _key(e["key"]))) for name, e in found]
     return [
         f"### {title}",
         "",
-        "| Dataset | Sleutel / Key | Was / Old | Nu / New |",
-        "|---|---|---|---|",
+        "| Dataset | Sleutel / Key |",
+        "|---|---|",
         *rows[:SHOWN],
         *_more(len(found)),
         "",
@@ -567,10 +539,6 @@ def _more(count: int) -> list[str]:
 
 def _key(key: dict) -> str:
     return ", ".join(f"{k}={_shown(v)}" for k, v in key.items())
-
-
-def _values(values: dict) -> str:
-    return ", ".join(f"{k}={_shown(v)}" for k, v in values.items())
 
 
 def _shown(value: object) -> str:

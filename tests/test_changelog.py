@@ -242,20 +242,9 @@ def test_diff_names_exactly_the_changed_cells_withheld_released_and_new_rows(
         {"key": key(2022, 12, "U10"), "field": "teller", "old": 30, "new": 31},
         {"key": key(2022, 12, "U10"), "field": "percentage", "old": 30.0, "new": 31.0},
     ]
-    assert indicatoren["newly_withheld"] == [
-        {
-            "key": key(2022, 6, "GM0589"),
-            "old": {"teller": 3, "noemer": 12, "percentage": 25.0},
-            "new": {"teller": None, "noemer": 12, "percentage": None},
-        }
-    ]
-    assert indicatoren["released"] == [
-        {
-            "key": key(2023, 6, "U16"),
-            "old": {"teller": None, "noemer": None, "percentage": None},
-            "new": {"teller": 18, "noemer": 95, "percentage": 18.9},
-        }
-    ]
+    # Rows whose values one release withholds are named by their key alone.
+    assert indicatoren["newly_withheld"] == [{"key": key(2022, 6, "GM0589")}]
+    assert indicatoren["released"] == [{"key": key(2023, 6, "U16")}]
     assert indicatoren["added_rows"] == {
         "count": 2,
         "first": [key(2023, 12, "U16"), key(2024, 6, "U16")],
@@ -315,105 +304,113 @@ def test_diff_names_the_replaced_delivery_with_old_and_new_file(
     }
 
 
-def test_causes_attribute_the_municipal_changes_to_its_replaced_workbook(
-    previous: Path, current: Path
+INPUTS = {
+    "indicatoren": {
+        "werk": {
+            "teller": ["coa/koppelingen", "werk_inkomen/werk_inkomen"],
+            "noemer": ["coa/koppelingen"],
+        }
+    },
+    "doorgaande_lijn": {"taal_b1": {"teller": ["coa/koppelingen", "duo/examens"]}},
+    "huisvesting": {"*": {"*": ["coa/koppelingen", "coa/taakstelling"]}},
+}
+
+
+def test_a_change_is_attributed_to_the_only_changed_input_of_the_value(
+    previous: Path, tmp_path: Path
 ) -> None:
-    diff = compare(previous, current)
-    # Utrecht's scope is Utrecht, U10 and U16: its cells, the U10 cells, the released U16 row
-    # and the new U16 rows; Oudewater's withheld row is outside it, and no regional delivery
-    # changed, so that one is unattributed.
+    """Utrecht's workbook is replaced, a language school's document is new and DUO's exams are
+    withdrawn, with the same P. werk's teller and percentage are computed from COA and the Werk
+    & Inkomen workbooks: of the three changed deliveries only Utrecht's workbook is an input
+    of the four changed values (two of Utrecht, two of the U10), so it alone explains them.
+    The school and DUO explain none: their inputs feed no value that changed."""
+    deliveries = [
+        NEW_DELIVERIES[0],
+        {**NEW_DELIVERIES[2], "peildatum": "2025-05-31"},
+        NEW_DELIVERIES[3],
+        delivery(SCHOOL, "TSU01_2025-05.json", "2025-05-31", "f", 30),
+    ]
+    current = staged(tmp_path, deliveries)
+    (current / "monitor.json").write_text(json.dumps({"peildatum": "2025-05-31"}))
+    diff = compare(previous, current, INPUTS)
+    nothing = {"indicatoren": 0, "huisvesting": 0, "doorgaande_lijn": 0}
     assert diff["causes"] == [
+        {
+            **DUO,
+            "file": "examens_2025-05.csv",
+            "change": "withdrawn",
+            "alone": nothing,
+            "with_others": nothing,
+        },
+        {
+            **SCHOOL,
+            "file": "TSU01_2025-05.json",
+            "change": "added",
+            "alone": nothing,
+            "with_others": nothing,
+        },
         {
             **WI_UTRECHT,
             "file": "GM0344_2025-06.xlsx",
             "change": "replaced",
-            "scope": "gemeente",
-            "gebied_codes": ["GM0344", "U10", "U16"],
-            "changes": {
-                "indicatoren": zeros(changed=4, released=1, added_rows=2),
-                "huisvesting": zeros(),
-                "doorgaande_lijn": zeros(added_rows=1),
-            },
-        }
+            "alone": {**nothing, "indicatoren": 4},
+            "with_others": nothing,
+        },
     ]
-    assert diff["unattributed"] == {
-        "indicatoren": zeros(newly_withheld=1),
-        "huisvesting": zeros(),
-        "doorgaande_lijn": zeros(),
-    }
+    assert diff["unexplained"] == nothing
 
 
-def test_regional_deliveries_are_possible_causes_of_every_change(
+def test_when_p_moves_every_changed_delivery_may_have_caused_every_change(
     previous: Path, tmp_path: Path
 ) -> None:
-    deliveries = [
-        NEW_DELIVERIES[0],  # COA unchanged
-        *NEW_DELIVERIES[2:],  # DUO withdrawn
-        delivery(SCHOOL, "TSU01_2025-06.json", "2025-06-30", "f", 30),  # a new school
-    ]
-    diff = compare(previous, staged(tmp_path, deliveries))
-    assert diff["deliveries"]["added"] == [
-        {
-            **SCHOOL,
-            "file": "TSU01_2025-06.json",
-            "peildatum": "2025-06-30",
-            "sha256": "f" * 64,
-            "rows": 30,
-        }
-    ]
-    assert diff["deliveries"]["withdrawn"] == [
-        {
-            **DUO,
-            "file": "examens_2025-05.csv",
-            "peildatum": "2025-05-31",
-            "sha256": "b" * 64,
-            "rows": 50,
-        }
-    ]
-    everything = {
-        "indicatoren": zeros(changed=4, newly_withheld=1, released=1, added_rows=2),
-        "huisvesting": zeros(),
-        "doorgaande_lijn": zeros(added_rows=1),
-    }
-    causes = {(c["source"], c["deliverer"]): c for c in diff["causes"]}
-    assert [(c["source"], c["deliverer"]) for c in diff["causes"]] == [
-        ("duo", "DUO"),
-        ("taalscholen", "TSU01"),
-        ("werk_inkomen", "GM0344"),
-    ]
-    for regional, change in ((("duo", "DUO"), "withdrawn"), (("taalscholen", "TSU01"), "added")):
-        assert causes[regional]["change"] == change
-        assert causes[regional]["scope"] == "regio"
-        assert causes[regional]["gebied_codes"] is None
-        assert causes[regional]["changes"] == everything
-    assert causes["werk_inkomen", "GM0344"]["changes"]["indicatoren"] == zeros(
-        changed=4, released=1, added_rows=2
-    )
-    assert diff["unattributed"] == {name: zeros() for name in everything}
+    """P, the earliest peildatum of the current snapshots, is an input of every value, and any
+    delivery but a taakstelling can move it. Here it moves (2025-05-31 -> 2025-06-30) while
+    Utrecht's workbook and a new school document changed: each may have caused the four
+    changed values, neither alone."""
+    deliveries = [*NEW_DELIVERIES, delivery(SCHOOL, "TSU01_2025-06.json", "2025-06-30", "f", 3)]
+    diff = compare(previous, staged(tmp_path, deliveries), INPUTS)
+    nothing = {"indicatoren": 0, "huisvesting": 0, "doorgaande_lijn": 0}
+    for cause in diff["causes"]:
+        assert cause["alone"] == nothing
+        assert cause["with_others"] == {**nothing, "indicatoren": 4}
+    assert {c["deliverer"] for c in diff["causes"]} == {"GM0344", "TSU01"}
 
 
-def test_a_deliverer_named_by_municipality_name_is_mapped_to_its_gebied_code(
-    previous: Path, tmp_path: Path
+def test_a_change_no_delivery_explains_is_counted_as_such(previous: Path, tmp_path: Path) -> None:
+    """The same deliveries and the same P, yet four values changed (a change of method):
+    no delivery explains them, and the changelog says so instead of naming a cause."""
+    current = staged(tmp_path, OLD_DELIVERIES)
+    (current / "monitor.json").write_text(json.dumps({"peildatum": "2025-05-31"}))
+    diff = compare(previous, current, INPUTS)
+    assert diff["causes"] == []
+    assert diff["unexplained"] == {"indicatoren": 4, "huisvesting": 0, "doorgaande_lijn": 0}
+    markdown = changelog(diff, "1.1.0", "2025-07-05", None).decode()
+    assert "| door geen levering verklaard / explained by no delivery | 4 |  |" in markdown
+    assert "geen levering / no delivery" not in markdown.replace("door geen levering", "")
+
+
+def test_diff_and_changelog_hold_no_value_that_either_release_withholds(
+    previous: Path, current: Path
 ) -> None:
-    renamed = [
-        {**d, "deliverer": "Oudewater"} if d["deliverer"] == "GM0589" else d for d in OLD_DELIVERIES
+    """Oudewater's 2022/6 teller (3) is withheld in the new release and the U16 2023/6 row
+    (18, 95, 18.9) in the old one: neither release publishes both, so no value of theirs may
+    appear, only their keys."""
+    diff = compare(previous, current, INPUTS)
+    markdown = changelog(diff, "1.1.0", "2025-07-05", None).decode()
+    listed = {
+        (json.dumps(c["key"], sort_keys=True), c["field"])
+        for r in diff["resources"].values()
+        for c in r["changed"]
+    }
+    withheld_in_either = [(key(2022, 6, "GM0589"), f) for f in ("teller", "percentage")] + [
+        (key(2023, 6, "U16"), f) for f in ("teller", "noemer", "percentage")
     ]
-    previous_deliveries = previous / "deliveries.json"
-    previous_deliveries.write_text(json.dumps(renamed))
-    deliveries = [
-        *renamed[:3],
-        {**renamed[3], "file": "Oudewater_2025-06.xlsx", "sha256": "9" * 64},
-    ]
-    same = write_release(
-        tmp_path / "same",
-        tables(OLD_INDICATOREN, OLD_DOORGAANDE_LIJN),
-        deliveries,
-        "2025-05-31",
-        None,
-    )
-    (cause,) = compare(previous, same)["causes"]
-    assert cause["deliverer"] == "Oudewater"
-    assert (cause["scope"], cause["gebied_codes"]) == ("gemeente", ["GM0589", "U16"])
+    for k, field in withheld_in_either:
+        assert (json.dumps(k, sort_keys=True), field) not in listed
+    for r in diff["resources"].values():
+        for entry in (*r["newly_withheld"], *r["released"]):
+            assert set(entry) == {"key"}
+    assert "teller=3" not in markdown and "18.9" not in markdown and "teller=18" not in markdown
 
 
 def test_changelog_summarises_and_names_the_changed_cell(previous: Path, current: Path) -> None:
@@ -431,10 +428,7 @@ def test_changelog_summarises_and_names_the_changed_cell(previous: Path, current
         "leeftijdsklasse=T, indicator=werk | teller | 10 → 11 |"
     ) in markdown
     assert "GM0344_2025-05.xlsx → GM0344_2025-06.xlsx" in markdown
-    assert "| werk_inkomen/werk_inkomen GM0344 (replaced) | GM0344, U10, U16 | 4 | 0 | 1 |" in (
-        markdown
-    )
-    assert "gebied_code=GM0589" in markdown and "teller=3, noemer=12, percentage=25.0" in markdown
+    assert "gebied_code=GM0589" in markdown and "teller=3" not in markdown
 
 
 def test_changelog_caps_the_table_of_changed_cells(
