@@ -233,10 +233,8 @@ def compare_with_tauargus(frames: dict, suppression: dc.Suppression) -> None:
     """Tau-Argus OPT on each single table of TAU_BLOCKS (werk, participatie and the noemers
     of their population), with our primary cells and costs and one unit of upper protection;
     against our secondary cells in the same tables, and our own single-table optimum."""
-    try:
-        from benchmarks.tauargus import tau_opt
-    except ImportError:
-        from tauargus import tau_opt
+    from tauargus import tau_opt  # benchmarks/tauargus.py, beside this script
+
     try:
         import pytauargus  # noqa: F401
     except ImportError:
