@@ -13,9 +13,11 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines.ingest.deliveries import DEFAULT_MAX_DELIVERY_MB
 from pipelines.ingest.pseudonym import Pseudonymiser, load_key, pseudonymiser_for
 
 LANDING_ENV = "STATUSHOUDERS_LANDING"
+MAX_DELIVERY_ENV = "STATUSHOUDERS_MAX_DELIVERY_MB"
 DATA_DIR_ENV = "STATUSHOUDERS_DATA_DIR"
 WAREHOUSE_ENV = "STATUSHOUDERS_WAREHOUSE"
 PUBLIC_URL_ENV = "STATUSHOUDERS_PUBLIC_URL"
@@ -59,6 +61,15 @@ class MonitorResource(dg.ConfigurableResource):
     @property
     def releases(self) -> Path:
         return self.root / "releases"
+
+    def max_delivery_bytes(self) -> int:
+        """The largest delivery read (STATUSHOUDERS_MAX_DELIVERY_MB); larger ones are refused."""
+        value = os.environ.get(MAX_DELIVERY_ENV, "").strip() or str(DEFAULT_MAX_DELIVERY_MB)
+        if not value.isdigit() or int(value) == 0:
+            raise dg.Failure(
+                description=f"{MAX_DELIVERY_ENV} must be a whole number of MiB, not {value!r}"
+            )
+        return int(value) << 20
 
     def staging(self, pseudonymiser: Pseudonymiser) -> Path:
         # Staged tables hold pseudonyms, so they are only valid under the key that made them.
