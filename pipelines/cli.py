@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 import warnings
@@ -10,6 +12,7 @@ from pathlib import Path
 
 from pipelines.progress import first_line, root_message
 from pipelines.resources import DATA_DIR_ENV, LANDING_ENV, WAREHOUSE_ENV
+from pipelines.storage import storage_problem
 
 DAGSTER_YAML = """\
 # Written by `statushouders`: no telemetry, nothing waits for a network.
@@ -159,14 +162,40 @@ def prepare_environment(landing: Path, data_dir: Path) -> None:
     if not landing.is_dir():
         raise UserError(f"the landing folder {landing} does not exist")
     data_dir = data_dir.resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        home = data_dir / "dagster"
+        home.mkdir(exist_ok=True)
+        (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    except OSError as exc:
+        problem = storage_problem(data_dir, str(exc))
+        raise UserError(problem or f"cannot write to the data dir {data_dir}: {exc}") from None
     os.environ[LANDING_ENV] = str(landing.resolve())
     os.environ[DATA_DIR_ENV] = str(data_dir)
     os.environ[WAREHOUSE_ENV] = str(data_dir / "warehouse.duckdb")
-    home = data_dir / "dagster"
-    home.mkdir(exist_ok=True)
-    (home / "dagster.yaml").write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
+
+
+class _WithoutEventLogDumps(io.TextIOBase):
+    """stderr minus Dagster's report of each log line it could not store.
+
+    When the disk is full, Dagster writes "Exception while writing logger call to event
+    log" with the SQL statement and its parameters for every line a step logs, straight to
+    stderr; the run then fails and the command says in one line why.
+    """
+
+    PREFIX = "Exception while writing logger call to event log"
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        if text.startswith(self.PREFIX):
+            return len(text)
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
 def run_pipeline(landing: Path, data_dir: Path, job_name: str = "monitor") -> int:
@@ -180,16 +209,30 @@ def run_pipeline(landing: Path, data_dir: Path, job_name: str = "monitor") -> in
 
     print(f"Running the monitor on {landing} → {data_dir}", file=sys.stderr)
     job = defs.resolve_job_def(job_name)
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config={"loggers": {"console": {}}}
-        )
+    try:
+        with (
+            contextlib.redirect_stderr(_WithoutEventLogDumps(sys.stderr)),
+            dg.DagsterInstance.get() as instance,
+        ):
+            result = job.execute_in_process(
+                instance=instance, raise_on_error=False, run_config={"loggers": {"console": {}}}
+            )
+    except Exception as exc:
+        # Dagster's own storage failing (its event log is in the data dir) ends the run here.
+        problem = storage_problem(data_dir, str(exc))
+        if problem is None:
+            raise
+        print(f"statushouders run: no release published: {problem}")
+        return 1
     failures = [e for e in result.all_events if e.is_step_failure]
     if failures:
         event = failures[0]
         error = event.step_failure_data.error if event.step_failure_data else None
         reason = root_message(error) if error else "a step failed"
-        print(f"statushouders run: no release published: {event.step_key}: {reason}")
+        problem = storage_problem(data_dir, reason)
+        print(
+            f"statushouders run: no release published: {problem or f'{event.step_key}: {reason}'}"
+        )
         return 1
     if not result.success:
         print("statushouders run: no release published: the run did not finish")
