@@ -10,9 +10,13 @@ import sys
 import warnings
 from pathlib import Path
 
-from pipelines.progress import first_line, root_message
-from pipelines.resources import DATA_DIR_ENV, LANDING_ENV, WAREHOUSE_ENV
+# Only light modules here: a second run on a locked data dir should say so at once, not after
+# importing Dagster (seconds). The rest is imported where it is used.
+from pipelines.lock import DataDirBusy, Holder, data_dir_lock
 from pipelines.storage import storage_problem
+
+# sysexits.h EX_TEMPFAIL: try again later. Lets a cron job tell "busy" from "failed".
+EXIT_BUSY = 75
 
 DAGSTER_YAML = """\
 # Written by `statushouders`: no telemetry, nothing waits for a network.
@@ -23,6 +27,13 @@ telemetry:
 compute_logs:
   module: dagster._core.storage.noop_compute_log_manager
   class: NoOpComputeLogManager
+# One run at a time on this data dir (this instance is its own): a run the sensor, the
+# schedule or the UI starts while another works waits in the queue, instead of re-ingesting
+# and rebuilding the marts underneath it. `statushouders run` does not queue; the data dir's
+# lock (run.lock) keeps it and the queued runs apart.
+concurrency:
+  runs:
+    max_concurrent_runs: 1
 """
 
 
@@ -50,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="materialise the whole asset graph once, in process")
     run.add_argument("--landing", required=True, type=Path, help="the suppliers' landing folder")
     run.add_argument("--data-dir", required=True, type=Path, help="where the pipeline keeps state")
+    run.add_argument("--wait", action="store_true", help=WAIT_HELP)
     run.set_defaults(handler=_run)
 
     demo = commands.add_parser("demo", help="generate synthetic deliveries and run on them")
@@ -58,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--scale", type=float, default=1.0)
     demo.add_argument("--port", type=int, default=8000, help="where the API and page are served")
     demo.add_argument("--no-serve", action="store_true", help="stop after the run")
+    demo.add_argument("--wait", action="store_true", help=WAIT_HELP)
     demo.set_defaults(handler=_demo)
 
     ui = commands.add_parser("ui", help="open the Dagster UI on the same definitions")
@@ -79,10 +92,15 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"statushouders: {exc}", file=sys.stderr)
         return 2
+    except DataDirBusy as exc:
+        print(f"statushouders: {exc}; try again when it is done, or pass --wait", file=sys.stderr)
+        return EXIT_BUSY
     except KeyboardInterrupt:
         print("statushouders: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
+        from pipelines.progress import first_line
+
         print(f"statushouders: unexpected error: {first_line(str(exc))}", file=sys.stderr)
         return 1
 
@@ -109,25 +127,34 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+WAIT_HELP = "when another run holds the data dir, wait for it instead of stopping at once"
+
+
 def _run(args: argparse.Namespace) -> int:
-    return run_pipeline(args.landing, args.data_dir)
+    return run_pipeline(args.landing, args.data_dir, wait=args.wait)
 
 
 def _demo(args: argparse.Namespace) -> int:
     data_dir = args.data_dir.resolve()
     landing = data_dir / "landing"
-    if not landing.exists():
-        print(f"Generating synthetic deliveries in {landing} …")
-        _generate(
-            argparse.Namespace(
-                out=landing,
-                seed=args.seed,
-                scale=args.scale,
-                peildatum="2025-06",
-                with_errors=True,
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(storage_problem(data_dir, str(exc)) or str(exc)) from None
+    # The lock covers writing the landing folder too: two demos would write it at once.
+    with hold_data_dir(data_dir, "statushouders demo", args.wait):
+        if not landing.exists():
+            print(f"Generating synthetic deliveries in {landing} …")
+            _generate(
+                argparse.Namespace(
+                    out=landing,
+                    seed=args.seed,
+                    scale=args.scale,
+                    peildatum="2025-06",
+                    with_errors=True,
+                )
             )
-        )
-    status = run_pipeline(landing, data_dir)
+        status = run_pipeline(landing, data_dir)
     if args.no_serve:
         return status
     # Also after a failed run: the last good release (if any) stays published and is served.
@@ -170,6 +197,8 @@ def prepare_environment(landing: Path, data_dir: Path) -> None:
     except OSError as exc:
         problem = storage_problem(data_dir, str(exc))
         raise UserError(problem or f"cannot write to the data dir {data_dir}: {exc}") from None
+    from pipelines.resources import DATA_DIR_ENV, LANDING_ENV, WAREHOUSE_ENV
+
     os.environ[LANDING_ENV] = str(landing.resolve())
     os.environ[DATA_DIR_ENV] = str(data_dir)
     os.environ[WAREHOUSE_ENV] = str(data_dir / "warehouse.duckdb")
@@ -198,11 +227,48 @@ class _WithoutEventLogDumps(io.TextIOBase):
         self.stream.flush()
 
 
-def run_pipeline(landing: Path, data_dir: Path, job_name: str = "monitor") -> int:
-    prepare_environment(landing, data_dir)
+@contextlib.contextmanager
+def hold_data_dir(data_dir: Path, what: str, wait: bool):
+    """The data dir's run lock for the block (pipelines/lock.py): DataDirBusy at once when
+    another run holds it, or, with `wait`, once that run is done."""
+
+    def waiting(holder: Holder | None) -> None:
+        by = holder.describe() if holder else "another process"
+        print(f"statushouders: waiting for {by} to finish with {data_dir} …", file=sys.stderr)
+
+    stack = contextlib.ExitStack()
+    try:
+        stack.enter_context(
+            data_dir_lock(data_dir, what, wait=None if wait else 0, on_wait=waiting)
+        )
+    except OSError as exc:
+        problem = storage_problem(data_dir, str(exc))
+        raise UserError(problem or f"cannot lock the data dir {data_dir}: {exc}") from None
+    with stack:
+        yield
+
+
+def run_pipeline(
+    landing: Path, data_dir: Path, job_name: str = "monitor", *, wait: bool = False
+) -> int:
+    """Run a job of the definitions in this process, holding the data dir's lock."""
+    if not landing.is_dir():
+        raise UserError(f"the landing folder {landing} does not exist")
+    data_dir = data_dir.resolve()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(storage_problem(data_dir, str(exc)) or str(exc)) from None
+    with hold_data_dir(data_dir, "statushouders run", wait):
+        prepare_environment(landing, data_dir)
+        return _execute(landing, data_dir, job_name)
+
+
+def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
     import dagster as dg
 
     from pipelines.dbt_manifest import prepare_dbt
+    from pipelines.progress import root_message
 
     prepare_dbt()
     from pipelines.definitions import defs

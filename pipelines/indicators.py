@@ -14,6 +14,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from pipelines.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from pipelines.resources import MonitorResource
+from pipelines.storage import storage_problem
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
@@ -45,7 +46,10 @@ class MonitorTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=MonitorTranslator(),
     project=dbt_project,
 )
-def monitor_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def monitor_dbt_assets(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, monitor: MonitorResource
+):
+    # `monitor` is asked for so that a run of dbt models alone holds the data dir's lock too.
     invocation = dbt.cli(["build"], context=context, raise_on_error=False)
     yield from invocation.stream()
     if not invocation.is_successful():
@@ -55,8 +59,12 @@ def monitor_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
             for r in results
             if r["status"] in ("error", "fail")
         ]
+        # a full disk fails every model after it; saying so beats listing them
+        messages = " ".join(str(r.get("message") or "") for r in results if r["unique_id"])
+        problem = storage_problem(monitor.root, messages)
         raise dg.Failure(
-            description=f"dbt build failed at {len(failed)} node(s): {', '.join(sorted(failed))}"
+            description=problem
+            or f"dbt build failed at {len(failed)} node(s): {', '.join(sorted(failed))}"
         )
 
 
