@@ -6,12 +6,14 @@ runs `dbt parse`; the CLI and the test suite call it first, and `dagster dev` do
 """
 
 import json
+import os
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from pipelines.dbt_child import PARENT_ENV as DBT_PARENT_ENV
 from pipelines.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from pipelines.resources import MonitorResource
 from pipelines.storage import storage_problem
@@ -50,6 +52,8 @@ def monitor_dbt_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, monitor: MonitorResource
 ):
     # `monitor` is asked for so that a run of dbt models alone holds the data dir's lock too.
+    # statushouders-dbt stops dbt when this process dies; it is told which process that is.
+    os.environ[DBT_PARENT_ENV] = str(os.getpid())
     invocation = dbt.cli(["build"], context=context, raise_on_error=False)
     yield from invocation.stream()
     if not invocation.is_successful():

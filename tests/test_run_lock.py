@@ -183,3 +183,58 @@ def test_two_real_runs_one_refused_at_once_and_one_that_waits(tmp_path):
     finally:
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)
+
+
+def _children(pid: int) -> dict[int, str]:
+    """Live child processes of `pid` and their command lines, from /proc."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, ppid = stat.read_text().rsplit(")", 1)[1].split()[:2]
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(ppid) == pid and state != "Z":
+            found[int(stat.parent.name)] = cmdline.replace(b"\0", b" ").decode()
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie no container init reaped has stopped all the same
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")
+def test_killing_a_run_during_dbt_stops_dbt_too(tmp_path):
+    """SIGKILL runs no handler, so dagster-dbt cannot forward it; the kernel does. Before,
+    `dbt build` went on alone (about a minute at U16), holding the warehouse."""
+    landing, data_dir = tmp_path / "landing", tmp_path / "data"
+    write_minimal_landing(landing)
+    run = _start_run(landing, data_dir, log=tmp_path / "run.log")
+    try:
+        deadline = time.monotonic() + 300
+        dbt = {}
+        while not dbt and time.monotonic() < deadline and run.poll() is None:
+            dbt = {pid: cmd for pid, cmd in _children(run.pid).items() if " build" in cmd}
+            time.sleep(0.05)
+        assert dbt, "dbt build never started: " + (tmp_path / "run.log").read_text()[-2000:]
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait(timeout=30)
+        killed = time.monotonic()
+        while any(_alive(pid) for pid in dbt) and time.monotonic() - killed < 30:
+            time.sleep(0.05)
+        stopped_after = time.monotonic() - killed
+        assert not any(_alive(pid) for pid in dbt), "dbt still runs 30 s after its run died"
+        assert stopped_after < 3, stopped_after
+        # and the next run may start: the lock died with the run
+        with data_dir_lock(data_dir, "the next run"):
+            pass
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+        for pid in _children(run.pid):
+            os.kill(pid, signal.SIGKILL)
