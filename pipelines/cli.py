@@ -267,8 +267,8 @@ def run_pipeline(
 def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
     import dagster as dg
 
+    from pipelines.alerts import failure_reason
     from pipelines.dbt_manifest import prepare_dbt
-    from pipelines.progress import root_message
 
     prepare_dbt()
     from pipelines.definitions import defs
@@ -288,21 +288,10 @@ def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
         problem = storage_problem(data_dir, str(exc))
         if problem is None:
             raise
-        print(f"statushouders run: no release published: {problem}")
-        return 1
-    failures = [e for e in result.all_events if e.is_step_failure]
-    if failures:
-        event = failures[0]
-        error = event.step_failure_data.error if event.step_failure_data else None
-        reason = root_message(error) if error else "a step failed"
-        problem = storage_problem(data_dir, reason)
-        print(
-            f"statushouders run: no release published: {problem or f'{event.step_key}: {reason}'}"
-        )
-        return 1
+        return _failed(job_name, None, data_dir, None, problem)
     if not result.success:
-        print("statushouders run: no release published: the run did not finish")
-        return 1
+        step, reason = failure_reason(result.all_events)
+        return _failed(job_name, result.run_id, data_dir, step, reason)
     refused = sum(
         int(m.metadata["refused"].value)
         for node in result.dagster_run.step_keys_to_execute or []
@@ -318,6 +307,20 @@ def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
     if refused:
         print(f"{refused} new deliveries refused; reports in {Path(data_dir) / 'quarantine'}")
     return 0
+
+
+def _failed(job: str, run_id: str | None, data_dir: Path, step: str | None, reason: str) -> int:
+    """One line on stdout, and an alert: the daemon's failure sensor never sees this run."""
+    from pipelines.alerts import run_failed_message, send_alert
+
+    said = storage_problem(data_dir, reason) or (f"{step}: " if step else "") + reason
+    print(f"statushouders run: no release published: {said}")
+    _reached, problems = send_alert(
+        *run_failed_message(job, run_id, data_dir, step, reason), "run_failure"
+    )
+    for line in problems:
+        print(f"statushouders: {line}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

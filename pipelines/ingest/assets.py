@@ -1,10 +1,13 @@
 """The Dagster assets every source gets: its deliveries, and its raw tables in the warehouse."""
 
+from pathlib import Path
+
 import dagster as dg
 
 from expectations import validate_delivery
 from expectations.deliveries import suite_name
 from expectations.docs import write_index, write_page
+from pipelines.alerts import notify_refused
 from pipelines.ingest import warehouse
 from pipelines.ingest.deliveries import (
     Outcome,
@@ -62,6 +65,7 @@ def build_source_defs(source: Source) -> dg.Definitions:
             log = warehouse.read_log(con, source.name)
             known = {(e["file_name"], e["delivery_hash"]): e for e in log}
             outcomes: list[Outcome] = []
+            quarantined: dict[str, Path] = {}
             for file in discover(monitor.landing, source, unreadable):
                 entry = known.get((file.name, file.sha256))
                 if entry and (entry["status"] == "refused" or (staging / file.sha256).is_dir()):
@@ -72,6 +76,7 @@ def build_source_defs(source: Source) -> dg.Definitions:
                 )
                 if outcome.status == "refused":
                     folder = quarantine(outcome, monitor.quarantine)
+                    quarantined[file.name] = folder
                     context.log.warning(
                         f"{source.name}/{file.name} refused ({outcome.reason}); report in {folder}"
                     )
@@ -108,6 +113,12 @@ def build_source_defs(source: Source) -> dg.Definitions:
         refused = [o for o in outcomes if o.status == "refused"]
         if outcomes:
             write_index(monitor.docs)
+        if refused:
+            notify_refused(
+                context.log,
+                source.name,
+                [(o.file.name, o.reason, quarantined.get(o.file.name)) for o in refused],
+            )
         return dg.MaterializeResult(
             check_results=[_check_result(name, outcomes) for name in suites],
             metadata={
