@@ -326,8 +326,10 @@ def test_the_sensor_requests_a_run_when_the_landing_folder_changes(pipeline_env)
     )
 
     def evaluate(cursor):
-        context = dg.build_sensor_context(cursor=cursor, resources={"monitor": monitor})
-        return landing_sensor(context), context.cursor
+        # a context manager: the monitor resource has a run lifecycle (it takes the data dir's
+        # lock in a run; a sensor evaluates without one and takes nothing)
+        with dg.build_sensor_context(cursor=cursor, resources={"monitor": monitor}) as context:
+            return landing_sensor(context), context.cursor
 
     first, cursor = evaluate(None)
     assert isinstance(first, dg.RunRequest)
