@@ -167,8 +167,10 @@ def _ui(args: argparse.Namespace) -> int:
 
     prepare_dbt()
     print(f"Dagster UI on http://127.0.0.1:{args.port} (Ctrl-C stops it)", file=sys.stderr)
-    command = ["dagster", "dev", "-m", "pipelines.definitions", "-p", str(args.port)]
-    os.execvp(command[0], command)
+    # the dagster next to this interpreter: the project's environment need not be on PATH
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    command = [dagster, "dev", "-m", "pipelines.definitions", "-p", str(args.port)]
+    os.execv(dagster, command)
     return 0
 
 
