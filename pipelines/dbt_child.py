@@ -10,6 +10,7 @@ survives exec), then becomes dbt. Elsewhere it only becomes dbt.
 from __future__ import annotations
 
 import ctypes
+import importlib.metadata
 import os
 import signal
 import sys
@@ -22,6 +23,12 @@ PARENT_ENV = "STATUSHOUDERS_DBT_PARENT"
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--version"]:
+        # dagster-dbt asks for the version before every build; dbt's own answer also asks
+        # PyPI for the latest release (network at run time, ~4 s here). The installed
+        # version is all dagster-dbt reads.
+        print(f"Core:\n  - installed: {importlib.metadata.version('dbt-core')}")
+        return
     parent = int(os.environ.get(PARENT_ENV) or os.getppid())
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)

@@ -238,3 +238,15 @@ def test_killing_a_run_during_dbt_stops_dbt_too(tmp_path):
             os.killpg(run.pid, signal.SIGKILL)
         for pid in _children(run.pid):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_the_dbt_wrapper_answers_its_version_without_asking_pypi():
+    """dagster-dbt runs `dbt --version` before every build; dbt's own answer fetches PyPI's
+    latest version. The wrapper gives the installed one, which is all dagster-dbt reads."""
+    import importlib.metadata
+
+    wrapper = Path(sys.executable).with_name("statushouders-dbt")
+    done = subprocess.run(
+        [str(wrapper), "--version"], capture_output=True, text=True, timeout=30, check=True
+    )
+    assert done.stdout == f"Core:\n  - installed: {importlib.metadata.version('dbt-core')}\n"
