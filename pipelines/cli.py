@@ -228,6 +228,17 @@ class _WithoutEventLogDumps(io.TextIOBase):
     def flush(self) -> None:
         self.stream.flush()
 
+    # what libraries ask of stderr besides writing to it
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    @property
+    def encoding(self) -> str:
+        return self.stream.encoding
+
 
 @contextlib.contextmanager
 def hold_data_dir(data_dir: Path, what: str, wait: bool):
