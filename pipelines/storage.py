@@ -39,7 +39,7 @@ def storage_problem(data_dir: Path, message: str = "") -> str | None:
     free = stat.f_bavail * stat.f_frsize if stat is not None else None
     said = any(s in text for s in _NO_SPACE)
     if said or (free is not None and free < NEARLY_FULL and message):
-        left = f" ({_size(free)} free)" if free is not None else ""
+        left = f" ({human_size(free)} free)" if free is not None else ""
         return (
             f"no space left on the disk of the data dir {data_dir}{left}: free some and run again"
         )
@@ -54,12 +54,12 @@ def _existing(path: Path) -> Path:
     return path
 
 
-def _size(n: int) -> str:
+def human_size(n: float) -> str:
+    """`0 bytes`, `4.0 KiB`, `1.2 GiB`: sizes in the messages a person reads."""
     if n < 1024:
-        return f"{n:,} bytes"
-    value = float(n)
+        return f"{int(n):,} bytes"
     for unit in ("KiB", "MiB", "GiB", "TiB"):
-        value /= 1024
-        if value < 1024 or unit == "TiB":
+        n /= 1024
+        if n < 1024 or unit == "TiB":
             break
-    return f"{value:,.1f} {unit}"
+    return f"{n:,.1f} {unit}"

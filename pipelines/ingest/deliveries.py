@@ -37,6 +37,7 @@ from pipelines.ingest.contract import (
 )
 from pipelines.ingest.names import escaped, odd_characters, plain_name
 from pipelines.ingest.pseudonym import Pseudonymiser
+from pipelines.storage import human_size
 
 # The largest delivery read, in MiB, unless STATUSHOUDERS_MAX_DELIVERY_MB says otherwise. The
 # largest file of a national landing is about 35 MiB; a file many times that would take the
@@ -265,9 +266,9 @@ def _check_size(file: DeliveryFile, max_bytes: int) -> None:
         raise StructureError("empty", "the file is empty")
     if file.size <= 64 and not file.path.read_bytes().removeprefix(b"\xef\xbb\xbf").strip():
         raise StructureError("empty", "the file is empty (it holds only white space)")
-    limit = f"the {_size(max_bytes)} a delivery may be (STATUSHOUDERS_MAX_DELIVERY_MB)"
+    limit = f"the {human_size(max_bytes)} a delivery may be (STATUSHOUDERS_MAX_DELIVERY_MB)"
     if file.size > max_bytes:
-        raise StructureError("size", f"the file is {_size(file.size)}, more than {limit}")
+        raise StructureError("size", f"the file is {human_size(file.size)}, more than {limit}")
     # An xlsx workbook is a zip of XML, which unpacked may be a hundred times the file.
     if zipfile.is_zipfile(file.path):
         try:
@@ -277,18 +278,8 @@ def _check_size(file: DeliveryFile, max_bytes: int) -> None:
             return  # the reader says what is wrong with it
         if unpacked > max_bytes:
             raise StructureError(
-                "size", f"the file unpacks to {_size(unpacked)}, more than {limit}"
+                "size", f"the file unpacks to {human_size(unpacked)}, more than {limit}"
             )
-
-
-def _size(n: float) -> str:
-    if n < 1024:
-        return f"{int(n):,} bytes"
-    for unit in ("KiB", "MiB", "GiB"):
-        n /= 1024
-        if n < 1024 or unit == "GiB":
-            break
-    return f"{n:,.1f} {unit}"
 
 
 def _unreadable(exc: Exception) -> Violation:
