@@ -48,9 +48,10 @@ class MonitorResource(dg.ConfigurableResource):
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """A run holds the data dir's lock from its first step to its end (pipelines/lock.py).
 
-        Every asset of the graph uses this resource, so every run takes the lock: one the UI
-        or a sensor starts waits here for a `statushouders run` on the same data dir, and the
-        other way round. Sensors and schedules evaluate without a run and take nothing.
+        Every asset of the graph uses this resource, so every run takes the lock: a run the
+        UI or a sensor starts waits here for a `statushouders run` on the same data dir, and
+        `statushouders run` finds the data dir busy while such a run works. Sensors and
+        schedules evaluate without a run and take nothing.
         """
         run = context.run
         if run is None:
