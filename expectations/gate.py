@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from pipelines.ingest.contract import Violation
+from pipelines.ingest.contract import ROW_NUMBER, Violation
 
 if TYPE_CHECKING:
     from pipelines.ingest.deliveries import DeliveryFile
@@ -32,7 +32,7 @@ class RuleOutcome:
     rule: str
     level: str
     failing: int
-    rows: list[int] = field(default_factory=list)  # 1-based data rows
+    rows: list[int] = field(default_factory=list)  # as the supplier sees them (ROW_NUMBER)
     sample: list[str] = field(default_factory=list)  # identifiers masked, dates not shown
 
     @property
@@ -54,7 +54,7 @@ class RuleOutcome:
 class DeliveryValidation:
     outcomes: list[RuleOutcome] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
-    drops: dict[str, list[int]] = field(default_factory=dict)  # table -> 0-based rows
+    drops: dict[str, list[int]] = field(default_factory=dict)  # table -> positions (0-based)
     results: dict[str, Any] = field(default_factory=dict)  # suite -> GX validation result
     rows: dict[str, int] = field(default_factory=dict)
 
@@ -111,7 +111,14 @@ def validate_tables(
         result = run_suite(name, frame, [rule.expectation for rule in rules])
         validation.results[name] = result
         validation.rows[table_name] = table.num_rows
+        # GX reports positions; reports give the row numbers the supplier sees
+        numbers = (
+            table[ROW_NUMBER].to_pylist()
+            if ROW_NUMBER in table.column_names
+            else list(range(1, table.num_rows + 1))
+        )
         dropped: set[int] = set()
+        causes: list[Violation] = []
         for rule, outcome in zip(rules, result.results, strict=True):
             failing, rows, values = _failures(outcome)
             column = rule.columns[0] if rule.columns else ""
@@ -121,41 +128,33 @@ def validate_tables(
                     rule=rule.name,
                     level=rule.level,
                     failing=failing,
-                    rows=[r + 1 for r in rows[:20]],
+                    rows=[numbers[r] for r in rows[:20]],
                     sample=[mask(v, column, identifiers[table_name]) for v in values[:SAMPLE_SIZE]],
                 )
             )
             if not failing:
                 continue
+            broken = Violation(
+                rule=rule.name, table=table_name, rows=[numbers[r] for r in rows], count=failing
+            )
             if rule.level == "file":
-                validation.violations.append(
-                    Violation(
-                        rule=rule.name,
-                        table=table_name,
-                        rows=[r + 1 for r in rows],
-                        count=failing,
-                        detail=f"{failing} row(s) break it (suite {name})",
-                    )
-                )
+                validation.violations.append(broken)
             else:
                 dropped.update(rows)
+                causes.append(broken)
         if dropped and len(dropped) > ROW_TOLERANCE * table.num_rows:
-            per_rule = ", ".join(
-                f"{o.rule}: {o.failing}"
-                for o in validation.outcomes
-                if o.suite == name and o.level == "row" and o.failing
-            )
             validation.violations.append(
                 Violation(
                     rule="row tolerance",
                     table=table_name,
-                    rows=sorted(r + 1 for r in dropped),
+                    rows=sorted(numbers[r] for r in dropped),
                     count=len(dropped),
                     detail=(
-                        f"{len(dropped)} of {table.num_rows} rows "
-                        f"({len(dropped) / table.num_rows:.1%}) break row rules, more than "
-                        f"the {ROW_TOLERANCE:.0%} that may be dropped ({per_rule})"
+                        f"{len(dropped):,} of {table.num_rows:,} rows "
+                        f"({len(dropped) / table.num_rows:.1%}) fail row rules, more than "
+                        f"the {ROW_TOLERANCE:.0%} that may be dropped"
                     ),
+                    causes=causes,
                 )
             )
         elif dropped:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 import warnings
 from pathlib import Path
 
-from pipelines.progress import first_line, root_message
-from pipelines.resources import DATA_DIR_ENV, LANDING_ENV, WAREHOUSE_ENV
+# Only light modules here: a second run on a locked data dir should say so at once, not after
+# importing Dagster (seconds). The rest is imported where it is used.
+from pipelines.lock import DataDirBusy, Holder, data_dir_lock
+from pipelines.storage import storage_problem
+
+# sysexits.h EX_TEMPFAIL: try again later. Lets a cron job tell "busy" from "failed".
+EXIT_BUSY = 75
 
 DAGSTER_YAML = """\
 # Written by `statushouders`: no telemetry, nothing waits for a network.
@@ -20,6 +27,13 @@ telemetry:
 compute_logs:
   module: dagster._core.storage.noop_compute_log_manager
   class: NoOpComputeLogManager
+# One run at a time on this data dir (this instance is its own): a run the sensor, the
+# schedule or the UI starts while another works waits in the queue, instead of re-ingesting
+# and rebuilding the marts underneath it. `statushouders run` does not queue; the data dir's
+# lock (run.lock) keeps it and the queued runs apart.
+concurrency:
+  runs:
+    max_concurrent_runs: 1
 """
 
 
@@ -47,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="materialise the whole asset graph once, in process")
     run.add_argument("--landing", required=True, type=Path, help="the suppliers' landing folder")
     run.add_argument("--data-dir", required=True, type=Path, help="where the pipeline keeps state")
+    run.add_argument("--wait", action="store_true", help=WAIT_HELP)
     run.set_defaults(handler=_run)
 
     demo = commands.add_parser("demo", help="generate synthetic deliveries and run on them")
@@ -55,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--scale", type=float, default=1.0)
     demo.add_argument("--port", type=int, default=8000, help="where the API and page are served")
     demo.add_argument("--no-serve", action="store_true", help="stop after the run")
+    demo.add_argument("--wait", action="store_true", help=WAIT_HELP)
     demo.set_defaults(handler=_demo)
 
     ui = commands.add_parser("ui", help="open the Dagster UI on the same definitions")
@@ -76,10 +92,15 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"statushouders: {exc}", file=sys.stderr)
         return 2
+    except DataDirBusy as exc:
+        print(f"statushouders: {exc}; try again when it is done, or pass --wait", file=sys.stderr)
+        return EXIT_BUSY
     except KeyboardInterrupt:
         print("statushouders: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
+        from pipelines.progress import first_line
+
         print(f"statushouders: unexpected error: {first_line(str(exc))}", file=sys.stderr)
         return 1
 
@@ -106,25 +127,34 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+WAIT_HELP = "when another run holds the data dir, wait for it instead of stopping at once"
+
+
 def _run(args: argparse.Namespace) -> int:
-    return run_pipeline(args.landing, args.data_dir)
+    return run_pipeline(args.landing, args.data_dir, wait=args.wait)
 
 
 def _demo(args: argparse.Namespace) -> int:
     data_dir = args.data_dir.resolve()
     landing = data_dir / "landing"
-    if not landing.exists():
-        print(f"Generating synthetic deliveries in {landing} …")
-        _generate(
-            argparse.Namespace(
-                out=landing,
-                seed=args.seed,
-                scale=args.scale,
-                peildatum="2025-06",
-                with_errors=True,
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(storage_problem(data_dir, str(exc)) or str(exc)) from None
+    # The lock covers writing the landing folder too: two demos would write it at once.
+    with hold_data_dir(data_dir, "statushouders demo", args.wait):
+        if not landing.exists():
+            print(f"Generating synthetic deliveries in {landing} …")
+            _generate(
+                argparse.Namespace(
+                    out=landing,
+                    seed=args.seed,
+                    scale=args.scale,
+                    peildatum="2025-06",
+                    with_errors=True,
+                )
             )
-        )
-    status = run_pipeline(landing, data_dir)
+        status = run_pipeline(landing, data_dir)
     if args.no_serve:
         return status
     # Also after a failed run: the last good release (if any) stays published and is served.
@@ -137,8 +167,10 @@ def _ui(args: argparse.Namespace) -> int:
 
     prepare_dbt()
     print(f"Dagster UI on http://127.0.0.1:{args.port} (Ctrl-C stops it)", file=sys.stderr)
-    command = ["dagster", "dev", "-m", "pipelines.definitions", "-p", str(args.port)]
-    os.execvp(command[0], command)
+    # the dagster next to this interpreter: the project's environment need not be on PATH
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    command = [dagster, "dev", "-m", "pipelines.definitions", "-p", str(args.port)]
+    os.execv(dagster, command)
     return 0
 
 
@@ -159,20 +191,96 @@ def prepare_environment(landing: Path, data_dir: Path) -> None:
     if not landing.is_dir():
         raise UserError(f"the landing folder {landing} does not exist")
     data_dir = data_dir.resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        home = data_dir / "dagster"
+        home.mkdir(exist_ok=True)
+        (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    except OSError as exc:
+        problem = storage_problem(data_dir, str(exc))
+        raise UserError(problem or f"cannot write to the data dir {data_dir}: {exc}") from None
+    from pipelines.resources import DATA_DIR_ENV, LANDING_ENV, WAREHOUSE_ENV
+
     os.environ[LANDING_ENV] = str(landing.resolve())
     os.environ[DATA_DIR_ENV] = str(data_dir)
     os.environ[WAREHOUSE_ENV] = str(data_dir / "warehouse.duckdb")
-    home = data_dir / "dagster"
-    home.mkdir(exist_ok=True)
-    (home / "dagster.yaml").write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
 
 
-def run_pipeline(landing: Path, data_dir: Path, job_name: str = "monitor") -> int:
-    prepare_environment(landing, data_dir)
+class _WithoutEventLogDumps(io.TextIOBase):
+    """stderr minus Dagster's report of each log line it could not store.
+
+    When the disk is full, Dagster writes "Exception while writing logger call to event
+    log" with the SQL statement and its parameters for every line a step logs, straight to
+    stderr; the run then fails and the command says in one line why.
+    """
+
+    PREFIX = "Exception while writing logger call to event log"
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        if text.startswith(self.PREFIX):
+            return len(text)
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    # what libraries ask of stderr besides writing to it
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    @property
+    def encoding(self) -> str:
+        return self.stream.encoding
+
+
+@contextlib.contextmanager
+def hold_data_dir(data_dir: Path, what: str, wait: bool):
+    """The data dir's run lock for the block (pipelines/lock.py): DataDirBusy at once when
+    another run holds it, or, with `wait`, once that run is done."""
+
+    def waiting(holder: Holder | None) -> None:
+        by = holder.describe() if holder else "another process"
+        print(f"statushouders: waiting for {by} to finish with {data_dir} …", file=sys.stderr)
+
+    stack = contextlib.ExitStack()
+    try:
+        stack.enter_context(
+            data_dir_lock(data_dir, what, wait=None if wait else 0, on_wait=waiting)
+        )
+    except OSError as exc:
+        problem = storage_problem(data_dir, str(exc))
+        raise UserError(problem or f"cannot lock the data dir {data_dir}: {exc}") from None
+    with stack:
+        yield
+
+
+def run_pipeline(
+    landing: Path, data_dir: Path, job_name: str = "monitor", *, wait: bool = False
+) -> int:
+    """Run a job of the definitions in this process, holding the data dir's lock."""
+    if not landing.is_dir():
+        raise UserError(f"the landing folder {landing} does not exist")
+    data_dir = data_dir.resolve()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(storage_problem(data_dir, str(exc)) or str(exc)) from None
+    with hold_data_dir(data_dir, "statushouders run", wait):
+        prepare_environment(landing, data_dir)
+        return _execute(landing, data_dir, job_name)
+
+
+def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
     import dagster as dg
 
+    from pipelines.alerts import failure_reason
     from pipelines.dbt_manifest import prepare_dbt
 
     prepare_dbt()
@@ -180,20 +288,23 @@ def run_pipeline(landing: Path, data_dir: Path, job_name: str = "monitor") -> in
 
     print(f"Running the monitor on {landing} → {data_dir}", file=sys.stderr)
     job = defs.resolve_job_def(job_name)
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config={"loggers": {"console": {}}}
-        )
-    failures = [e for e in result.all_events if e.is_step_failure]
-    if failures:
-        event = failures[0]
-        error = event.step_failure_data.error if event.step_failure_data else None
-        reason = root_message(error) if error else "a step failed"
-        print(f"statushouders run: no release published: {event.step_key}: {reason}")
-        return 1
+    try:
+        with (
+            contextlib.redirect_stderr(_WithoutEventLogDumps(sys.stderr)),
+            dg.DagsterInstance.get() as instance,
+        ):
+            result = job.execute_in_process(
+                instance=instance, raise_on_error=False, run_config={"loggers": {"console": {}}}
+            )
+    except Exception as exc:
+        # Dagster's own storage failing (its event log is in the data dir) ends the run here.
+        problem = storage_problem(data_dir, str(exc))
+        if problem is None:
+            raise
+        return _failed(job_name, None, data_dir, None, problem)
     if not result.success:
-        print("statushouders run: no release published: the run did not finish")
-        return 1
+        step, reason = failure_reason(result.all_events)
+        return _failed(job_name, result.run_id, data_dir, step, reason)
     refused = sum(
         int(m.metadata["refused"].value)
         for node in result.dagster_run.step_keys_to_execute or []
@@ -209,6 +320,20 @@ def run_pipeline(landing: Path, data_dir: Path, job_name: str = "monitor") -> in
     if refused:
         print(f"{refused} new deliveries refused; reports in {Path(data_dir) / 'quarantine'}")
     return 0
+
+
+def _failed(job: str, run_id: str | None, data_dir: Path, step: str | None, reason: str) -> int:
+    """One line on stdout, and an alert: the daemon's failure sensor never sees this run."""
+    from pipelines.alerts import run_failed_message, send_alert
+
+    said = storage_problem(data_dir, reason) or (f"{step}: " if step else "") + reason
+    print(f"statushouders run: no release published: {said}")
+    _reached, problems = send_alert(
+        *run_failed_message(job, run_id, data_dir, step, reason), "run_failure"
+    )
+    for line in problems:
+        print(f"statushouders: {line}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

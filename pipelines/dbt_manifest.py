@@ -9,8 +9,11 @@ import sys
 from pathlib import Path
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
-# dbt lives next to the interpreter in the project's environment, whatever PATH says.
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+# dbt lives next to the interpreter in the project's environment, whatever PATH says. It is
+# started through `statushouders-dbt` (pipelines/dbt_child.py), which the kernel stops when
+# the run that started it dies; plain dbt where the project's scripts are not installed.
+_WRAPPED = Path(sys.executable).parent / "statushouders-dbt"
+DBT_EXECUTABLE = str(_WRAPPED if _WRAPPED.exists() else Path(sys.executable).parent / "dbt")
 
 
 def prepare_dbt() -> None:

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipelines.alerts import alert_on_run_failure
 from pipelines.automation import ingest_job, landing_sensor, monitor_job, monthly
 from pipelines.disclosure import disclosure_control
 from pipelines.indicators import dbt_resource, mart_checks, monitor_dbt_assets
@@ -17,7 +18,7 @@ defs = dg.Definitions.merge(
         asset_checks=mart_checks,
         jobs=[monitor_job, ingest_job],
         schedules=[monthly],
-        sensors=[landing_sensor],
+        sensors=[landing_sensor, alert_on_run_failure],
         resources={"monitor": monitor_resource(), "dbt": dbt_resource()},
         loggers={"console": compact_console},
         # DuckDB has one writer: warehouse steps run one after another in one process.

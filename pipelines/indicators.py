@@ -6,14 +6,17 @@ runs `dbt parse`; the CLI and the test suite call it first, and `dagster dev` do
 """
 
 import json
+import os
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from pipelines.dbt_child import PARENT_ENV as DBT_PARENT_ENV
 from pipelines.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from pipelines.resources import MonitorResource
+from pipelines.storage import storage_problem
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
@@ -45,7 +48,12 @@ class MonitorTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=MonitorTranslator(),
     project=dbt_project,
 )
-def monitor_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def monitor_dbt_assets(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, monitor: MonitorResource
+):
+    # `monitor` is asked for so that a run of dbt models alone holds the data dir's lock too.
+    # statushouders-dbt stops dbt when this process dies; it is told which process that is.
+    os.environ[DBT_PARENT_ENV] = str(os.getpid())
     invocation = dbt.cli(["build"], context=context, raise_on_error=False)
     yield from invocation.stream()
     if not invocation.is_successful():
@@ -55,8 +63,12 @@ def monitor_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
             for r in results
             if r["status"] in ("error", "fail")
         ]
+        # a full disk fails every model after it; saying so beats listing them
+        messages = " ".join(str(r.get("message") or "") for r in results if r["unique_id"])
+        problem = storage_problem(monitor.root, messages)
         raise dg.Failure(
-            description=f"dbt build failed at {len(failed)} node(s): {', '.join(sorted(failed))}"
+            description=problem
+            or f"dbt build failed at {len(failed)} node(s): {', '.join(sorted(failed))}"
         )
 
 

@@ -7,6 +7,10 @@ import pytest
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+# A developer's own alert channels must not hear from the test suite; tests/test_alerts.py
+# sets sinks on 127.0.0.1 where it needs them.
+for _name in [n for n in os.environ if n.startswith("STATUSHOUDERS_ALERT_")]:
+    del os.environ[_name]
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_KEY = "test-key-0123456789abcdef-not-a-secret"

@@ -119,15 +119,22 @@ def test_more_bad_rows_than_the_tolerance_refuses_the_file_with_counts_per_rule(
     validation = validate(COA, koppelingen(tmp_path, rows))
     [violation] = validation.violations
     assert violation.rule == "row tolerance"
-    assert violation.count == 2 and violation.rows == [1, 2]
-    assert "2 of 100 rows (2.0%) break row rules, more than the 1%" in violation.detail
-    assert "bsn passes the elfproef: 1" in violation.detail
-    assert "geslacht is one of M, V: 1" in violation.detail
+    # the first two data rows of a CSV are lines 2 and 3, under the header
+    assert violation.count == 2 and violation.rows == [2, 3]
+    assert violation.summary() == (
+        "2 of 100 rows (2.0%) fail row rules, more than the 1% that may be dropped "
+        "(1 row fails: bsn passes the elfproef; 1 row fails: geslacht is one of M, V)"
+    )
+    assert [(c.rule, c.rows) for c in violation.causes] == [
+        ("bsn passes the elfproef", [2]),
+        ("geslacht is one of M, V", [3]),
+    ]
 
 
 @pytest.mark.parametrize(
     ("column", "v_nummer", "bsn", "duplicate_rows"),
-    [("v_nummer", "0000000001", BSNS[150], [2, 21]), ("bsn", "0000077777", BSNS[0], [1, 21])],
+    # rows as a spreadsheet shows the file: data row 1 is row 2, under the header
+    [("v_nummer", "0000000001", BSNS[150], [3, 22]), ("bsn", "0000077777", BSNS[0], [2, 22])],
 )
 def test_a_duplicate_identifier_refuses_the_file(tmp_path, column, v_nummer, bsn, duplicate_rows):
     rows = many_good_koppelingen(20)

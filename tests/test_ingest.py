@@ -227,11 +227,14 @@ def bad_deliveries(landing: Path, bsn: str) -> dict[str, tuple[str, str]]:
             "duo",
             "missing required column(s) inburgeringsplichtig",
         ),
-        "examens_2025-13.csv": ("duo", "rule 'file name'"),
+        "examens_2025-13.csv": ("duo", "the file name does not match; expected one of"),
         "TS001_2025-07.json": ("taalscholen", "not valid JSON"),
         "TS002_2025-07.json": ("taalscholen", "school.code equals the file name's school code"),
         "koppelingen_2025-07.csv": ("coa", "the file is not UTF-8"),
-        "koppelingen_2025-08.csv": ("coa", "column geboortedatum must be a date dd-mm-jjjj"),
+        "koppelingen_2025-08.csv": (
+            "coa",
+            "- 1 row fails: geboortedatum is a date dd-mm-jjjj\n  row 2\n",
+        ),
     }
 
 
@@ -260,7 +263,46 @@ def test_each_bad_delivery_is_quarantined_and_the_previous_snapshot_stays_curren
             / "report.json"
         ).read_text()
     )
-    assert report["violations"][0]["rows"] == [1] and report["violations"][0]["count"] == 1
+    # the one data row under the header: row 2, as a spreadsheet shows the file
+    assert report["violations"][0]["rows"] == [2] and report["violations"][0]["count"] == 1
+
+
+def test_a_deep_json_an_empty_file_and_a_look_alike_name_are_quarantined_as_the_run_publishes(
+    pipeline_env, capfd
+):
+    """The issue's files: each refused with its own reason, the other files of the same
+    source still taken in, and the release published."""
+    landing, data_dir = pipeline_env
+    write_minimal_landing(landing)
+    deep = write_text(
+        landing / "taalscholen" / "TS002_2025-06.json",
+        '{"school": ' + "[" * 10_000 + "]" * 10_000 + "}",
+    )
+    empty = landing / "duo" / "examens_2025-05.csv"
+    empty.write_bytes(b"")
+    look_alike = write_text(landing / "coa" / "k\u043eppelingen_2025-05.csv", KOPPELINGEN_HEADER)
+
+    assert run(landing, data_dir, job="monitor") == 0
+    out, err = capfd.readouterr()
+    assert "Release 1.0.0 published" in out
+    assert "3 new deliveries refused" in out
+    assert "Traceback" not in out + err
+
+    reasons = {
+        deep: "the document nests 10,001 levels of arrays and objects",
+        empty: "- the file is empty\n",
+        look_alike: "contains U+043E CYRILLIC SMALL LETTER O at character 2, which looks like 'o'",
+    }
+    for path, reason in reasons.items():
+        [folder] = (data_dir / "quarantine" / path.parent.name).glob(f"{path.name}.*")
+        assert (folder / path.name).read_bytes() == path.read_bytes()
+        assert reason in (folder / "report.txt").read_text(), path.name
+    # the school beside the deep document, the exams and the placements are all taken in
+    assert query(
+        data_dir, "select _deliverer, count(*) from raw.taalscholen__deelnemers group by 1"
+    ) == [("TS001", 2)]
+    assert query(data_dir, "select count(*) from raw.duo__examens")[0][0] == 3
+    assert query(data_dir, "select count(*) from raw.coa__koppelingen")[0][0] == 4
 
 
 def test_a_refused_delivery_is_not_reprocessed_on_the_next_run(pipeline_env):
@@ -284,8 +326,10 @@ def test_the_sensor_requests_a_run_when_the_landing_folder_changes(pipeline_env)
     )
 
     def evaluate(cursor):
-        context = dg.build_sensor_context(cursor=cursor, resources={"monitor": monitor})
-        return landing_sensor(context), context.cursor
+        # a context manager: the monitor resource has a run lifecycle (it takes the data dir's
+        # lock in a run; a sensor evaluates without one and takes nothing)
+        with dg.build_sensor_context(cursor=cursor, resources={"monitor": monitor}) as context:
+            return landing_sensor(context), context.cursor
 
     first, cursor = evaluate(None)
     assert isinstance(first, dg.RunRequest)

@@ -1,10 +1,13 @@
 """The Dagster assets every source gets: its deliveries, and its raw tables in the warehouse."""
 
+from pathlib import Path
+
 import dagster as dg
 
 from expectations import validate_delivery
 from expectations.deliveries import suite_name
 from expectations.docs import write_index, write_page
+from pipelines.alerts import notify_refused
 from pipelines.ingest import warehouse
 from pipelines.ingest.deliveries import (
     Outcome,
@@ -56,18 +59,24 @@ def build_source_defs(source: Source) -> dg.Definitions:
     def deliveries(context: dg.AssetExecutionContext, monitor: MonitorResource):
         pseudonymiser = monitor.pseudonymiser()
         staging = monitor.staging(pseudonymiser)
+        max_bytes = monitor.max_delivery_bytes()
+        unreadable: list[tuple[str, str]] = []
         with monitor.warehouse() as con:
             log = warehouse.read_log(con, source.name)
             known = {(e["file_name"], e["delivery_hash"]): e for e in log}
             outcomes: list[Outcome] = []
-            for file in discover(monitor.landing, source):
+            quarantined: dict[str, Path] = {}
+            for file in discover(monitor.landing, source, unreadable):
                 entry = known.get((file.name, file.sha256))
                 if entry and (entry["status"] == "refused" or (staging / file.sha256).is_dir()):
                     continue  # the same bytes again: nothing changes
                 archived = archive(file, monitor.archive)
-                outcome = process(source, file, pseudonymiser, validate_delivery, staging)
+                outcome = process(
+                    source, file, pseudonymiser, validate_delivery, staging, max_bytes
+                )
                 if outcome.status == "refused":
                     folder = quarantine(outcome, monitor.quarantine)
+                    quarantined[file.name] = folder
                     context.log.warning(
                         f"{source.name}/{file.name} refused ({outcome.reason}); report in {folder}"
                     )
@@ -80,7 +89,7 @@ def build_source_defs(source: Source) -> dg.Definitions:
                         f"archived as {archived.name[:12]}…"
                     )
                 if outcome.validation is not None:
-                    _write_docs(monitor, file, outcome)
+                    _write_docs(context, monitor, file, outcome)
                 warehouse.record(log, outcome)
                 outcomes.append(outcome)
             # Current snapshots staged under another key, or lost, are restaged from the archive.
@@ -90,14 +99,26 @@ def build_source_defs(source: Source) -> dg.Definitions:
                         monitor.archive, source.name, entry["delivery_hash"], entry["file_name"]
                     )
                     file = identify(source, path, name=entry["file_name"])
-                    outcome = process(source, file, pseudonymiser, validate_delivery, staging)
+                    outcome = process(
+                        source, file, pseudonymiser, validate_delivery, staging, max_bytes
+                    )
                     warehouse.record(log, outcome)
                     outcomes.append(outcome)
             warehouse.write_log(con, source.name, log)
+        for name, reason in unreadable:
+            context.log.warning(
+                f"{source.name}/{name} could not be read ({reason}); the next run tries again"
+            )
         current = warehouse.current_deliveries(log)
         refused = [o for o in outcomes if o.status == "refused"]
         if outcomes:
             write_index(monitor.docs)
+        if refused:
+            notify_refused(
+                context.log,
+                source.name,
+                [(o.file.name, o.reason, quarantined.get(o.file.name)) for o in refused],
+            )
         return dg.MaterializeResult(
             check_results=[_check_result(name, outcomes) for name in suites],
             metadata={
@@ -149,12 +170,24 @@ def build_source_defs(source: Source) -> dg.Definitions:
     return dg.Definitions(assets=[deliveries, raw_tables])
 
 
-def _write_docs(monitor: MonitorResource, file, outcome: Outcome) -> None:
-    """GX Data Docs pages for this delivery's suites, identifiers masked."""
+def _write_docs(context, monitor: MonitorResource, file, outcome: Outcome) -> None:
+    """GX Data Docs pages for this delivery's suites, identifiers masked.
+
+    The pages are a view of a verdict already taken: a page GX cannot render for odd values
+    is left out with a warning. Storage errors still stop the run.
+    """
     folder = monitor.docs / "deliveries" / file.source / f"{file.name}.{file.sha256[:12]}"
     identifiers = {suite_name(file.source, t.name): t.identifier_names for t in file.kind.tables}
     for name, result in outcome.validation.results.items():
-        write_page(result, identifiers[name], folder / f"{name}.html")
+        try:
+            write_page(result, identifiers[name], folder / f"{name}.html")
+        except OSError:
+            raise
+        except Exception as exc:
+            context.log.warning(
+                f"no Data Docs page for {file.source}/{file.name}, suite {name}: "
+                f"{type(exc).__name__}"
+            )
 
 
 def _check_result(name: str, outcomes: list[Outcome]) -> dg.AssetCheckResult:

@@ -8,6 +8,7 @@ Expectations suites in `expectations/`, which run through `expectations.validate
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -22,7 +23,8 @@ ColumnType = Literal[
 IDENTIFIER_TYPES: frozenset[str] = frozenset({"bsn", "v_nummer"})
 
 _PATTERNS: dict[str, str] = {
-    "integer": r"^-?\d+$",
+    # 18 digits always fit a 64-bit integer; a longer one is a wrong value, not a crash.
+    "integer": r"^-?\d{1,18}$",
     "number": r"^-?\d+(\.\d+)?$",
     "boolean": r"^(true|false)$",
 }
@@ -71,13 +73,27 @@ class Table:
 
 @dataclass
 class Violation:
-    """A broken rule: which rule, in which table, at which data rows (1-based, header excluded)."""
+    """A broken rule: which rule, in which table, at which rows and how many.
+
+    Rows are numbered as the supplier sees them (`ROW_NUMBER`). A rule checked row by row
+    is named as the statement that should hold ("bsn is present") and has a count; a
+    structural one has a category as its rule ("encoding") and says what is wrong in `detail`.
+    """
 
     rule: str
     table: str
     rows: list[int] = field(default_factory=list)
     count: int = 0
     detail: str = ""
+    # the rules behind a verdict on many rules at once (too many rows to drop), each counted
+    causes: list[Violation] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for a report or a log: what fails, and how often."""
+        line = self.detail or f"{rows_fail(self.count)}: {self.rule}"
+        if self.causes:
+            line += f" ({'; '.join(cause.summary() for cause in self.causes)})"
+        return line
 
     def as_dict(self) -> dict:
         return {
@@ -86,7 +102,20 @@ class Violation:
             "count": self.count,
             "rows": self.rows[:20],
             "detail": self.detail,
+            "summary": self.summary(),
+            **({"causes": [cause.as_dict() for cause in self.causes]} if self.causes else {}),
         }
+
+
+def rows_fail(count: int) -> str:
+    """ "1 row fails", "1,000,000 rows fail": the subject of a line that says which rule."""
+    return f"{count:,} row fails" if count == 1 else f"{count:,} rows fail"
+
+
+# The column every reader adds: each row's number as the supplier sees it in the delivered
+# file. CSV and xlsx: the row a spreadsheet shows (the header is row 1, the first data row is
+# row 2). JSON: the element's position in its list, from 1.
+ROW_NUMBER = "_row_number"
 
 
 class StructureError(Exception):
@@ -97,6 +126,12 @@ class StructureError(Exception):
         self.violation = Violation(rule=rule, table=table, detail=detail)
 
 
+def without_identifiers(text: str) -> str:
+    """A library's message may quote a value; a run of 9 or more digits may be a bsn or a
+    v_nummer, so it is masked like the reports mask identifiers (`12*******`)."""
+    return re.sub(r"\d{9,}", lambda m: m[0][:2] + "*" * (len(m[0]) - 2), text)
+
+
 def missing_columns(table: Table, present: list[str]) -> list[str]:
     return [name for name in table.column_names if name not in present]
 
@@ -104,9 +139,15 @@ def missing_columns(table: Table, present: list[str]) -> list[str]:
 def cast_table(table: Table, raw: pa.Table) -> tuple[pa.Table, list[Violation]]:
     """Cast a table of strings to the contract's types.
 
-    Returns the typed table (only the contract's columns, in contract order) and one
-    violation per column whose values do not parse. Empty strings are unknown (null).
+    Returns the typed table (the contract's columns in contract order, then the row numbers)
+    and one violation per column whose values do not parse. Empty strings are unknown (null).
+    A table without row numbers (one made by hand) is numbered from 1.
     """
+    numbers = (
+        raw[ROW_NUMBER].combine_chunks()
+        if ROW_NUMBER in raw.column_names
+        else pa.array(range(1, raw.num_rows + 1), pa.int64())
+    )
     arrays: list[pa.Array] = []
     violations: list[Violation] = []
     for column in table.columns:
@@ -115,17 +156,19 @@ def cast_table(table: Table, raw: pa.Table) -> tuple[pa.Table, list[Violation]]:
         typed, bad = _cast_column(column, values)
         arrays.append(typed)
         if len(bad):
-            rows = [i + 1 for i in bad.to_pylist()]
+            rows = pc.take(numbers, bad).to_pylist()
             violations.append(
                 Violation(
-                    rule="type",
+                    rule=f"{column.name} is {_TYPE_LABELS[column.type]}",
                     table=table.name,
                     rows=rows,
                     count=len(rows),
-                    detail=f"column {column.name} must be {_TYPE_LABELS[column.type]}",
                 )
             )
-    return pa.Table.from_arrays(arrays, names=table.column_names), violations
+    return (
+        pa.Table.from_arrays([*arrays, numbers], names=[*table.column_names, ROW_NUMBER]),
+        violations,
+    )
 
 
 def _cast_column(column: Column, values: pa.Array) -> tuple[pa.Array, pa.Array]:

@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 import shutil
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,14 +26,23 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.ingest.contract import (
+    ROW_NUMBER,
     StructureError,
     Table,
     Violation,
     cast_table,
     stored_name,
     stored_schema,
+    without_identifiers,
 )
+from pipelines.ingest.names import escaped, odd_characters, plain_name
 from pipelines.ingest.pseudonym import Pseudonymiser
+from pipelines.storage import human_size
+
+# The largest delivery read, in MiB, unless STATUSHOUDERS_MAX_DELIVERY_MB says otherwise. The
+# largest file of a national landing is about 35 MiB; a file many times that would take the
+# memory of the whole run (a JSON document needs about ten times its size as Python objects).
+DEFAULT_MAX_DELIVERY_MB = 512
 
 
 @dataclass(frozen=True)
@@ -100,7 +110,7 @@ class Outcome:
 
     @property
     def reason(self) -> str:
-        return "; ".join(f"{v.rule}: {v.detail}" for v in self.violations)
+        return "; ".join(v.summary() for v in self.violations)
 
 
 def sha256_of(path: Path) -> str:
@@ -125,8 +135,20 @@ def identify(source: Source, path: Path, name: str | None = None) -> DeliveryFil
         "sha256": sha256_of(path),
         "size": path.stat().st_size,
     }
+    named = _named(source, name)
+    if named is None:
+        return DeliveryFile(kind=None, **common)
+    kind, deliverer, period, peildatum = named
+    return DeliveryFile(
+        kind=kind, deliverer=deliverer, period=period, peildatum=peildatum, **common
+    )
+
+
+def _named(source: Source, name: str) -> tuple[DeliveryKind, str, str, dt.date] | None:
+    """The kind, deliverer, period and peildatum a name gives, if it is a valid name."""
     for kind in source.kinds:
-        match = re.fullmatch(kind.pattern, name)
+        # ASCII: `\d` would otherwise take other scripts' digits (٢٠٢٥ for 2025) as a period.
+        match = re.fullmatch(kind.pattern, name, re.ASCII)
         if not match:
             continue
         period = match["period"]
@@ -138,24 +160,32 @@ def identify(source: Source, path: Path, name: str | None = None) -> DeliveryFil
                 peildatum = dt.date(int(period), 12, 31)
         except ValueError:
             # A name of the right shape with an impossible month, e.g. examens_2025-13.csv.
-            return DeliveryFile(kind=None, **common)
-        deliverer = kind.deliverer or match["deliverer"]
-        return DeliveryFile(
-            kind=kind, deliverer=deliverer, period=period, peildatum=peildatum, **common
-        )
-    return DeliveryFile(kind=None, **common)
+            return None
+        return kind, kind.deliverer or match["deliverer"], period, peildatum
+    return None
 
 
-def discover(landing: Path, source: Source) -> list[DeliveryFile]:
-    """Every file in the source's landing subfolder, in name order (hidden files excepted)."""
+def discover(
+    landing: Path, source: Source, unreadable: list[tuple[str, str]] | None = None
+) -> list[DeliveryFile]:
+    """Every file in the source's landing subfolder, in name order (hidden files excepted).
+
+    A file that cannot be read now (being replaced, no permission) is left for the next
+    run and added to `unreadable` as (name, reason): it is not the supplier's fault yet.
+    """
     folder = landing / source.name
     if not folder.is_dir():
         return []
-    return [
-        identify(source, path)
-        for path in sorted(folder.iterdir())
-        if path.is_file() and not path.name.startswith(".")
-    ]
+    files = []
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        try:
+            files.append(identify(source, path))
+        except OSError as exc:
+            if unreadable is not None:
+                unreadable.append((path.name, exc.strerror or str(exc)))
+    return files
 
 
 def expected_names(source: Source) -> str:
@@ -172,18 +202,43 @@ def process(
     pseudonymiser: Pseudonymiser,
     validate: Validator,
     staging: Path,
+    max_bytes: int = DEFAULT_MAX_DELIVERY_MB << 20,
 ) -> Outcome:
-    """Check one delivery against its contract; stage it pseudonymised or refuse it whole."""
+    """Check one delivery against its contract; stage it pseudonymised or refuse it whole.
+
+    Whatever goes wrong while reading and checking the file refuses that file, with a reason:
+    one malformed delivery never stops the run. Only writing the staged tables may raise,
+    since a full or read-only disk is the pipeline's problem, not the supplier's.
+    """
     if file.kind is None:
-        problem = Violation(
-            rule="file name", table="", detail=f"expected one of: {expected_names(source)}"
-        )
-        return Outcome(file, "refused", [problem])
-    kind = file.kind
+        return Outcome(file, "refused", [_name_violation(source, file.name)])
     try:
-        parsed = kind.parse(file.path, file)
+        checked = _check(file, validate, max_bytes)
     except StructureError as exc:
         return Outcome(file, "refused", [exc.violation])
+    except Exception as exc:  # anything else a file can make a reader or a suite do
+        return Outcome(file, "refused", [_unreadable(exc)])
+    if isinstance(checked, Outcome):
+        return checked
+    typed, peildatum, validation = checked
+    rows = 0
+    target = staging / file.sha256
+    target.mkdir(parents=True, exist_ok=True)
+    for table in file.kind.tables:
+        stored = _pseudonymised(table, typed[table.name], file, peildatum, pseudonymiser)
+        rows += stored.num_rows
+        pq.write_table(stored, target / f"{table.name}.parquet")
+    return Outcome(file, "accepted", rows=rows, peildatum=peildatum, validation=validation)
+
+
+def _check(
+    file: DeliveryFile, validate: Validator, max_bytes: int
+) -> Outcome | tuple[dict[str, pa.Table], dt.date | None, Any]:
+    """Read, type and validate a delivery: a refusal, or its tables without dropped rows."""
+    kind = file.kind
+    assert kind is not None
+    _check_size(file, max_bytes)
+    parsed = kind.parse(file.path, file)
     peildatum = parsed.peildatum or file.peildatum
     typed: dict[str, pa.Table] = {}
     violations: list[Violation] = []
@@ -198,19 +253,65 @@ def process(
             file, "refused", validation.violations, peildatum=peildatum, validation=validation
         )
     for table_name, table in typed.items():
-        # Row numbers of the delivered file travel along, also past dropped rows.
-        numbered = table.append_column("_row_number", pa.array(range(1, table.num_rows + 1)))
+        # drops are positions in the table; the row numbers travel along as lineage
         dropped = pa.array(validation.drops.get(table_name, []), pa.int64())
-        keep = pc.invert(pc.is_in(pc.subtract(numbered["_row_number"], 1), value_set=dropped))
-        typed[table_name] = numbered.filter(keep)
-    rows = 0
-    target = staging / file.sha256
-    target.mkdir(parents=True, exist_ok=True)
-    for table in kind.tables:
-        stored = _pseudonymised(table, typed[table.name], file, peildatum, pseudonymiser)
-        rows += stored.num_rows
-        pq.write_table(stored, target / f"{table.name}.parquet")
-    return Outcome(file, "accepted", rows=rows, peildatum=peildatum, validation=validation)
+        positions = pa.array(range(table.num_rows), pa.int64())
+        typed[table_name] = table.filter(pc.invert(pc.is_in(positions, value_set=dropped)))
+    return typed, peildatum, validation
+
+
+def _check_size(file: DeliveryFile, max_bytes: int) -> None:
+    """Empty, or too large to read safely: said before any reader tries."""
+    if file.size == 0:
+        raise StructureError("empty", "the file is empty")
+    if file.size <= 64 and not file.path.read_bytes().removeprefix(b"\xef\xbb\xbf").strip():
+        raise StructureError("empty", "the file is empty (it holds only white space)")
+    limit = f"the {human_size(max_bytes)} a delivery may be (STATUSHOUDERS_MAX_DELIVERY_MB)"
+    if file.size > max_bytes:
+        raise StructureError("size", f"the file is {human_size(file.size)}, more than {limit}")
+    # An xlsx workbook is a zip of XML, which unpacked may be a hundred times the file.
+    if zipfile.is_zipfile(file.path):
+        try:
+            with zipfile.ZipFile(file.path) as archive:
+                unpacked = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, ValueError):
+            return  # the reader says what is wrong with it
+        if unpacked > max_bytes:
+            raise StructureError(
+                "size", f"the file unpacks to {human_size(unpacked)}, more than {limit}"
+            )
+
+
+def _unreadable(exc: Exception) -> Violation:
+    """A reader or a suite failed in a way no rule foresaw: say so without a traceback."""
+    if isinstance(exc, MemoryError):
+        detail = "the file is too large to read in this machine's memory"
+    elif isinstance(exc, RecursionError):
+        detail = "the file nests too deeply to read"
+    else:
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        message = f": {without_identifiers(lines[0][:300])}" if lines else ""
+        detail = f"the file could not be read ({type(exc).__name__}{message})"
+    return Violation(rule="unreadable", table="", detail=detail)
+
+
+def _name_violation(source: Source, name: str) -> Violation:
+    """A name that is no kind of this source's, with what makes it so when it is invisible."""
+    expected = f"expected one of: {expected_names(source)}"
+    odd = odd_characters(name)
+    if not odd:
+        return Violation(
+            rule="file name", table="", detail=f"the file name does not match; {expected}"
+        )
+    detail = f"the file name {escaped(name)} contains " + " and ".join(c.describe() for c in odd)
+    plain = plain_name(name, odd)
+    if _named(source, plain) is not None:
+        detail += (
+            f"; typed plainly it reads {plain}, a valid name: rename the file and deliver it again"
+        )
+    else:
+        detail += f"; {expected}"
+    return Violation(rule="file name", table="", detail=detail)
 
 
 def _pseudonymised(
@@ -230,7 +331,7 @@ def _pseudonymised(
     columns["_delivery_hash"] = pa.array([file.sha256] * n, pa.string())
     columns["_deliverer"] = pa.array([file.deliverer] * n, pa.string())
     columns["_peildatum"] = pa.array([peildatum] * n, pa.date32())
-    columns["_row_number"] = typed["_row_number"]
+    columns[ROW_NUMBER] = typed[ROW_NUMBER]
     return pa.table(columns, schema=stored_schema(table))
 
 
@@ -270,23 +371,50 @@ def quarantine(outcome: Outcome, quarantine_dir: Path) -> Path:
 
 def render_report(outcome: Outcome) -> str:
     file = outcome.file
-    lines = [
-        f"Refused delivery: {file.source}/{file.name}",
+    lines = [f"Refused delivery: {file.source}/{file.name}"]
+    if escaped(file.name) != file.name:
+        lines.append(f"(the name written out: {escaped(file.name)})")
+    lines += [
         f"sha256: {file.sha256}",
         "",
         "The whole file was refused; the previous snapshot of this deliverer stays current.",
         "",
     ]
+    tables = {t.name: t for t in file.kind.tables} if file.kind else {}
     for v in outcome.violations:
-        where = f" in {v.table}" if v.table else ""
-        lines.append(f"- rule '{v.rule}'{where}: {v.detail}")
-        if v.count:
-            shown = ", ".join(str(r) for r in v.rows[:20])
-            more = f" (first 20 of {v.count})" if v.count > 20 else ""
-            lines.append(f"  {v.count} row(s): {shown}{more}")
-    lines.append("")
-    lines.append("Row numbers count data rows from 1, after the header.")
+        table = tables.get(v.table)
+        # which sheet or part of a document, when the file has several
+        where = f" ({table.location})" if v.count and table and len(tables) > 1 else ""
+        # a JSON object that is not in a list (the school) has no rows to point at
+        single = file.name.endswith(".json") and table and not table.location.endswith("[]")
+        numbered = v.count and not single
+        if v.causes:
+            lines.append(f"- {v.detail}{where}:")
+            lines += [f"  - {cause.summary()}; {_rows(cause)}" for cause in v.causes]
+        else:
+            lines.append(f"- {v.summary()}{where}")
+            if numbered:
+                lines.append(f"  {_rows(v)}")
+    if any(v.count for v in outcome.violations):
+        lines += ["", _ROW_NUMBERS.get(Path(file.name).suffix.lower(), _ROW_NUMBERS[".csv"])]
     return "\n".join(lines) + "\n"
+
+
+_ROW_NUMBERS = {
+    ".csv": "Row numbers are those a spreadsheet shows: the header is row 1, "
+    "the first data row is row 2.",
+    ".xlsx": "Row numbers are those Excel shows: the header is row 1 of each sheet, "
+    "the first data row is row 2.",
+    ".json": "Row numbers count the elements of the document's list from 1.",
+}
+
+
+def _rows(v: Violation) -> str:
+    shown = ", ".join(f"{r:,}" for r in v.rows[:20])
+    if v.count == 1:
+        return f"row {shown}"
+    more = f" (the first 20 of {v.count:,})" if v.count > 20 else ""
+    return f"rows {shown}{more}"
 
 
 def _copy_atomically(source: Path, target: Path) -> None:

@@ -1,0 +1,323 @@
+"""No file stops the pipeline: whatever a delivery holds, it is accepted or refused with a
+reason a supplier can act on, and the report points at rows as the supplier sees them.
+
+Each test gives `process()` a real file, checked by the real readers and suites; the
+expected reasons and row numbers are worked out by hand from the file the test writes.
+"""
+
+import datetime as dt
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from expectations import validate_delivery
+from pipelines.ingest.contract import Violation
+from pipelines.ingest.deliveries import (
+    DeliveryKind,
+    Outcome,
+    Source,
+    identify,
+    process,
+    render_report,
+)
+from pipelines.ingest.pseudonym import pseudonymiser_for
+from pipelines.sources.coa import SOURCE as COA
+from pipelines.sources.duo import SOURCE as DUO
+from pipelines.sources.taalscholen import SOURCE as TAALSCHOLEN
+from pipelines.sources.werk_inkomen import SOURCE as WERK_INKOMEN
+from tests.builders import (
+    EXAMENS_HEADER,
+    KOPPELINGEN_HEADER,
+    deelnemer,
+    koppeling,
+    valid_bsns,
+    write_school,
+    write_text,
+    write_workbook,
+)
+
+PSEUDONYMISER = pseudonymiser_for(b"a test key that is long enough for hmac")
+BSNS = valid_bsns(200, start=300_000_000)
+
+
+def check(source: Source, path: Path, max_bytes: int = 512 << 20) -> Outcome:
+    file = identify(source, path)
+    return process(
+        source, file, PSEUDONYMISER, validate_delivery, path.parent / "staging", max_bytes
+    )
+
+
+def refused_because(outcome: Outcome) -> str:
+    assert outcome.status == "refused"
+    return outcome.reason
+
+
+# --- files no reader foresaw ----------------------------------------------------------------
+
+
+def test_a_json_document_nested_ten_thousand_levels_deep_is_refused_and_says_how_deep(tmp_path):
+    path = write_text(
+        tmp_path / "TS007_2025-06.json",
+        '{"school": ' + "[" * 10_000 + "]" * 10_000 + ', "deelnemers": []}',
+    )
+    reason = refused_because(check(TAALSCHOLEN, path))
+    # 10,000 arrays inside the document's own object
+    assert reason.startswith("the document nests 10,001 levels of arrays and objects")
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(tmp_path):
+    text = '{"school": {"naam": "' + "[" * 5000 + '"}, "x": ' + "[" * 2000 + "]" * 2000 + "}"
+    path = write_text(tmp_path / "TS007_2025-06.json", text)
+    # the document's object, then 2,000 arrays; the school's object closes at depth 2
+    assert "nests 2,001 levels" in refused_because(check(TAALSCHOLEN, path))
+
+
+@pytest.mark.parametrize(
+    ("source", "name"),
+    [
+        (DUO, "examens_2025-06.csv"),
+        (COA, "koppelingen_2025-06.csv"),
+        (TAALSCHOLEN, "TS001_2025-06.json"),
+        (WERK_INKOMEN, "GM0344_2025-06.xlsx"),
+    ],
+)
+def test_an_empty_file_is_refused_as_empty(tmp_path, source, name):
+    path = tmp_path / name
+    path.write_bytes(b"")
+    assert refused_because(check(source, path)) == "the file is empty"
+
+
+def test_a_file_of_only_a_byte_order_mark_and_line_breaks_is_empty_too(tmp_path):
+    path = tmp_path / "examens_2025-06.csv"
+    path.write_bytes(b"\xef\xbb\xbf\r\n\r\n")
+    assert refused_because(check(DUO, path)) == "the file is empty (it holds only white space)"
+
+
+def test_a_file_larger_than_a_delivery_may_be_is_refused_before_it_is_read(tmp_path):
+    rows = [f"{b},2024-01-01,KNM,,GESLAAGD" for b in BSNS]
+    path = write_text(tmp_path / "examens_2025-06.csv", "\n".join([EXAMENS_HEADER, *rows]) + "\n")
+    size = path.stat().st_size
+    assert size > 4096
+    reason = refused_because(check(DUO, path, max_bytes=4096))
+    assert reason == (
+        f"the file is {size / 1024:,.1f} KiB, more than the 4.0 KiB a delivery may be "
+        "(STATUSHOUDERS_MAX_DELIVERY_MB)"
+    )
+    assert check(DUO, path).status == "accepted"
+
+
+def test_a_workbook_that_unpacks_to_more_than_a_delivery_may_be_is_refused(tmp_path):
+    """A zip of a few KiB may unpack to gigabytes; its declared size is read first."""
+    path = tmp_path / "GM0344_2025-06.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (1 << 20))
+    assert path.stat().st_size < 8192
+    reason = refused_because(check(WERK_INKOMEN, path, max_bytes=64 << 10))
+    assert reason.startswith("the file unpacks to 1.0 MiB, more than the 64.0 KiB")
+
+
+def test_a_json_number_of_five_thousand_digits_is_refused(tmp_path):
+    path = write_school(tmp_path, "TS001", "2025-06", [deelnemer(BSNS[0])])
+    document = json.loads(path.read_text())
+    path.write_text(json.dumps(document)[:-1] + ', "extra": ' + "9" * 5000 + "}")
+    reason = refused_because(check(TAALSCHOLEN, path))
+    assert (
+        reason == "not valid JSON (Exceeds the limit (4300 digits) for integer string conversion)"
+    )
+
+
+def test_a_whole_number_too_large_for_64_bits_is_a_type_violation_of_its_row(tmp_path):
+    path = write_text(
+        tmp_path / "taakstelling_2025.csv",
+        "gemeente_code;periode;taakstelling\nGM0344;2025-H1;10\nGM0344;2025-H2;" + "9" * 30 + "\n",
+    )
+    outcome = check(COA, path)
+    [violation] = outcome.violations
+    assert (violation.summary(), violation.rows) == (
+        "1 row fails: taakstelling is a whole number",
+        [3],  # line 3 of the file: the header, the first half-year, then this one
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("TS001_2025-06.json", '{"school": {}}'.encode("utf-16"), "the file is not UTF-8"),
+        ("TS001_2025-06.json", b"\xef\xbb\xbf{}", "not valid JSON (line 1, column 1: Unexpected"),
+        ("TS001_2025-06.json", b"\x00" * 100, "not valid JSON (line 1, column 1"),
+    ],
+)
+def test_json_in_odd_encodings_is_refused_with_a_reason(tmp_path, name, data, reason):
+    path = tmp_path / name
+    path.write_bytes(data)
+    assert refused_because(check(TAALSCHOLEN, path)).startswith(reason)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # é in Windows-1252, inside a value of a well-formed row
+        f"{EXAMENS_HEADER}\n{BSNS[0]},2024-01-01,KNM,,GESLAAGD\xe9\n".encode("cp1252"),
+        f"{EXAMENS_HEADER}\n".encode("utf-16-le"),
+        b"\x00\x01\x02" * 50,
+    ],
+)
+def test_csv_in_odd_encodings_is_refused_with_a_reason(tmp_path, data):
+    path = tmp_path / "examens_2025-06.csv"
+    path.write_bytes(data)
+    reason = refused_because(check(DUO, path))
+    assert "the file is not UTF-8" in reason or "missing required column" in reason
+
+
+def test_a_row_with_too_few_values_is_named_by_its_row_without_quoting_it(tmp_path):
+    """pyarrow's message quotes the row, bsn included; the report names the row instead."""
+    rows = [f"{b},2024-01-01,KNM,,GESLAAGD" for b in BSNS[:3]]
+    rows[1] = f"{BSNS[1]},2024-01-01,KNM"  # line 3 of the file
+    path = write_text(tmp_path / "examens_2025-06.csv", "\n".join([EXAMENS_HEADER, *rows]) + "\n")
+    reason = refused_because(check(DUO, path))
+    assert reason == (
+        "not a well-formed CSV file: row 3 has 3 value(s) where the header has 5 "
+        "(delimiter ','; a value holding it must be quoted)"
+    )
+
+
+def test_any_other_failure_while_reading_refuses_that_file_and_names_the_error(tmp_path):
+    """A reader bug or a library's surprise must not stop the source: the file is refused."""
+
+    def broken(path, file):
+        return {}["no such table"]
+
+    source = Source(
+        name="probe",
+        title="Probe",
+        kinds=(
+            DeliveryKind(
+                name="probe",
+                pattern=r"probe_(?P<period>\d{4}-\d{2})\.csv",
+                period="month",
+                tables=(),
+                parse=broken,
+                deliverer="P",
+            ),
+        ),
+    )
+    path = write_text(tmp_path / "probe_2025-06.csv", "a\n1\n")
+    assert refused_because(check(source, path)) == (
+        "the file could not be read (KeyError: 'no such table')"
+    )
+
+
+def test_an_unforeseen_error_quoting_a_value_has_identifiers_masked(tmp_path):
+    def quoting(path, file):
+        return int(f"{BSNS[0]}x")
+
+    source = Source(
+        name="probe",
+        title="Probe",
+        kinds=(
+            DeliveryKind("probe", r"probe_(?P<period>\d{4}-\d{2})\.csv", "month", (), quoting, "P"),
+        ),
+    )
+    path = write_text(tmp_path / "probe_2025-06.csv", "a\n1\n")
+    reason = refused_because(check(source, path))
+    assert BSNS[0] not in reason
+    assert reason == (
+        "the file could not be read (ValueError: invalid literal for int() with base 10: "
+        f"'{BSNS[0][:2]}*******x')"
+    )
+
+
+# --- names that look right ------------------------------------------------------------------
+
+
+def test_a_file_name_with_a_cyrillic_letter_says_which_and_what_it_looks_like(tmp_path):
+    name = "k\u043eppelingen_2025-06.csv"  # о, CYRILLIC SMALL LETTER O
+    path = write_text(tmp_path / name, f"{KOPPELINGEN_HEADER}\n")
+    reason = refused_because(check(COA, path))
+    assert reason == (
+        "the file name k\\u043eppelingen_2025-06.csv contains U+043E CYRILLIC SMALL LETTER O "
+        "at character 2, which looks like 'o'; typed plainly it reads koppelingen_2025-06.csv, "
+        "a valid name: rename the file and deliver it again"
+    )
+
+
+def test_a_file_name_with_an_invisible_character_says_where_it_is(tmp_path):
+    name = "examens_2025-06\u200b.csv"
+    path = write_text(tmp_path / name, f"{EXAMENS_HEADER}\n")
+    reason = refused_because(check(DUO, path))
+    assert "an invisible U+200B ZERO WIDTH SPACE at character 16" in reason
+    assert "typed plainly it reads examens_2025-06.csv, a valid name" in reason
+
+
+def test_digits_of_another_script_are_not_a_period(tmp_path):
+    """Python's \\d matches ٢ (ARABIC-INDIC DIGIT TWO); the contract's months are ASCII."""
+    name = "examens_\u0662\u0660\u0662\u0665-06.csv"
+    path = write_text(tmp_path / name, f"{EXAMENS_HEADER}\n")
+    assert identify(DUO, path).kind is None
+    reason = refused_because(check(DUO, path))
+    assert "U+0662 ARABIC-INDIC DIGIT TWO at character 9, which looks like '2'" in reason
+    assert "typed plainly it reads examens_2025-06.csv" in reason
+
+
+def test_a_non_breaking_hyphen_in_a_name_that_would_still_not_match(tmp_path):
+    name = "examens_2025\u201113.csv"
+    path = write_text(tmp_path / name, f"{EXAMENS_HEADER}\n")
+    reason = refused_because(check(DUO, path))
+    assert "U+2011 NON-BREAKING HYPHEN at character 13, which looks like '-'" in reason
+    # month 13: even typed plainly it is no valid name
+    assert reason.endswith(
+        "expected one of: inburgeringsplichtigen_<YYYY-MM>.csv, examens_<YYYY-MM>.csv"
+    )
+
+
+# --- reports: what fails, at which rows --------------------------------------------------------
+
+
+def test_a_report_line_says_how_many_rows_fail_which_rule():
+    violation = Violation(rule="bsn is present", table="t", rows=[2, 3], count=1_000_000)
+    assert violation.summary() == "1,000,000 rows fail: bsn is present"
+
+
+def test_csv_rows_are_numbered_as_a_spreadsheet_shows_them_past_empty_lines_and_quoted_breaks(
+    tmp_path,
+):
+    """Line 1 the header, 2 a good row, 3 empty, 4-5 one row with a quoted line break in its
+    huishouden_nr, 6 a row whose date does not exist: a spreadsheet shows that last one as
+    row 5 (the quoted break stays inside one cell), and an editor as line 6."""
+    good = koppeling("0000000001", BSNS[0])
+    quoted = koppeling("0000000002", BSNS[1], huishouden_nr='"H1\nH2"')
+    bad = koppeling("0000000003", BSNS[2], geboortedatum="31-02-1990")
+    path = write_text(
+        tmp_path / "koppelingen_2025-06.csv", "\n".join([KOPPELINGEN_HEADER, good, "", quoted, bad])
+    )
+    [violation] = check(COA, path).violations
+    assert (violation.rule, violation.rows) == ("geboortedatum is a date dd-mm-jjjj", [5])
+
+
+def test_workbook_rows_are_numbered_as_excel_shows_them_past_an_empty_row(tmp_path):
+    """Excel row 1 the header, 2 and 3 good, 4 empty, 5 an intake with an unknown answer."""
+    good = [[b, dt.date(2023, 1, 1), "J"] for b in BSNS[:2]]
+    path = write_workbook(
+        tmp_path / "GM0344_2025-06.xlsx",
+        {"intakes": [*good, [None, None, None], [BSNS[2], dt.date(2023, 1, 1), "?"]]},
+    )
+    outcome = check(WERK_INKOMEN, path)
+    # 1 of 3 intakes is above the 1% tolerance: the workbook is refused and the row named
+    [violation] = outcome.violations
+    assert [(c.rule, c.rows) for c in violation.causes] == [("noa_assessment is one of J, N", [5])]
+    report = render_report(outcome)
+    assert "- 1 of 3 rows (33.3%) fail row rules, more than the 1% that may be dropped " in report
+    assert "(sheet intakes):\n  - 1 row fails: noa_assessment is one of J, N; row 5\n" in report
+    assert "Row numbers are those Excel shows: the header is row 1" in report
+
+
+def test_the_first_data_row_of_a_csv_is_row_2_in_the_report(tmp_path):
+    rows = [koppeling(f"{i:010d}", BSNS[i]) for i in range(3)]
+    rows.append(koppeling("0000000001", BSNS[3]))  # v_nummer of the first row again
+    path = write_text(tmp_path / "koppelingen_2025-06.csv", "\n".join([KOPPELINGEN_HEADER, *rows]))
+    outcome = check(COA, path)
+    report = render_report(outcome)
+    assert "- 2 rows fail: v_nummer is unique in the file\n  rows 3, 5\n" in report
+    assert (tmp_path / "staging").exists() is False  # nothing staged for a refused file
