@@ -247,6 +247,26 @@ RESOURCES: tuple[Resource, ...] = (
                 "Provisional",
                 "True when the half-year ends after the monitor's reference date (peildatum).",
             ),
+            _f(
+                "achterstand_begin",
+                "integer",
+                "Achterstand begin",
+                "De achterstand die het halfjaar in gaat: taakstelling min gehuisvest, opgeteld "
+                "over de eerdere halfjaren van het gebied; 0 in het eerste. Negatief is een "
+                "voorsprong.",
+                "Backlog at start",
+                "The backlog carried into the half-year: task minus housed, summed over the "
+                "area's earlier half-years; 0 in the first. Negative is a lead.",
+            ),
+            _f(
+                "achterstand_eind",
+                "integer",
+                "Achterstand eind",
+                "Achterstand begin + taakstelling − gehuisvest: nog te huisvesten aan het eind "
+                "van het halfjaar.",
+                "Backlog at end",
+                "Backlog at start + task − housed: still to house at the end of the half-year.",
+            ),
         ),
         ("gebied_code", "periode"),
     ),

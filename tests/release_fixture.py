@@ -48,6 +48,8 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("gehuisvest", "integer"),
         ("realisatie_pct", "number"),
         ("voorlopig", "boolean"),
+        ("achterstand_begin", "integer"),
+        ("achterstand_eind", "integer"),
     ],
     "doorgaande_lijn": [
         ("gebied_code", "string"),
@@ -191,12 +193,15 @@ def indicatoren(
 
 
 def huisvesting(areas: list[tuple[str, str]] | None = None, seed: int = 1) -> list[dict]:
+    """The backlog runs on from half-year to half-year: begin + task - housed = end."""
     rng = random.Random(seed)
     rows = []
     for code, name in areas or SMALL_AREAS:
+        achterstand = 0
         for periode in ["2023-H1", "2023-H2", "2024-H1", "2025-H2"]:
             taakstelling = 0 if code == "GM0589" and periode == "2023-H1" else rng.randint(5, 300)
             gehuisvest = rng.randint(0, 320)
+            begin, achterstand = achterstand, achterstand + taakstelling - gehuisvest
             rows.append(
                 {
                     "gebied_code": code,
@@ -208,6 +213,8 @@ def huisvesting(areas: list[tuple[str, str]] | None = None, seed: int = 1) -> li
                     if taakstelling
                     else None,
                     "voorlopig": periode == "2025-H2",
+                    "achterstand_begin": begin,
+                    "achterstand_eind": achterstand,
                 }
             )
     return rows

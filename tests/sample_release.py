@@ -220,19 +220,25 @@ def indicatoren_rows() -> list[dict]:
 
 
 def huisvesting_rows() -> list[dict]:
-    return [
-        {
-            "gebied_code": area,
-            "gebied_naam": AREAS[area],
-            "periode": periode,
-            "taakstelling": taak,
-            "gehuisvest": gehuisvest,
-            "realisatie_pct": pct(gehuisvest, taak) if taak else None,
-            "voorlopig": periode == "2024-H2",
-        }
-        for area, periods in HOUSING.items()
-        for periode, taak, gehuisvest in periods
-    ]
+    rows = []
+    for area, periods in HOUSING.items():
+        backlog = 0  # what was not housed in the area's earlier half-years (indicators.md)
+        for periode, taak, gehuisvest in periods:
+            rows.append(
+                {
+                    "gebied_code": area,
+                    "gebied_naam": AREAS[area],
+                    "periode": periode,
+                    "taakstelling": taak,
+                    "gehuisvest": gehuisvest,
+                    "realisatie_pct": pct(gehuisvest, taak) if taak else None,
+                    "voorlopig": periode == "2024-H2",
+                    "achterstand_begin": backlog,
+                    "achterstand_eind": backlog + taak - gehuisvest,
+                }
+            )
+            backlog += taak - gehuisvest
+    return rows
 
 
 def doorgaande_lijn_rows() -> list[dict]:

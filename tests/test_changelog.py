@@ -155,6 +155,8 @@ def tables(indicatoren: dict, doorgaande_lijn: dict) -> dict[str, pd.DataFrame]:
                 "gehuisvest": gehuisvest,
                 "realisatie_pct": pct,
                 "voorlopig": False,
+                "achterstand_begin": 0,
+                "achterstand_eind": taak - gehuisvest,
             }
             for gebied, taak, gehuisvest, pct in (
                 ("GM0344", 100, 90, 90.0),
