@@ -305,6 +305,101 @@ RESOURCES: tuple[Resource, ...] = (
         ("jaar", "gebied_code", "indicator"),
     ),
     Resource(
+        "planresultaten",
+        "dataset",
+        "Resultaten van het plan",
+        "De resultaten van het Plan van Aanpak U16 als richting: per gebied, indicator en duur "
+        "het laatste gepubliceerde cohort tegenover het cohort ervoor, en of het percentage de "
+        "kant op ging die het plan wil. Afgeleid van de gepubliceerde indicatoren (geslacht en "
+        "leeftijd totaal).",
+        "Results of the plan",
+        "The results of the regional plan as directions: per area, indicator and duration the "
+        "latest published cohort against the one before, and whether the percentage moved the "
+        "way the plan wants. Derived from the published indicators (all sexes and ages).",
+        (
+            GEBIED_CODE,
+            GEBIED_NAAM,
+            INDICATOR,
+            _f(
+                "duur_maanden",
+                "integer",
+                "Duur in maanden",
+                "Maanden na huisvesting waarop de cohorten vergeleken worden: 12, 24 of 36.",
+                "Duration in months",
+                "Months after housing at which the cohorts are compared: 12, 24 or 36.",
+            ),
+            _f(
+                "cohort_jaar",
+                "integer",
+                "Cohortjaar",
+                "Het laatste cohort dat op deze duur gepubliceerd is.",
+                "Cohort year",
+                "The latest cohort published at this duration.",
+            ),
+            _f(
+                "vorig_cohort_jaar",
+                "integer",
+                "Vorig cohortjaar",
+                "Het cohort ervoor: cohortjaar − 1.",
+                "Previous cohort year",
+                "The cohort before it: cohort year − 1.",
+            ),
+            _f(
+                "percentage",
+                "number",
+                "Percentage",
+                "Het gepubliceerde percentage van het cohort (geslacht T, leeftijdsklasse T); "
+                "leeg als het geheim is of de noemer 0 is.",
+                "Percentage",
+                "The cohort's published percentage (sex T, age group T); empty when withheld or "
+                "when the denominator is 0.",
+                required=False,
+            ),
+            _f(
+                "vorig_percentage",
+                "number",
+                "Vorig percentage",
+                "Het gepubliceerde percentage van het vorige cohort; leeg als het geheim is of "
+                "de noemer 0 is.",
+                "Previous percentage",
+                "The previous cohort's published percentage; empty when withheld or when the "
+                "denominator is 0.",
+                required=False,
+            ),
+            _f(
+                "richting",
+                "string",
+                "Richting",
+                "gestegen, gedaald of gelijk; leeg als een van de twee percentages leeg is.",
+                "Direction",
+                "gestegen (rose), gedaald (fell) or gelijk (unchanged); empty when either "
+                "percentage is empty.",
+                required=False,
+            ),
+            _f(
+                "doel",
+                "string",
+                "Doel",
+                "De richting die het plan wil: gedaald voor bijstand, gestegen voor de andere.",
+                "Aim",
+                "The direction the plan wants: gedaald (fall) for bijstand, gestegen (rise) for "
+                "the others.",
+            ),
+            _f(
+                "behaald",
+                "boolean",
+                "Behaald",
+                "Waar als de richting het doel is, onwaar als niet (gelijk is niet behaald); "
+                "leeg zonder richting.",
+                "Met",
+                "True when the direction is the aim, false when not (unchanged is not met); "
+                "empty without a direction.",
+                required=False,
+            ),
+        ),
+        ("gebied_code", "indicator", "duur_maanden"),
+    ),
+    Resource(
         "gebieden",
         "codelist",
         "Gebieden",

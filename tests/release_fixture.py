@@ -62,6 +62,19 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("doel_pct", "integer"),
         ("geheim", "boolean"),
     ],
+    "planresultaten": [
+        ("gebied_code", "string"),
+        ("gebied_naam", "string"),
+        ("indicator", "string"),
+        ("duur_maanden", "integer"),
+        ("cohort_jaar", "integer"),
+        ("vorig_cohort_jaar", "integer"),
+        ("percentage", "number"),
+        ("vorig_percentage", "number"),
+        ("richting", "string"),
+        ("doel", "string"),
+        ("behaald", "boolean"),
+    ],
     "gebieden": [
         ("gebied_code", "string"),
         ("gebied_naam", "string"),
@@ -100,12 +113,13 @@ PRIMARY_KEYS = {
     ],
     "huisvesting": ["gebied_code", "periode"],
     "doorgaande_lijn": ["jaar", "gebied_code", "indicator"],
+    "planresultaten": ["gebied_code", "indicator", "duur_maanden"],
     "gebieden": ["gebied_code"],
     "indicatoren_codelijst": ["indicator"],
     "geslachten": ["geslacht"],
     "leeftijdsklassen": ["leeftijdsklasse"],
 }
-DATASETS = ("indicatoren", "huisvesting", "doorgaande_lijn")
+DATASETS = ("indicatoren", "huisvesting", "doorgaande_lijn", "planresultaten")
 ARROW = {
     "string": pa.string(),
     "integer": pa.int64(),
@@ -242,6 +256,41 @@ def doorgaande_lijn(areas: list[tuple[str, str]] | None = None, seed: int = 1) -
     return rows
 
 
+def planresultaten(areas: list[tuple[str, str]] | None = None, seed: int = 1) -> list[dict]:
+    """Two cohorts compared at 12 and 24 months; a withheld percentage leaves no verdict."""
+    rng = random.Random(seed)
+    rows = []
+    for code, name in areas or SMALL_AREAS:
+        for indicator in ["werk", "bijstand", "taalles"]:
+            for duur, cohort in [(12, 2023), (24, 2022)]:
+                now, before = (
+                    None if code == "GM0589" and rng.random() < 0.5 else rng.randint(0, 1000) / 10
+                    for _ in range(2)
+                )
+                richting = None
+                if now is not None and before is not None:
+                    richting = (
+                        "gestegen" if now > before else "gedaald" if now < before else "gelijk"
+                    )
+                doel = "gedaald" if indicator == "bijstand" else "gestegen"
+                rows.append(
+                    {
+                        "gebied_code": code,
+                        "gebied_naam": name,
+                        "indicator": indicator,
+                        "duur_maanden": duur,
+                        "cohort_jaar": cohort,
+                        "vorig_cohort_jaar": cohort - 1,
+                        "percentage": now,
+                        "vorig_percentage": before,
+                        "richting": richting,
+                        "doel": doel,
+                        "behaald": None if richting is None else richting == doel,
+                    }
+                )
+    return rows
+
+
 def codelists(areas: list[tuple[str, str]] | None = None) -> dict[str, list[dict]]:
     u10 = {"GM0344", "GM0355"}
     return {
@@ -302,6 +351,7 @@ def small_tables(seed: int = 1) -> dict[str, list[dict]]:
         "indicatoren": indicatoren(seed=seed),
         "huisvesting": huisvesting(seed=seed),
         "doorgaande_lijn": doorgaande_lijn(seed=seed),
+        "planresultaten": planresultaten(seed=seed),
         **codelists(),
     }
 

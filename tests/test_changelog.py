@@ -177,6 +177,7 @@ def tables(indicatoren: dict, doorgaande_lijn: dict) -> dict[str, pd.DataFrame]:
             }
             for (jaar, gebied), (teller, noemer, percentage) in doorgaande_lijn.items()
         ],
+        "planresultaten": [],
     }
     return {
         r.name: pd.DataFrame(rows[r.name], columns=list(r.field_names), dtype=object)
@@ -274,7 +275,13 @@ def test_diff_names_exactly_the_changed_cells_withheld_released_and_new_rows(
         "count": 1,
         "first": [{"jaar": 2024, "gebied_code": "U16", "indicator": "taal_b1"}],
     }
-    for name in ("huisvesting", "gebieden", "indicatoren_codelijst", "geslachten"):
+    for name in (
+        "huisvesting",
+        "planresultaten",
+        "gebieden",
+        "indicatoren_codelijst",
+        "geslachten",
+    ):
         assert diff["resources"][name]["totals"] == {**zeros(), "changed_rows": 0}
     assert diff["new_cohorts"] == {"indicatoren": [2024], "doorgaande_lijn": [2024]}
     assert diff["new_durations"] == {
@@ -335,6 +342,7 @@ def test_causes_attribute_the_municipal_changes_to_its_replaced_workbook(
                 "indicatoren": zeros(changed=4, released=1, added_rows=2),
                 "huisvesting": zeros(),
                 "doorgaande_lijn": zeros(added_rows=1),
+                "planresultaten": zeros(),
             },
         }
     ]
@@ -342,6 +350,7 @@ def test_causes_attribute_the_municipal_changes_to_its_replaced_workbook(
         "indicatoren": zeros(newly_withheld=1),
         "huisvesting": zeros(),
         "doorgaande_lijn": zeros(),
+        "planresultaten": zeros(),
     }
 
 
@@ -376,6 +385,7 @@ def test_regional_deliveries_are_possible_causes_of_every_change(
         "indicatoren": zeros(changed=4, newly_withheld=1, released=1, added_rows=2),
         "huisvesting": zeros(),
         "doorgaande_lijn": zeros(added_rows=1),
+        "planresultaten": zeros(),
     }
     causes = {(c["source"], c["deliverer"]): c for c in diff["causes"]}
     assert [(c["source"], c["deliverer"]) for c in diff["causes"]] == [

@@ -98,7 +98,7 @@ def test_the_release_passes_frictionless_validate(demo: Demo):
     checked = {task["name"] for task in report["tasks"]}
     described = json.loads((demo.latest / "datapackage.json").read_text())
     assert checked == {r["name"] for r in described["resources"]}
-    assert len(checked) == 14  # seven resources, as CSV and as Parquet
+    assert len(checked) == 16  # eight resources, as CSV and as Parquet
 
 
 def test_the_dcat_record_describes_every_data_file_with_its_checksum(demo: Demo):
@@ -111,7 +111,7 @@ def test_the_dcat_record_describes_every_data_file_with_its_checksum(demo: Demo)
         by_url[url] = str(graph.value(checksum, SPDX.checksumValue))
     version = demo.latest.resolve().name
     data = sorted((demo.latest / "data").iterdir())
-    assert len(data) == 14
+    assert len(data) == 16
     for path in [*data, demo.latest / "datapackage.json"]:
         name = path.relative_to(demo.latest).as_posix()
         url = f"http://127.0.0.1:8000/download/{version}/{name}"
