@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from api import errors
-from api.middleware import AnswerCache, RateLimit, RequestLimits
+from api.middleware import AnswerCache, HeadAsGet, RateLimit, RequestLimits
 from api.releases import ReleaseStore
 from api.routers import catalogue, codelists, datasets, download, health, releases
 from api.scope import SCOPES
@@ -95,6 +95,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             max_bytes=settings.response_cache_mb * 2**20,
             latest=store.latest_version,
         )
+    # Outside the answer cache, so that HEAD is answered from it like GET.
+    app.add_middleware(HeadAsGet)
     app.add_middleware(
         RequestLimits,
         max_url_bytes=settings.max_url_bytes,
@@ -105,7 +107,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
-        allow_methods=["GET"],
+        allow_methods=["GET", "HEAD"],
         allow_headers=["If-None-Match"],
         expose_headers=["ETag", "Link", "Retry-After", "X-Release-Version", "X-Total-Count"],
         max_age=86400,

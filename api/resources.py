@@ -155,7 +155,9 @@ def rows_parameters(resource: Resource, settings: ApiSettings) -> list[dict[str,
             "name": "limit",
             "in": "query",
             "required": False,
-            "description": f"Rows per page, at most {settings.max_page_size}.",
+            "description": f"Rows per page, at most {settings.max_page_size}. CSV without "
+            "`limit` (and without `cursor`) is every matching row in one answer, for "
+            "spreadsheets; JSON without it is a page of the default size.",
             "schema": {
                 "type": "integer",
                 "minimum": 1,

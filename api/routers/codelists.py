@@ -48,14 +48,19 @@ def _rows_endpoint(name: str, kind: ScopeKind) -> Callable[..., Any]:
         table = resource_table(scope.release, name, "codelist")
         format_ = negotiate(request, parse_format(query_params(request)))
         everything = table.all_rows
+        query = "?format=csv" if format_ == "csv" else ""
+        permalink = scope.permalink(scope.release, f"/codelists/{name}/rows{query}")
         if format_ == "csv":
             return scope.answer(
                 request,
-                lambda: (table.csv_text(everything).encode(), {}),
+                lambda: (
+                    table.csv_text(everything).encode(),
+                    {"Link": f'<{permalink}>; rel="canonical"'},
+                ),
                 media_type=CSV,
             )
         meta = {"release": scope.version, "resource": name, "rows": table.num_rows}
-        own_links = links(scope, table)
+        own_links = {**links(scope, table), "permalink": permalink}
         return scope.answer(
             request, lambda: (rows_envelope(table.json_array(everything), meta, own_links), {})
         )
