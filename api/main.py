@@ -23,7 +23,7 @@ from starlette.middleware.cors import CORSMiddleware
 from api import errors
 from api.middleware import AnswerCache, HeadAsGet, RateLimit, RequestLimits
 from api.releases import ReleaseStore
-from api.routers import catalogue, codelists, datasets, download, health, releases
+from api.routers import catalogue, codelists, datasets, docs, download, health, releases
 from api.scope import SCOPES
 from api.settings import ApiSettings
 
@@ -70,6 +70,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version="1",
         lifespan=lifespan,
+        # /docs is api/routers/docs.py: Swagger UI from the package, not from a CDN.
+        docs_url=None,
         redoc_url=None,
         # No OpenTelemetry: nothing here collects it, and its per-request check costs ~15 µs.
         telemetry={"tracing": False, "metrics": False, "logs": False},
@@ -87,6 +89,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         catalogue.add_routes(app.router, kind)
     app.include_router(releases.router)
     app.include_router(download.router)
+    app.include_router(docs.router)
     # The last added is the outermost: CORS headers go on every answer, a 429 included,
     # and the limits apply before the cache answers.
     if settings.response_cache_mb:

@@ -411,6 +411,8 @@ HEAD_URLS = [
     "/download/1.0.0/data/indicatoren.csv",
     "/download/1.0.0/",
     "/openapi.json",
+    "/docs",
+    "/docs/static/swagger-ui.css",
 ]
 HOP_BY_HOP = {"date", "transfer-encoding", "connection", "keep-alive"}
 
