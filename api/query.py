@@ -29,11 +29,6 @@ CURSOR_PATTERN = r"[A-Za-z0-9_\-]{1,200}"
 _CURSOR = re.compile(rf"^{CURSOR_PATTERN}$")
 
 
-def list_pattern(item: str, most: int) -> str:
-    """A comma-separated list of at most `most` `item`s, as documented in the OpenAPI."""
-    return rf"^{item}(,{item}){{0,{most - 1}}}$"
-
-
 @dataclass(frozen=True)
 class Cursor:
     """Where the next page starts: in which release, after how many rows, for which query."""

@@ -192,6 +192,10 @@ class ScopeKind:
     suffix: str  # of operation ids
     parameters: tuple[dict[str, Any], ...]
 
+    @property
+    def pinned(self) -> bool:
+        return self.prefix != "/v1"
+
 
 SCOPES = (
     ScopeKind(latest_scope, "/v1", "", ()),

@@ -10,7 +10,7 @@ the columns from the release's own Parquet files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # The dimensions a client can filter on; a filter only applies to datasets that have the column.
 DIMENSIONS = (
@@ -25,6 +25,22 @@ DIMENSIONS = (
 )
 
 
+# The codes of the code lists, as in the dbt seeds (tests/test_api_contract.py holds them
+# equal), so that the OpenAPI document can name them when no release exists yet.
+MUNICIPALITIES = (
+    *("GM0312", "GM0310", "GM0736", "GM0321", "GM0353", "GM0331", "GM0335", "GM0356"),
+    *("GM0589", "GM1904", "GM0344", "GM1581", "GM1961", "GM0352", "GM0632", "GM0355"),
+)
+AREAS = (*MUNICIPALITIES, "U10", "U16")
+COHORT_INDICATORS = (
+    *("werk", "bijstand", "werk_zonder_bijstand", "activering", "onderwijs", "taalles"),
+    *("participatie", "inburgering_voldaan", "taalniveau_b1"),
+)
+TARGET_INDICATORS = ("plaatsing_regio", "noa_binnen_3_maanden")
+GESLACHTEN = ("M", "V", "T")
+LEEFTIJDSKLASSEN = ("18-29", "30-49", "50-64", "T")
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -34,6 +50,7 @@ class Field:
     title_en: str
     description_en: str
     required: bool = True
+    codes: tuple[str, ...] = ()  # the values a coded column takes; empty: not coded
 
     def describe(self) -> str:
         """One text for OpenAPI: Dutch, then English."""
@@ -63,8 +80,8 @@ class Resource:
         return f"{self.title}: {self.description}\n\n{self.title_en}: {self.description_en}"
 
 
-def _f(name, type_, title, description, title_en, description_en, required=True) -> Field:
-    return Field(name, type_, title, description, title_en, description_en, required)
+def _f(name, type_, title, description, title_en, description_en, required=True, codes=()) -> Field:
+    return Field(name, type_, title, description, title_en, description_en, required, codes)
 
 
 GEBIED_CODE = _f(
@@ -74,6 +91,7 @@ GEBIED_CODE = _f(
     "CBS-gemeentecode (GMxxxx), of U10 of U16 voor de som van die gemeenten.",
     "Area code",
     "CBS municipality code (GMxxxx), or U10 or U16 for the sum of those municipalities.",
+    codes=AREAS,
 )
 GEBIED_NAAM = _f(
     "gebied_naam",
@@ -90,7 +108,10 @@ INDICATOR = _f(
     "Code van de indicator; de definitie staat in de codelijst indicatoren_codelijst.",
     "Indicator",
     "Code of the indicator; its definition is in the code list indicatoren_codelijst.",
+    codes=(*COHORT_INDICATORS, *TARGET_INDICATORS),
 )
+COHORT_INDICATOR = replace(INDICATOR, codes=COHORT_INDICATORS)
+TARGET_INDICATOR = replace(INDICATOR, codes=TARGET_INDICATORS)
 TELLER = _f(
     "teller",
     "integer",
@@ -176,6 +197,7 @@ RESOURCES: tuple[Resource, ...] = (
                 "M (man), V (vrouw) of T (totaal).",
                 "Sex",
                 "M (male), V (female) or T (total).",
+                codes=GESLACHTEN,
             ),
             _f(
                 "leeftijdsklasse",
@@ -184,8 +206,9 @@ RESOURCES: tuple[Resource, ...] = (
                 "Leeftijd op de referentiedatum: 18-29, 30-49, 50-64, of T (18 tot en met 64).",
                 "Age group",
                 "Age at the reference date: 18-29, 30-49, 50-64, or T (18 to 64).",
+                codes=LEEFTIJDSKLASSEN,
             ),
-            INDICATOR,
+            COHORT_INDICATOR,
             TELLER,
             NOEMER,
             PERCENTAGE,
@@ -288,7 +311,7 @@ RESOURCES: tuple[Resource, ...] = (
                 "Year",
                 "Year of housing.",
             ),
-            INDICATOR,
+            TARGET_INDICATOR,
             TELLER,
             NOEMER,
             PERCENTAGE,
@@ -319,7 +342,7 @@ RESOURCES: tuple[Resource, ...] = (
         (
             GEBIED_CODE,
             GEBIED_NAAM,
-            INDICATOR,
+            COHORT_INDICATOR,
             _f(
                 "duur_maanden",
                 "integer",
@@ -514,6 +537,7 @@ RESOURCES: tuple[Resource, ...] = (
                 "M, V of T.",
                 "Sex",
                 "M, V or T.",
+                codes=GESLACHTEN,
             ),
             LABEL_NL,
             LABEL_EN,
@@ -535,6 +559,7 @@ RESOURCES: tuple[Resource, ...] = (
                 "18-29, 30-49, 50-64 of T.",
                 "Age group",
                 "18-29, 30-49, 50-64 or T.",
+                codes=LEEFTIJDSKLASSEN,
             ),
             LABEL_NL,
             LABEL_EN,

@@ -8,13 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from api import examples
 from api.http import CSV, negotiate, rows_envelope
 from api.query import parse_format
 from api.resources import (
-    CSV_CONTENT,
     ERRORS,
     NOT_MODIFIED,
     add_metadata_route,
+    answers,
     format_parameter,
     links,
     resource_table,
@@ -34,7 +35,11 @@ def add_routes(router: APIRouter, kind: ScopeKind) -> None:
             methods=["GET"],
             tags=["codelists"],
             response_model=rows_envelope_model(resource),
-            responses={200: {"content": CSV_CONTENT}, **NOT_MODIFIED, **ERRORS},
+            responses={
+                **answers(examples.rows(resource, kind.pinned), examples.csv_rows(resource)),
+                **NOT_MODIFIED,
+                **ERRORS,
+            },
             operation_id=f"{resource.name}_rows{kind.suffix}",
             summary=f"{resource.title_en}: all codes",
             description=resource.describe(),

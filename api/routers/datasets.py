@@ -8,15 +8,16 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from api import examples
 from api.errors import bad_request
 from api.http import CSV, JSON, negotiate, rows_envelope
 from api.query import Cursor, RowsQuery, parse_rows_query
 from api.releases import Release, Table
 from api.resources import (
-    CSV_CONTENT,
     ERRORS,
     NOT_MODIFIED,
     add_metadata_route,
+    answers,
     resource_table,
     rows_parameters,
 )
@@ -40,7 +41,11 @@ def add_routes(
             methods=["GET"],
             tags=["datasets"],
             response_model=rows_envelope_model(resource),
-            responses={200: {"content": CSV_CONTENT}, **NOT_MODIFIED, **ERRORS},
+            responses={
+                **answers(examples.rows(resource, kind.pinned), examples.csv_rows(resource)),
+                **NOT_MODIFIED,
+                **ERRORS,
+            },
             operation_id=f"{resource.name}_rows{kind.suffix}",
             summary=f"{resource.title_en}: rows",
             description=f"{resource.describe()}\n\nRows in pages of at most "
