@@ -114,7 +114,7 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
             changelog.changelog(diff, version, created, history),
         )
         write_file(staging / "dcat.jsonld", dcat.describe(described, monitor.public_url))
-        write_file(staging / "index.html", render_page(staging))
+        write_file(staging / "index.html", render_page(staging, monitor.public_url))
         context.log.info(
             f"against {diff['previous_version'] or 'no earlier release'}: "
             + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in diff["totals"].items())
