@@ -34,18 +34,20 @@ DESCRIPTION = """\
 alleen de rijen van de releases, na geheimhouding. Een weggelaten waarde is `null` en de rij
 heeft `geheim: true`. `/v1/...` leest de release waar `latest` naar wijst,
 `/v1/releases/{version}/...` een vaste release. Rijen komen in pagina's (`limit`, `cursor`),
-als JSON of CSV (`format=csv` of `Accept: text/csv`).
+als JSON of CSV (`format=csv` of `Accept: text/csv`); CSV zonder `limit` geeft alle rijen in één
+keer, voor een spreadsheet. `links.permalink` is het antwoord onder zijn versie: om te citeren.
 
 **English.** The figures of the Monitor Statushouders U16 as published: only the rows of the
 releases, after disclosure control. A withheld value is `null` and its row has
 `geheim: true`. `/v1/...` reads the release `latest` points at, `/v1/releases/{version}/...` a
 fixed release. Rows come in pages (`limit`, `cursor`), as JSON or CSV (`format=csv` or
-`Accept: text/csv`).
+`Accept: text/csv`); CSV without `limit` is every matching row at once, for a spreadsheet.
+`links.permalink` is the answer under its version: to cite.
 
 Every answer has a strong `ETag` (send it back as `If-None-Match` for a `304`) and a
 `Cache-Control` header; answers are gzipped when the client accepts it. Requests per client
-are limited (`429` with `Retry-After`). Every error is `{"error": {"status", "code",
-"message", "details"}}`.
+are limited (`429` with `Retry-After`). `HEAD` answers like `GET`, without the body. Every
+error is `{"error": {"status", "code", "message", "details"}}`.
 """
 
 
