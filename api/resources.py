@@ -22,6 +22,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorEnvelope, "description": "a parameter is wrong; the message says which"},
     404: {"model": ErrorEnvelope, "description": "no such release or resource"},
     406: {"model": ErrorEnvelope, "description": "neither JSON nor CSV is acceptable"},
+    414: {"model": ErrorEnvelope, "description": "the URL is longer than allowed (4 KiB)"},
     429: {"model": ErrorEnvelope, "description": "too many requests; see Retry-After"},
     503: {"model": ErrorEnvelope, "description": "no release has been published yet"},
 }

@@ -1,8 +1,9 @@
-"""The answer cache in front of the app, driven as plain ASGI without a server."""
+"""The answer cache and HEAD in front of the app, driven as plain ASGI without a server."""
 
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from api.middleware import AnswerCache, HeadAsGet
 
@@ -21,6 +22,13 @@ def _app(version: str, body: bytes, status: int = 200, etag: bool = True):
     return app, calls
 
 
+def run(coroutine) -> None:
+    """In a thread of its own: the browser tests' Playwright keeps an event loop running in
+    the main thread for the whole session."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
 def get(app, path: str, headers: list | None = None, query: bytes = b"") -> list[dict]:
     sent: list[dict] = []
 
@@ -37,7 +45,7 @@ def get(app, path: str, headers: list | None = None, query: bytes = b"") -> list
         "query_string": query,
         "headers": headers or [],
     }
-    asyncio.run(app(scope, receive, send))
+    run(app(scope, receive, send))
     return sent
 
 
@@ -127,7 +135,7 @@ def test_head_is_the_get_answer_without_a_body_and_stops_a_stream():
         return {"type": "http.request", "body": b""}
 
     scope = {"type": "http", "method": "HEAD", "path": "/v1/x", "query_string": b"", "headers": []}
-    asyncio.run(HeadAsGet(inner)(scope, receive, send))
+    run(HeadAsGet(inner)(scope, receive, send))
     assert calls == ["GET"]
     assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
     assert sent[0]["status"] == 200 and sent[1] == {

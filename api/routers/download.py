@@ -56,6 +56,7 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
     302: {"description": "`latest`: the same path under the version it names now"},
     304: {"description": "not modified: `If-None-Match` holds the current ETag"},
     404: {"model": ErrorEnvelope, "description": "no such release, or no such file in it"},
+    414: {"model": ErrorEnvelope, "description": "the URL is longer than allowed (4 KiB)"},
     503: {"model": ErrorEnvelope, "description": "no release has been published yet"},
 }
 
