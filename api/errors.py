@@ -90,7 +90,7 @@ async def _api_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    message = {404: "no such resource", 405: "only GET is supported"}.get(
+    message = {404: "no such resource", 405: "only GET and HEAD are supported"}.get(
         exc.status_code, str(exc.detail)
     )
     return error_response(exc.status_code, message, headers=dict(exc.headers or {}))

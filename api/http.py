@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from api.errors import ApiError
 
@@ -105,6 +106,41 @@ def respond(
         tag = tag[:-1] + '-gzip"'
     out["ETag"] = tag
     return Response(body, media_type=media_type, headers=out)
+
+
+def respond_stream(
+    request: Request,
+    chunks: Iterator[bytes],
+    *,
+    media_type: str,
+    tag: str,
+    cache_control: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A cacheable answer sent as it is made, gzipped chunk by chunk when accepted. Its length
+    is not known in advance, so it goes out chunked (no Content-Length)."""
+    out = {"Cache-Control": cache_control, "Vary": "Accept, Accept-Encoding", **(headers or {})}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        out["Content-Encoding"] = "gzip"
+        tag = tag[:-1] + '-gzip"'
+        chunks = _gzipped(chunks)
+    out["ETag"] = tag
+    return StreamingResponse(_async(chunks), media_type=media_type, headers=out)
+
+
+def _gzipped(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    compressor = zlib.compressobj(5, zlib.DEFLATED, 31)
+    for chunk in chunks:
+        if packed := compressor.compress(chunk):
+            yield packed
+    yield compressor.flush()
+
+
+async def _async(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """In the event loop, one chunk at a time: each is a few milliseconds of work, and a
+    worker thread per chunk would cost more than it frees."""
+    for chunk in chunks:
+        yield chunk
 
 
 def not_modified_response(tag: str, cache_control: str) -> Response:

@@ -21,9 +21,9 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from api import errors
-from api.middleware import AnswerCache, RateLimit, RequestLimits
+from api.middleware import AnswerCache, HeadAsGet, RateLimit, RequestLimits
 from api.releases import ReleaseStore
-from api.routers import catalogue, codelists, datasets, download, health, releases
+from api.routers import catalogue, codelists, datasets, docs, download, health, releases
 from api.scope import SCOPES
 from api.settings import ApiSettings
 
@@ -34,18 +34,20 @@ DESCRIPTION = """\
 alleen de rijen van de releases, na geheimhouding. Een weggelaten waarde is `null` en de rij
 heeft `geheim: true`. `/v1/...` leest de release waar `latest` naar wijst,
 `/v1/releases/{version}/...` een vaste release. Rijen komen in pagina's (`limit`, `cursor`),
-als JSON of CSV (`format=csv` of `Accept: text/csv`).
+als JSON of CSV (`format=csv` of `Accept: text/csv`); CSV zonder `limit` geeft alle rijen in één
+keer, voor een spreadsheet. `links.permalink` is het antwoord onder zijn versie: om te citeren.
 
 **English.** The figures of the Monitor Statushouders U16 as published: only the rows of the
 releases, after disclosure control. A withheld value is `null` and its row has
 `geheim: true`. `/v1/...` reads the release `latest` points at, `/v1/releases/{version}/...` a
 fixed release. Rows come in pages (`limit`, `cursor`), as JSON or CSV (`format=csv` or
-`Accept: text/csv`).
+`Accept: text/csv`); CSV without `limit` is every matching row at once, for a spreadsheet.
+`links.permalink` is the answer under its version: to cite.
 
 Every answer has a strong `ETag` (send it back as `If-None-Match` for a `304`) and a
 `Cache-Control` header; answers are gzipped when the client accepts it. Requests per client
-are limited (`429` with `Retry-After`). Every error is `{"error": {"status", "code",
-"message", "details"}}`.
+are limited (`429` with `Retry-After`). `HEAD` answers like `GET`, without the body. Every
+error is `{"error": {"status", "code", "message", "details"}}`.
 """
 
 
@@ -70,6 +72,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version="1",
         lifespan=lifespan,
+        # /docs is api/routers/docs.py: Swagger UI from the package, not from a CDN.
+        docs_url=None,
         redoc_url=None,
         # No OpenTelemetry: nothing here collects it, and its per-request check costs ~15 µs.
         telemetry={"tracing": False, "metrics": False, "logs": False},
@@ -87,6 +91,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         catalogue.add_routes(app.router, kind)
     app.include_router(releases.router)
     app.include_router(download.router)
+    app.include_router(docs.router)
     # The last added is the outermost: CORS headers go on every answer, a 429 included,
     # and the limits apply before the cache answers.
     if settings.response_cache_mb:
@@ -95,6 +100,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             max_bytes=settings.response_cache_mb * 2**20,
             latest=store.latest_version,
         )
+    # Outside the answer cache, so that HEAD is answered from it like GET.
+    app.add_middleware(HeadAsGet)
     app.add_middleware(
         RequestLimits,
         max_url_bytes=settings.max_url_bytes,
@@ -105,7 +112,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
-        allow_methods=["GET"],
+        allow_methods=["GET", "HEAD"],
         allow_headers=["If-None-Match"],
         expose_headers=["ETag", "Link", "Retry-After", "X-Release-Version", "X-Total-Count"],
         max_age=86400,

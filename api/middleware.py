@@ -6,6 +6,7 @@ limits answer in the API's error envelope.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import time
@@ -97,6 +98,42 @@ class RateLimit:
         self._next_sweep = now + 60.0
 
 
+class _HeadersSent(Exception):
+    """The answer to a HEAD request is complete once its headers are out."""
+
+
+class HeadAsGet:
+    """HEAD answers as GET does, without the body: same status and headers (link checkers and
+    catalogue harvesters ask HEAD). The app sees a GET; once the headers are sent, the answer
+    ends, and a body still being made (a streamed table) is stopped rather than made in vain.
+    A streamed GET goes out chunked, so its HEAD has neither Content-Length nor
+    Transfer-Encoding."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        finished = False
+
+        async def headers_only(message: Message) -> None:
+            nonlocal finished
+            if finished:
+                raise _HeadersSent
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            finished = True
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            if message.get("more_body", False):
+                raise _HeadersSent
+
+        with contextlib.suppress(_HeadersSent):
+            await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 _NAMED_RELEASE = re.compile(r"^/v1/releases/(\d{1,9}\.\d{1,9}\.\d{1,9})(/|$)")
 _NOT_CACHED = frozenset({"/v1/health", "/v1/releases"})
 
@@ -137,16 +174,21 @@ class AnswerCache:
             return
         start: dict = {}
         chunks: list[bytes] = []
+        streamed = False
 
         async def recording(message: Message) -> None:
+            nonlocal streamed
             if message["type"] == "http.response.start":
                 start.update(status=message["status"], headers=list(message["headers"]))
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
+            elif message["type"] == "http.response.body" and not streamed:
+                # A streamed answer (a whole CSV table) is not kept: holding it to keep it
+                # would undo the streaming's bounded memory.
+                streamed = message.get("more_body", False)
+                chunks.append(b"" if streamed else message.get("body", b""))
             await send(message)
 
         await self.app(scope, receive, recording)
-        if start.get("status") == 200 and len(chunks) == 1:
+        if start.get("status") == 200 and len(chunks) == 1 and not streamed:
             headers = dict(start["headers"])
             if b"etag" in headers and headers.get(b"x-release-version", b"").decode() == key[0]:
                 self._keep(key, start["headers"], chunks[0])

@@ -29,11 +29,6 @@ CURSOR_PATTERN = r"[A-Za-z0-9_\-]{1,200}"
 _CURSOR = re.compile(rf"^{CURSOR_PATTERN}$")
 
 
-def list_pattern(item: str, most: int) -> str:
-    """A comma-separated list of at most `most` `item`s, as documented in the OpenAPI."""
-    return rf"^{item}(,{item}){{0,{most - 1}}}$"
-
-
 @dataclass(frozen=True)
 class Cursor:
     """Where the next page starts: in which release, after how many rows, for which query."""
@@ -65,9 +60,15 @@ class RowsQuery:
     filters: tuple[tuple[str, tuple], ...]  # (column, values), columns and values sorted
     sort: tuple[tuple[str, bool], ...]  # (column, descending)
     fields: tuple[str, ...] | None
-    limit: int
+    limit: int  # rows per page: the client's `limit`, else the default
     cursor: Cursor | None
     format: str | None
+    limit_given: bool = False
+
+    def whole(self, format_: str) -> bool:
+        """CSV without `limit` or `cursor` is every matching row in one answer: spreadsheets
+        (Excel's "From Web", IMPORTDATA) read one URL and ignore the `Link` header."""
+        return format_ == "csv" and not self.limit_given and self.cursor is None
 
     @property
     def filter_map(self) -> dict[str, tuple]:
@@ -79,30 +80,32 @@ class RowsQuery:
         text = orjson.dumps([self.filters, self.sort]).decode()
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    def canonical(self) -> str:
+    def canonical(self, format_: str) -> str:
         """The query normalised: equal for requests that must get the same answer."""
         return orjson.dumps(
             [
                 self.filters,
                 self.sort,
                 self.fields,
-                self.limit,
+                None if self.whole(format_) else self.limit,
                 self.cursor.encode() if self.cursor else None,
             ]
         ).decode()
 
-    def query_string(self, cursor: Cursor | None, format_: str) -> str:
+    def query_string(self, cursor: Cursor | None, format_: str, *, paged: bool = True) -> str:
         """This query in canonical form, at `cursor`: equal queries get equal links.
 
         `format=csv` is kept, so that a CSV page's next link gives CSV whatever the client's
-        `Accept` header; JSON is the default and needs no parameter.
+        `Accept` header; JSON is the default and needs no parameter. Without `paged`, no
+        `limit`: the link to a whole CSV answer.
         """
         parts = [f"{column}={','.join(map(str, values))}" for column, values in self.filters]
         if self.sort:
             parts.append("sort=" + ",".join(("-" if d else "") + f for f, d in self.sort))
         if self.fields is not None:
             parts.append("fields=" + ",".join(self.fields))
-        parts.append(f"limit={self.limit}")
+        if paged:
+            parts.append(f"limit={self.limit}")
         if format_ == "csv":
             parts.append("format=csv")
         if cursor is not None:
@@ -173,7 +176,15 @@ def parse_rows_query(
     if format_ is not None and format_ not in FORMATS:
         raise bad_request("format is json or csv", "format")
 
-    return RowsQuery(tuple(filters), tuple(sort), selected, limit, cursor, format_)
+    return RowsQuery(
+        tuple(filters),
+        tuple(sort),
+        selected,
+        limit,
+        cursor,
+        format_,
+        limit_given=_one(params, "limit") is not None,
+    )
 
 
 def parse_format(params: Mapping[str, Sequence[str]]) -> str | None:

@@ -23,6 +23,7 @@ import os
 import re
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -202,14 +203,26 @@ class Table:
             default=_to_json,
         )
 
-    def csv_text(self, rows: np.ndarray, fields: tuple[str, ...] | None = None) -> str:
+    def csv_text(
+        self, rows: np.ndarray, fields: tuple[str, ...] | None = None, *, header: bool = True
+    ) -> str:
         fields = fields or self.fields
         columns = [self.columns[f] for f in fields]
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(fields)
+        if header:
+            writer.writerow(fields)
         writer.writerows([csv_cell(c[i]) for c in columns] for i in rows.tolist())
         return out.getvalue()
+
+    def csv_chunks(
+        self, rows: np.ndarray, fields: tuple[str, ...] | None = None, per_chunk: int = 2000
+    ) -> Iterator[bytes]:
+        """The CSV of `rows`, `per_chunk` rows at a time: a whole table is sent without ever
+        being one text in memory, and the server answers others between chunks."""
+        yield self.csv_text(rows[:per_chunk], fields).encode()
+        for start in range(per_chunk, len(rows), per_chunk):
+            yield self.csv_text(rows[start : start + per_chunk], fields, header=False).encode()
 
 
 @dataclass(frozen=True)

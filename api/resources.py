@@ -8,27 +8,50 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from api import examples
 from api.errors import ApiError, bad_request
 from api.http import envelope
-from api.query import CODE_PATTERN, CURSOR_PATTERN, FORMATS, WHOLE_PATTERN, list_pattern
+from api.query import CODE_PATTERN, CURSOR_PATTERN, FORMATS
 from api.releases import Release, Table
 from api.schemas import ErrorEnvelope, ResourceMetaEnvelope
 from api.scope import Scope, ScopeKind
 from api.settings import ApiSettings
-from publish.schema import Resource
+from publish.schema import Field, Resource
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorEnvelope, "description": "a parameter is wrong; the message says which"},
     404: {"model": ErrorEnvelope, "description": "no such release or resource"},
     406: {"model": ErrorEnvelope, "description": "neither JSON nor CSV is acceptable"},
+    414: {"model": ErrorEnvelope, "description": "the URL is longer than allowed (4 KiB)"},
     429: {"model": ErrorEnvelope, "description": "too many requests; see Retry-After"},
     503: {"model": ErrorEnvelope, "description": "no release has been published yet"},
 }
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     304: {"description": "not modified: `If-None-Match` holds the current ETag"}
 }
-CSV_CONTENT = {"text/csv": {"schema": {"type": "string"}}}
+
+
+def answers(json_example: Any, csv_example: str | None = None) -> dict[int | str, Any]:
+    """The 200 answer's example per media type (the JSON schema comes from the route's
+    response model)."""
+    content: dict[str, Any] = {"application/json": {"example": json_example}}
+    if csv_example is not None:
+        content["text/csv"] = {"schema": {"type": "string"}, "example": csv_example}
+    return {200: {"content": content}}
+
+
 _PATH = {"dataset": "datasets", "codelist": "codelists"}
+# One value per filter for the document's examples: Utrecht's werk at 12 months, cohort 2023.
+EXAMPLE_VALUES: dict[str, Any] = {
+    "gebied_code": "GM0344",
+    "indicator": "werk",
+    "geslacht": "T",
+    "leeftijdsklasse": "T",
+    "cohort_jaar": 2023,
+    "duur_maanden": 12,
+    "jaar": 2024,
+    "periode": "2024-H2",
+}
 _NAME = {"dataset": "dataset", "codelist": "code list"}
 
 
@@ -48,7 +71,11 @@ def add_metadata_route(router: APIRouter, resource: Resource, scope_kind: ScopeK
         methods=["GET"],
         tags=[_PATH[resource.kind]],
         response_model=ResourceMetaEnvelope,
-        responses={**NOT_MODIFIED, **ERRORS},
+        responses={
+            **answers(examples.metadata(resource, scope_kind.pinned)),
+            **NOT_MODIFIED,
+            **ERRORS,
+        },
         operation_id=f"{resource.name}_metadata{scope_kind.suffix}",
         summary=f"{resource.title_en}: metadata and Table Schema",
         description=resource.describe(),
@@ -107,6 +134,13 @@ def metadata(scope: Scope, table: Table) -> dict[str, Any]:
     }
 
 
+def example_value(field: Field) -> Any:
+    value = EXAMPLE_VALUES.get(field.name)
+    if field.codes and value not in field.codes:
+        return field.codes[0]
+    return value
+
+
 def format_parameter() -> dict[str, Any]:
     return {
         "name": "format",
@@ -122,15 +156,25 @@ def rows_parameters(resource: Resource, settings: ApiSettings) -> list[dict[str,
     most = settings.max_filter_values
     parameters: list[dict[str, Any]] = []
     for field in resource.dimensions:
-        item = WHOLE_PATTERN if field.type == "integer" else CODE_PATTERN
+        if field.codes:
+            item: dict[str, Any] = {"type": "string", "enum": list(field.codes)}
+        elif field.type == "integer":
+            item = {"type": "integer", "minimum": 0, "maximum": 10**9 - 1}
+        else:
+            item = {"type": "string", "pattern": f"^{CODE_PATTERN}$"}
         parameters.append(
             {
                 "name": field.name,
                 "in": "query",
                 "required": False,
                 "description": f"{field.describe()}\n\nFilter: rows equal to this value, or to "
-                f"any of a comma-separated list of at most {most} values.",
-                "schema": {"type": "string", "pattern": list_pattern(item, most)},
+                f"any of a comma-separated list of at most {most} values (or the parameter "
+                "repeated). A value no row has matches nothing.",
+                # A comma-separated list: form style, not exploded.
+                "style": "form",
+                "explode": False,
+                "schema": {"type": "array", "items": item, "minItems": 1, "maxItems": most},
+                "example": [example_value(field)],
             }
         )
     names = "(" + "|".join(resource.field_names) + ")"
@@ -155,7 +199,9 @@ def rows_parameters(resource: Resource, settings: ApiSettings) -> list[dict[str,
             "name": "limit",
             "in": "query",
             "required": False,
-            "description": f"Rows per page, at most {settings.max_page_size}.",
+            "description": f"Rows per page, at most {settings.max_page_size}. CSV without "
+            "`limit` (and without `cursor`) is every matching row in one answer, for "
+            "spreadsheets; JSON without it is a page of the default size.",
             "schema": {
                 "type": "integer",
                 "minimum": 1,

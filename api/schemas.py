@@ -144,6 +144,18 @@ class RowsLinks(BaseModel):
     next: str | None = Field(description="the next page; null on the last page")
     schema_: str = Field(alias="schema")
     download: str = Field(description="the whole resource as CSV")
+    permalink: str = Field(
+        description="this answer under /v1/releases/{version}: the same rows for as long as "
+        "the release is kept, to cite"
+    )
+    row: str = Field(
+        description="one row's permalink as a URI template (RFC 6570): fill in the row's "
+        "primary key"
+    )
+
+
+class CodelistLinks(ResourceLinks):
+    permalink: str = Field(description="these codes under /v1/releases/{version}, to cite")
 
 
 def row_model(resource: Resource) -> type[BaseModel]:
@@ -178,7 +190,7 @@ def rows_envelope_model(resource: Resource) -> type[BaseModel]:
         f"{_camel(resource.name)}Rows",
         data=(list[row_model(resource)], ...),
         meta=(RowsMeta if dataset else CodelistMeta, ...),
-        links=(RowsLinks if dataset else ResourceLinks, ...),
+        links=(RowsLinks if dataset else CodelistLinks, ...),
     )
 
 

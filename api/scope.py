@@ -8,7 +8,7 @@ caching differ. `latest` may move at any moment, so its answers are cached for
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,15 @@ from fastapi import Request
 from starlette.responses import Response
 
 from api.errors import ApiError, bad_request
-from api.http import IMMUTABLE, JSON, etag, not_modified, not_modified_response, respond
+from api.http import (
+    IMMUTABLE,
+    JSON,
+    etag,
+    not_modified,
+    not_modified_response,
+    respond,
+    respond_stream,
+)
 from api.releases import (
     Release,
     ReleaseInfo,
@@ -83,6 +91,35 @@ class Scope:
             # Which release was read: for clients, and for the answer cache (api/middleware.py).
             headers={**headers, "X-Release-Version": (release or self.release).info.version},
         )
+
+    def stream(
+        self,
+        request: Request,
+        build: Callable[[], tuple[Iterator[bytes], dict[str, str]]],
+        *,
+        key: str,
+        media_type: str,
+        release: Release | None = None,
+    ) -> Response:
+        """As `answer`, for an answer sent as it is made (a whole CSV table)."""
+        read = release or self.release
+        tag = etag(read.info.content_digest, request.scope["path"], key, media_type)
+        if held := not_modified(request, tag):
+            return not_modified_response(held, self.cache_control)
+        chunks, headers = build()
+        return respond_stream(
+            request,
+            chunks,
+            media_type=media_type,
+            tag=tag,
+            cache_control=self.cache_control,
+            headers={**headers, "X-Release-Version": read.info.version},
+        )
+
+    def permalink(self, release: Release, path: str) -> str:
+        """`path` (e.g. /datasets/indicatoren/rows?...) under the release's own prefix: the
+        URL that gives the same answer for as long as the release is kept."""
+        return f"{self.root}/v1/releases/{release.info.version}{path}"
 
 
 def store_of(request: Request) -> ReleaseStore:
@@ -154,6 +191,10 @@ class ScopeKind:
     prefix: str
     suffix: str  # of operation ids
     parameters: tuple[dict[str, Any], ...]
+
+    @property
+    def pinned(self) -> bool:
+        return self.prefix != "/v1"
 
 
 SCOPES = (

@@ -46,6 +46,12 @@ class ApiSettings(BaseSettings):
         description="answers kept in memory and sent again for the same request to the same "
         "release (api/middleware.py); 0 switches it off",
     )
+    csv_chunk_rows: int = Field(
+        2000,
+        ge=1,
+        description="rows per piece of a whole CSV table (`format=csv` without `limit`), which "
+        "is sent as it is made: the memory one such answer holds",
+    )
     releases_in_memory: int = Field(
         4, ge=1, description="releases kept loaded; the least recently used one is dropped"
     )

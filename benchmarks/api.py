@@ -47,6 +47,7 @@ from tests.release_fixture import (  # noqa: E402
     doorgaande_lijn,
     huisvesting,
     indicatoren,
+    planresultaten,
     read_csv,
 )
 
@@ -99,6 +100,7 @@ def build(data_dir: Path) -> Path:
         "indicatoren": indicatoren(published_pairs(), areas, COHORT_INDICATORS, seed=7),
         "huisvesting": huisvesting(areas),
         "doorgaande_lijn": doorgaande_lijn(areas),
+        "planresultaten": planresultaten(areas),
         **codelists(areas),
     }
     return build_release(data_dir / "releases", "1.0.0", tables)

@@ -5,7 +5,12 @@ import dagster as dg
 from pipelines.alerts import alert_on_run_failure
 from pipelines.automation import ingest_job, landing_sensor, monitor_job, monthly
 from pipelines.disclosure import disclosure_control
-from pipelines.indicators import dbt_resource, mart_checks, monitor_dbt_assets
+from pipelines.indicators import (
+    dbt_resource,
+    mart_checks,
+    monitor_dbt_assets,
+    published_dbt_assets,
+)
 from pipelines.progress import compact_console
 from pipelines.release import release
 from pipelines.resources import monitor_resource
@@ -14,7 +19,7 @@ from pipelines.sources import source_modules
 defs = dg.Definitions.merge(
     *(module.defs for module in source_modules()),
     dg.Definitions(
-        assets=[monitor_dbt_assets, disclosure_control, release],
+        assets=[monitor_dbt_assets, disclosure_control, published_dbt_assets, release],
         asset_checks=mart_checks,
         jobs=[monitor_job, ingest_job],
         schedules=[monthly],

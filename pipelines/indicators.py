@@ -22,15 +22,25 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 dbt_project.prepare_if_dev()
 
 
+# The layer dbt builds from the tables disclosure control publishes (models/published/): a
+# second dbt invocation, after `disclosure_control`, whose source `published` is that asset.
+PUBLISHED_LAYER = "path:models/published"
+PUBLISHED_SOURCE = "published"
+DISCLOSURE_CONTROL = dg.AssetKey("disclosure_control")
+
+
 class MonitorTranslator(DagsterDbtTranslator):
-    """Sources keep dbt's default keys (source, table), which are the ingestion assets' keys.
-    Models are keyed and grouped by their layer: staging/…, intermediate/…, marts/…; seeds
-    are the reference group."""
+    """Sources keep dbt's default keys (source, table), which are the ingestion assets' keys,
+    except the tables disclosure control publishes, which are its asset. Models are keyed and
+    grouped by their layer: staging/…, intermediate/…, marts/…, published/…; seeds are the
+    reference group."""
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any):
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         kind = props["resource_type"]
+        if kind == "source" and props["source_name"] == PUBLISHED_SOURCE:
+            return spec.replace_attributes(key=DISCLOSURE_CONTROL)
         if kind == "model":
             layer = props["fqn"][1]
             return spec.replace_attributes(
@@ -47,10 +57,28 @@ class MonitorTranslator(DagsterDbtTranslator):
     manifest=dbt_project.manifest_path,
     dagster_dbt_translator=MonitorTranslator(),
     project=dbt_project,
+    exclude=PUBLISHED_LAYER,
 )
 def monitor_dbt_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, monitor: MonitorResource
 ):
+    yield from _build(context, dbt, monitor)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=MonitorTranslator(),
+    project=dbt_project,
+    select=PUBLISHED_LAYER,
+    name="published_dbt_assets",
+)
+def published_dbt_assets(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, monitor: MonitorResource
+):
+    yield from _build(context, dbt, monitor)
+
+
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, monitor: MonitorResource):
     # `monitor` is asked for so that a run of dbt models alone holds the data dir's lock too.
     # statushouders-dbt stops dbt when this process dies; it is told which process that is.
     os.environ[DBT_PARENT_ENV] = str(os.getpid())
@@ -79,9 +107,15 @@ def dbt_resource() -> DbtCliResource:
 
 
 def mart_key(name: str) -> dg.AssetKey:
+    """The asset of a dbt model: a mart, or a model of the published layer."""
     from dagster_dbt import get_asset_key_for_model
 
-    return get_asset_key_for_model([monitor_dbt_assets], name)
+    for assets in (monitor_dbt_assets, published_dbt_assets):
+        try:
+            return get_asset_key_for_model([assets], name)
+        except KeyError:
+            continue
+    raise KeyError(f"no dbt model {name}")
 
 
 def _mart_check(name: str) -> dg.AssetChecksDefinition:

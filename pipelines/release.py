@@ -16,8 +16,9 @@ from publish.disclosure import summary
 from publish.page import render_page
 from publish.release import latest, publish, write_file
 
-# Every resource of the package, as published: code lists, suppressed marts, and huisvesting
-# (public administrative figures, not suppressed).
+# Every resource of the package, as published: code lists, suppressed marts, huisvesting
+# (public administrative figures, not suppressed), and the plan's results derived from the
+# published indicatoren.
 TABLES = {
     "gebieden": """
         select areas.gebied_code, areas.gebied_naam,
@@ -33,14 +34,15 @@ TABLES = {
     "indicatoren": "select * from published.indicatoren",
     "doorgaande_lijn": "select * from published.doorgaande_lijn",
     "huisvesting": "select * from marts.huisvesting",
+    "planresultaten": "select * from published.planresultaten",
 }
 
 CHANGELOG = "CHANGELOG.md"
-MARTS = ("indicatoren", "huisvesting", "doorgaande_lijn", "monitor_metadata")
+MODELS = ("indicatoren", "huisvesting", "doorgaande_lijn", "monitor_metadata", "planresultaten")
 
 
 @dg.asset(
-    deps=[*(mart_key(name) for name in MARTS), disclosure_control],
+    deps=[*(mart_key(name) for name in MODELS), disclosure_control],
     group_name="publish",
     kinds={"python"},
     description="A versioned release under <data-dir>/releases/, switched in as `latest`.",
@@ -112,7 +114,7 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
             changelog.changelog(diff, version, created, history),
         )
         write_file(staging / "dcat.jsonld", dcat.describe(described, monitor.public_url))
-        write_file(staging / "index.html", render_page(staging))
+        write_file(staging / "index.html", render_page(staging, monitor.public_url))
         context.log.info(
             f"against {diff['previous_version'] or 'no earlier release'}: "
             + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in diff["totals"].items())

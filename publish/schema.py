@@ -10,7 +10,7 @@ the columns from the release's own Parquet files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # The dimensions a client can filter on; a filter only applies to datasets that have the column.
 DIMENSIONS = (
@@ -25,6 +25,22 @@ DIMENSIONS = (
 )
 
 
+# The codes of the code lists, as in the dbt seeds (tests/test_api_contract.py holds them
+# equal), so that the OpenAPI document can name them when no release exists yet.
+MUNICIPALITIES = (
+    *("GM0312", "GM0310", "GM0736", "GM0321", "GM0353", "GM0331", "GM0335", "GM0356"),
+    *("GM0589", "GM1904", "GM0344", "GM1581", "GM1961", "GM0352", "GM0632", "GM0355"),
+)
+AREAS = (*MUNICIPALITIES, "U10", "U16")
+COHORT_INDICATORS = (
+    *("werk", "bijstand", "werk_zonder_bijstand", "activering", "onderwijs", "taalles"),
+    *("participatie", "inburgering_voldaan", "taalniveau_b1"),
+)
+TARGET_INDICATORS = ("plaatsing_regio", "noa_binnen_3_maanden")
+GESLACHTEN = ("M", "V", "T")
+LEEFTIJDSKLASSEN = ("18-29", "30-49", "50-64", "T")
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -34,6 +50,7 @@ class Field:
     title_en: str
     description_en: str
     required: bool = True
+    codes: tuple[str, ...] = ()  # the values a coded column takes; empty: not coded
 
     def describe(self) -> str:
         """One text for OpenAPI: Dutch, then English."""
@@ -63,8 +80,8 @@ class Resource:
         return f"{self.title}: {self.description}\n\n{self.title_en}: {self.description_en}"
 
 
-def _f(name, type_, title, description, title_en, description_en, required=True) -> Field:
-    return Field(name, type_, title, description, title_en, description_en, required)
+def _f(name, type_, title, description, title_en, description_en, required=True, codes=()) -> Field:
+    return Field(name, type_, title, description, title_en, description_en, required, codes)
 
 
 GEBIED_CODE = _f(
@@ -74,6 +91,7 @@ GEBIED_CODE = _f(
     "CBS-gemeentecode (GMxxxx), of U10 of U16 voor de som van die gemeenten.",
     "Area code",
     "CBS municipality code (GMxxxx), or U10 or U16 for the sum of those municipalities.",
+    codes=AREAS,
 )
 GEBIED_NAAM = _f(
     "gebied_naam",
@@ -90,7 +108,10 @@ INDICATOR = _f(
     "Code van de indicator; de definitie staat in de codelijst indicatoren_codelijst.",
     "Indicator",
     "Code of the indicator; its definition is in the code list indicatoren_codelijst.",
+    codes=(*COHORT_INDICATORS, *TARGET_INDICATORS),
 )
+COHORT_INDICATOR = replace(INDICATOR, codes=COHORT_INDICATORS)
+TARGET_INDICATOR = replace(INDICATOR, codes=TARGET_INDICATORS)
 TELLER = _f(
     "teller",
     "integer",
@@ -176,6 +197,7 @@ RESOURCES: tuple[Resource, ...] = (
                 "M (man), V (vrouw) of T (totaal).",
                 "Sex",
                 "M (male), V (female) or T (total).",
+                codes=GESLACHTEN,
             ),
             _f(
                 "leeftijdsklasse",
@@ -184,8 +206,9 @@ RESOURCES: tuple[Resource, ...] = (
                 "Leeftijd op de referentiedatum: 18-29, 30-49, 50-64, of T (18 tot en met 64).",
                 "Age group",
                 "Age at the reference date: 18-29, 30-49, 50-64, or T (18 to 64).",
+                codes=LEEFTIJDSKLASSEN,
             ),
-            INDICATOR,
+            COHORT_INDICATOR,
             TELLER,
             NOEMER,
             PERCENTAGE,
@@ -247,6 +270,26 @@ RESOURCES: tuple[Resource, ...] = (
                 "Provisional",
                 "True when the half-year ends after the monitor's reference date (peildatum).",
             ),
+            _f(
+                "achterstand_begin",
+                "integer",
+                "Achterstand begin",
+                "De achterstand die het halfjaar in gaat: taakstelling min gehuisvest, opgeteld "
+                "over de eerdere halfjaren van het gebied; 0 in het eerste. Negatief is een "
+                "voorsprong.",
+                "Backlog at start",
+                "The backlog carried into the half-year: task minus housed, summed over the "
+                "area's earlier half-years; 0 in the first. Negative is a lead.",
+            ),
+            _f(
+                "achterstand_eind",
+                "integer",
+                "Achterstand eind",
+                "Achterstand begin + taakstelling − gehuisvest: nog te huisvesten aan het eind "
+                "van het halfjaar.",
+                "Backlog at end",
+                "Backlog at start + task − housed: still to house at the end of the half-year.",
+            ),
         ),
         ("gebied_code", "periode"),
     ),
@@ -268,7 +311,7 @@ RESOURCES: tuple[Resource, ...] = (
                 "Year",
                 "Year of housing.",
             ),
-            INDICATOR,
+            TARGET_INDICATOR,
             TELLER,
             NOEMER,
             PERCENTAGE,
@@ -283,6 +326,101 @@ RESOURCES: tuple[Resource, ...] = (
             GEHEIM,
         ),
         ("jaar", "gebied_code", "indicator"),
+    ),
+    Resource(
+        "planresultaten",
+        "dataset",
+        "Resultaten van het plan",
+        "De resultaten van het Plan van Aanpak U16 als richting: per gebied, indicator en duur "
+        "het laatste gepubliceerde cohort tegenover het cohort ervoor, en of het percentage de "
+        "kant op ging die het plan wil. Afgeleid van de gepubliceerde indicatoren (geslacht en "
+        "leeftijd totaal).",
+        "Results of the plan",
+        "The results of the regional plan as directions: per area, indicator and duration the "
+        "latest published cohort against the one before, and whether the percentage moved the "
+        "way the plan wants. Derived from the published indicators (all sexes and ages).",
+        (
+            GEBIED_CODE,
+            GEBIED_NAAM,
+            COHORT_INDICATOR,
+            _f(
+                "duur_maanden",
+                "integer",
+                "Duur in maanden",
+                "Maanden na huisvesting waarop de cohorten vergeleken worden: 12, 24 of 36.",
+                "Duration in months",
+                "Months after housing at which the cohorts are compared: 12, 24 or 36.",
+            ),
+            _f(
+                "cohort_jaar",
+                "integer",
+                "Cohortjaar",
+                "Het laatste cohort dat op deze duur gepubliceerd is.",
+                "Cohort year",
+                "The latest cohort published at this duration.",
+            ),
+            _f(
+                "vorig_cohort_jaar",
+                "integer",
+                "Vorig cohortjaar",
+                "Het cohort ervoor: cohortjaar − 1.",
+                "Previous cohort year",
+                "The cohort before it: cohort year − 1.",
+            ),
+            _f(
+                "percentage",
+                "number",
+                "Percentage",
+                "Het gepubliceerde percentage van het cohort (geslacht T, leeftijdsklasse T); "
+                "leeg als het geheim is of de noemer 0 is.",
+                "Percentage",
+                "The cohort's published percentage (sex T, age group T); empty when withheld or "
+                "when the denominator is 0.",
+                required=False,
+            ),
+            _f(
+                "vorig_percentage",
+                "number",
+                "Vorig percentage",
+                "Het gepubliceerde percentage van het vorige cohort; leeg als het geheim is of "
+                "de noemer 0 is.",
+                "Previous percentage",
+                "The previous cohort's published percentage; empty when withheld or when the "
+                "denominator is 0.",
+                required=False,
+            ),
+            _f(
+                "richting",
+                "string",
+                "Richting",
+                "gestegen, gedaald of gelijk; leeg als een van de twee percentages leeg is.",
+                "Direction",
+                "gestegen (rose), gedaald (fell) or gelijk (unchanged); empty when either "
+                "percentage is empty.",
+                required=False,
+            ),
+            _f(
+                "doel",
+                "string",
+                "Doel",
+                "De richting die het plan wil: gedaald voor bijstand, gestegen voor de andere.",
+                "Aim",
+                "The direction the plan wants: gedaald (fall) for bijstand, gestegen (rise) for "
+                "the others.",
+            ),
+            _f(
+                "behaald",
+                "boolean",
+                "Behaald",
+                "Waar als de richting het doel is, onwaar als niet (gelijk is niet behaald); "
+                "leeg zonder richting.",
+                "Met",
+                "True when the direction is the aim, false when not (unchanged is not met); "
+                "empty without a direction.",
+                required=False,
+            ),
+        ),
+        ("gebied_code", "indicator", "duur_maanden"),
     ),
     Resource(
         "gebieden",
@@ -399,6 +537,7 @@ RESOURCES: tuple[Resource, ...] = (
                 "M, V of T.",
                 "Sex",
                 "M, V or T.",
+                codes=GESLACHTEN,
             ),
             LABEL_NL,
             LABEL_EN,
@@ -420,6 +559,7 @@ RESOURCES: tuple[Resource, ...] = (
                 "18-29, 30-49, 50-64 of T.",
                 "Age group",
                 "18-29, 30-49, 50-64 or T.",
+                codes=LEEFTIJDSKLASSEN,
             ),
             LABEL_NL,
             LABEL_EN,

@@ -48,6 +48,8 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("gehuisvest", "integer"),
         ("realisatie_pct", "number"),
         ("voorlopig", "boolean"),
+        ("achterstand_begin", "integer"),
+        ("achterstand_eind", "integer"),
     ],
     "doorgaande_lijn": [
         ("gebied_code", "string"),
@@ -59,6 +61,19 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("percentage", "number"),
         ("doel_pct", "integer"),
         ("geheim", "boolean"),
+    ],
+    "planresultaten": [
+        ("gebied_code", "string"),
+        ("gebied_naam", "string"),
+        ("indicator", "string"),
+        ("duur_maanden", "integer"),
+        ("cohort_jaar", "integer"),
+        ("vorig_cohort_jaar", "integer"),
+        ("percentage", "number"),
+        ("vorig_percentage", "number"),
+        ("richting", "string"),
+        ("doel", "string"),
+        ("behaald", "boolean"),
     ],
     "gebieden": [
         ("gebied_code", "string"),
@@ -98,12 +113,13 @@ PRIMARY_KEYS = {
     ],
     "huisvesting": ["gebied_code", "periode"],
     "doorgaande_lijn": ["jaar", "gebied_code", "indicator"],
+    "planresultaten": ["gebied_code", "indicator", "duur_maanden"],
     "gebieden": ["gebied_code"],
     "indicatoren_codelijst": ["indicator"],
     "geslachten": ["geslacht"],
     "leeftijdsklassen": ["leeftijdsklasse"],
 }
-DATASETS = ("indicatoren", "huisvesting", "doorgaande_lijn")
+DATASETS = ("indicatoren", "huisvesting", "doorgaande_lijn", "planresultaten")
 ARROW = {
     "string": pa.string(),
     "integer": pa.int64(),
@@ -191,12 +207,15 @@ def indicatoren(
 
 
 def huisvesting(areas: list[tuple[str, str]] | None = None, seed: int = 1) -> list[dict]:
+    """The backlog runs on from half-year to half-year: begin + task - housed = end."""
     rng = random.Random(seed)
     rows = []
     for code, name in areas or SMALL_AREAS:
+        achterstand = 0
         for periode in ["2023-H1", "2023-H2", "2024-H1", "2025-H2"]:
             taakstelling = 0 if code == "GM0589" and periode == "2023-H1" else rng.randint(5, 300)
             gehuisvest = rng.randint(0, 320)
+            begin, achterstand = achterstand, achterstand + taakstelling - gehuisvest
             rows.append(
                 {
                     "gebied_code": code,
@@ -208,6 +227,8 @@ def huisvesting(areas: list[tuple[str, str]] | None = None, seed: int = 1) -> li
                     if taakstelling
                     else None,
                     "voorlopig": periode == "2025-H2",
+                    "achterstand_begin": begin,
+                    "achterstand_eind": achterstand,
                 }
             )
     return rows
@@ -230,6 +251,41 @@ def doorgaande_lijn(areas: list[tuple[str, str]] | None = None, seed: int = 1) -
                         "indicator": indicator,
                         **_counts(rng, small=code == "GM0589"),
                         "doel_pct": doel,
+                    }
+                )
+    return rows
+
+
+def planresultaten(areas: list[tuple[str, str]] | None = None, seed: int = 1) -> list[dict]:
+    """Two cohorts compared at 12 and 24 months; a withheld percentage leaves no verdict."""
+    rng = random.Random(seed)
+    rows = []
+    for code, name in areas or SMALL_AREAS:
+        for indicator in ["werk", "bijstand", "taalles"]:
+            for duur, cohort in [(12, 2023), (24, 2022)]:
+                now, before = (
+                    None if code == "GM0589" and rng.random() < 0.5 else rng.randint(0, 1000) / 10
+                    for _ in range(2)
+                )
+                richting = None
+                if now is not None and before is not None:
+                    richting = (
+                        "gestegen" if now > before else "gedaald" if now < before else "gelijk"
+                    )
+                doel = "gedaald" if indicator == "bijstand" else "gestegen"
+                rows.append(
+                    {
+                        "gebied_code": code,
+                        "gebied_naam": name,
+                        "indicator": indicator,
+                        "duur_maanden": duur,
+                        "cohort_jaar": cohort,
+                        "vorig_cohort_jaar": cohort - 1,
+                        "percentage": now,
+                        "vorig_percentage": before,
+                        "richting": richting,
+                        "doel": doel,
+                        "behaald": None if richting is None else richting == doel,
                     }
                 )
     return rows
@@ -295,6 +351,7 @@ def small_tables(seed: int = 1) -> dict[str, list[dict]]:
         "indicatoren": indicatoren(seed=seed),
         "huisvesting": huisvesting(seed=seed),
         "doorgaande_lijn": doorgaande_lijn(seed=seed),
+        "planresultaten": planresultaten(seed=seed),
         **codelists(),
     }
 

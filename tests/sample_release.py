@@ -153,6 +153,7 @@ KIND = {
     "indicatoren": "dataset",
     "huisvesting": "dataset",
     "doorgaande_lijn": "dataset",
+    "planresultaten": "dataset",
     "gebieden": "codelist",
     "indicatoren_codelijst": "codelist",
     "geslachten": "codelist",
@@ -220,19 +221,70 @@ def indicatoren_rows() -> list[dict]:
 
 
 def huisvesting_rows() -> list[dict]:
-    return [
-        {
-            "gebied_code": area,
-            "gebied_naam": AREAS[area],
-            "periode": periode,
-            "taakstelling": taak,
-            "gehuisvest": gehuisvest,
-            "realisatie_pct": pct(gehuisvest, taak) if taak else None,
-            "voorlopig": periode == "2024-H2",
-        }
-        for area, periods in HOUSING.items()
-        for periode, taak, gehuisvest in periods
-    ]
+    rows = []
+    for area, periods in HOUSING.items():
+        backlog = 0  # what was not housed in the area's earlier half-years (indicators.md)
+        for periode, taak, gehuisvest in periods:
+            rows.append(
+                {
+                    "gebied_code": area,
+                    "gebied_naam": AREAS[area],
+                    "periode": periode,
+                    "taakstelling": taak,
+                    "gehuisvest": gehuisvest,
+                    "realisatie_pct": pct(gehuisvest, taak) if taak else None,
+                    "voorlopig": periode == "2024-H2",
+                    "achterstand_begin": backlog,
+                    "achterstand_eind": backlog + taak - gehuisvest,
+                }
+            )
+            backlog += taak - gehuisvest
+    return rows
+
+
+PLAN_DURATIONS = (12, 24, 36)
+DOEL_RICHTING = {"bijstand": "gedaald"}  # every other indicator: gestegen
+
+
+def planresultaten_rows() -> list[dict]:
+    """indicators.md, resource 4, over the sample's published indicatoren (all sexes, ages)."""
+    totals = {
+        (r["gebied_code"], r["indicator"], r["duur_maanden"], r["cohort_jaar"]): r["percentage"]
+        for r in indicatoren_rows()
+        if r["geslacht"] == r["leeftijdsklasse"] == "T"
+    }
+    rows = []
+    for duur in PLAN_DURATIONS:
+        cohorts = sorted(c for c, durations in PAIRS.items() if duur in durations)
+        if len(cohorts) < 2:
+            continue
+        latest = cohorts[-1]
+        for area, name in AREAS.items():
+            for indicator in RATE:
+                now = totals[(area, indicator, duur, latest)]
+                before = totals[(area, indicator, duur, latest - 1)]
+                richting = None
+                if now is not None and before is not None:
+                    richting = (
+                        "gestegen" if now > before else "gedaald" if now < before else "gelijk"
+                    )
+                doel = DOEL_RICHTING.get(indicator, "gestegen")
+                rows.append(
+                    {
+                        "gebied_code": area,
+                        "gebied_naam": name,
+                        "indicator": indicator,
+                        "duur_maanden": duur,
+                        "cohort_jaar": latest,
+                        "vorig_cohort_jaar": latest - 1,
+                        "percentage": now,
+                        "vorig_percentage": before,
+                        "richting": richting,
+                        "doel": doel,
+                        "behaald": None if richting is None else richting == doel,
+                    }
+                )
+    return rows
 
 
 def doorgaande_lijn_rows() -> list[dict]:
@@ -313,6 +365,7 @@ def tables() -> dict[str, list[dict]]:
         "indicatoren": indicatoren_rows(),
         "huisvesting": huisvesting_rows(),
         "doorgaande_lijn": doorgaande_lijn_rows(),
+        "planresultaten": planresultaten_rows(),
         **codelist_rows(),
     }
 

@@ -10,6 +10,7 @@ import csv
 import gzip
 import http.client
 import io
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,7 +37,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def base(data_dir: Path):
-    with running_api(data_dir) as base:
+    # Whole CSV answers go out 7 rows at a time, so that every one of them is many chunks.
+    with running_api(data_dir, {"STATUSHOUDERS_API_CSV_CHUNK_ROWS": "7"}) as base:
         yield base
 
 
@@ -44,6 +46,9 @@ def base(data_dir: Path):
 def api(base: str):
     with httpx.Client(base_url=base, timeout=10) as client:
         yield client
+
+
+ROWS = "/v1/datasets/indicatoren/rows"
 
 
 def release_rows(data_dir: Path, name: str, version: str = "1.1.0") -> list[dict]:
@@ -287,13 +292,163 @@ def test_csv_by_format_or_accept_header_holds_the_same_rows(api, data_dir):
     )
 
 
+def link_header(response: httpx.Response) -> dict[str, str]:
+    """The `Link` header as {rel: url}."""
+    links = {}
+    for part in response.headers.get("link", "").split(","):
+        url, _, rel = part.strip().partition(">; rel=")
+        links[rel.strip('"')] = url.removeprefix("<")
+    return links
+
+
 def test_csv_pages_link_to_the_next_page(api):
     response = api.get("/v1/datasets/indicatoren/rows", params={"format": "csv", "limit": 10})
-    link = response.headers["link"]
-    assert link.endswith('>; rel="next"') and "cursor=" in link
-    following = api.get(link[1 : link.index(">")])
+    following = api.get(link_header(response)["next"])
+    assert "cursor=" in str(following.url)
     assert following.status_code == 200 and following.headers["content-type"].startswith("text/csv")
     assert response.headers["x-total-count"] == "540"
+    assert (
+        _csv_rows(following.text, "indicatoren")
+        == all_pages(api, "/v1/datasets/indicatoren/rows", {"limit": 20})[10:20]
+    )
+
+
+# --- a spreadsheet: every matching row from one URL --------------------------------------
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_csv_without_limit_holds_every_row_of_the_release_file(api, data_dir, name):
+    """In primary-key order (publish/ writes its files so; this fixture's are not sorted)."""
+    response = api.get(f"/v1/datasets/{name}/rows", params={"format": "csv"})
+    assert response.status_code == 200
+    published = release_rows(data_dir, name)
+    assert _csv_rows(response.text, name) == sorted(published, key=lambda r: key(r, name))
+    header = (data_dir / "releases/1.1.0/data" / f"{name}.csv").read_text().splitlines()[0]
+    assert response.text.splitlines()[0] == header
+    assert response.headers["x-total-count"] == str(len(published))
+    assert set(link_header(response)) == {"canonical"}
+    # Sent as it is made: chunked, no length known in advance.
+    assert response.headers["transfer-encoding"] == "chunked"
+    assert "content-length" not in response.headers
+
+
+def test_a_filtered_csv_without_limit_holds_every_matching_row(api, data_dir):
+    """More rows than a page (100); Excel and IMPORTDATA never see the `Link` header."""
+    expected = sorted(
+        (r for r in release_rows(data_dir, "indicatoren") if r["indicator"] != "taalles"),
+        key=lambda r: key(r, "indicatoren"),
+    )
+    assert len(expected) == 360 > 100
+    by_format = api.get(ROWS, params={"indicator": "werk,bijstand", "format": "csv"})
+    by_accept = api.get(ROWS, params={"indicator": "werk,bijstand"}, headers={"Accept": "text/csv"})
+    for response in (by_format, by_accept):
+        assert _csv_rows(response.text, "indicatoren") == expected
+        assert response.headers["x-total-count"] == "360"
+    paged = api.get(ROWS, params={"indicator": "werk,bijstand", "format": "csv", "limit": 100})
+    assert len(_csv_rows(paged.text, "indicatoren")) == 100
+    assert paged.headers["etag"] != by_format.headers["etag"]
+
+
+def test_a_whole_csv_is_gzipped_in_one_stream_with_its_own_etag(api, data_dir):
+    params = {"format": "csv", "sort": "-noemer,gebied_code"}
+    plain = api.get(ROWS, params=params, headers={"Accept-Encoding": "identity"})
+    with api.stream("GET", ROWS, params=params, headers={"Accept-Encoding": "gzip"}) as zipped:
+        raw = b"".join(zipped.iter_raw())
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert gzip.decompress(raw) == plain.content
+    assert zipped.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
+    for tag in (plain.headers["etag"], zipped.headers["etag"]):
+        assert api.get(ROWS, params=params, headers={"If-None-Match": tag}).status_code == 304
+
+
+# --- permalinks: a row cited by a URL that names its release ---------------------------
+
+
+def test_a_page_of_latest_has_a_permalink_under_its_release(api):
+    page = api.get(ROWS, params={"gebied_code": "GM0344", "limit": 5}).json()
+    permalink = page["links"]["permalink"]
+    assert permalink.startswith("/v1/releases/1.1.0/datasets/indicatoren/rows?")
+    cited = api.get(permalink)
+    assert cited.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert cited.json()["data"] == page["data"]
+
+
+def test_a_row_permalink_answers_with_that_row_of_that_release(api, data_dir):
+    """The row template filled in from a row of 1.0.0 still gives 1.0.0's numbers, now that
+    `latest` is 1.1.0 with other numbers."""
+    old = api.get("/v1/releases/1.0.0/datasets/indicatoren/rows", params={"limit": 1000}).json()
+    template = old["links"]["row"]
+    assert template.startswith("/v1/releases/1.0.0/datasets/indicatoren/rows?")
+    newer = {key(r, "indicatoren"): r for r in release_rows(data_dir, "indicatoren")}
+    differs = [r for r in old["data"] if newer[key(r, "indicatoren")] != r]
+    assert differs, "the two releases have other numbers"
+    for row in [differs[0], old["data"][-1]]:
+        url = re.sub(r"\{(\w+)\}", lambda m, row=row: str(row[m.group(1)]), template)
+        cited = api.get(url).json()
+        assert cited["data"] == [row] and cited["meta"]["release"] == "1.0.0"
+
+
+def test_a_csv_names_its_permalink_in_the_link_header(api):
+    for params in ({"format": "csv"}, {"format": "csv", "limit": 10, "gebied_code": "U16"}):
+        response = api.get(ROWS, params=params)
+        canonical = link_header(response)["canonical"]
+        assert canonical.startswith("/v1/releases/1.1.0/datasets/indicatoren/rows?")
+        assert api.get(canonical).content == response.content
+    codes = api.get("/v1/codelists/gebieden/rows").json()
+    assert codes["links"]["permalink"] == "/v1/releases/1.1.0/codelists/gebieden/rows"
+
+
+# --- HEAD: GET without the body ---------------------------------------------------------
+
+HEAD_URLS = [
+    "/v1",
+    "/v1/health",
+    "/v1/releases",
+    f"{ROWS}?gebied_code=U16",
+    f"{ROWS}?format=csv",
+    "/v1/releases/1.0.0/datasets/huisvesting",
+    "/v1/codelists/geslachten/rows?format=csv",
+    "/download/1.0.0/data/indicatoren.csv",
+    "/download/1.0.0/",
+    "/openapi.json",
+    "/docs",
+    "/docs/static/swagger-ui.css",
+]
+HOP_BY_HOP = {"date", "transfer-encoding", "connection", "keep-alive"}
+
+
+@pytest.mark.parametrize("url", HEAD_URLS)
+def test_head_answers_like_get_without_a_body(base, url):
+    got = httpx.get(base + url)
+    head = httpx.head(base + url)
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert {k: v for k, v in head.headers.items() if k not in HOP_BY_HOP} == {
+        k: v for k, v in got.headers.items() if k not in HOP_BY_HOP
+    }
+
+
+def test_head_sends_no_body_on_the_wire(base):
+    """After a HEAD the same connection serves a GET: a body sent after the HEAD's headers
+    would be read as the start of the next answer."""
+    host = urlsplit(base)
+    connection = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
+    try:
+        for url in (f"{ROWS}?format=csv", "/download/1.0.0/data/indicatoren.parquet"):
+            connection.request("HEAD", url)
+            head = connection.getresponse()
+            assert head.status == 200 and head.read() == b""
+            connection.request("GET", "/v1/health")
+            after = connection.getresponse()
+            assert after.status == 200 and b'"status":"ok"' in after.read()
+    finally:
+        connection.close()
+
+
+def test_head_is_not_modified_like_get(api):
+    tag = api.get(ROWS).headers["etag"]
+    head = api.head(ROWS, headers={"If-None-Match": tag})
+    assert head.status_code == 304 and head.headers["etag"] == tag
 
 
 @pytest.mark.parametrize(
@@ -373,7 +528,7 @@ def test_cors_for_get(api):
         headers={"Origin": "https://example.org", "Access-Control-Request-Method": "GET"},
     )
     assert preflight.status_code == 200
-    assert preflight.headers["access-control-allow-methods"] == "GET"
+    assert preflight.headers["access-control-allow-methods"] == "GET, HEAD"
 
 
 # --- releases --------------------------------------------------------------------------
@@ -428,7 +583,6 @@ def test_the_files_of_a_release_are_downloadable_as_published(api, data_dir):
 
 # --- bad requests: 4xx with the envelope, never a 500 ----------------------------------
 
-ROWS = "/v1/datasets/indicatoren/rows"
 BAD_PATHS = [
     ("/download/1.0.0/../../../etc/passwd", 404),
     ("/download/1.0.0/..%2F..%2F..%2Fetc%2Fpasswd", 404),

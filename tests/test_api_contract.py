@@ -1,16 +1,30 @@
-"""The API's static copy of the Table Schemas (api/tableschema.py), held against a release
-in the contract's layout, and the OpenAPI document built from it."""
+"""The API's static copy of the Table Schemas (publish/schema.py), held against a release in
+the contract's layout and against the dbt seeds' codes, and the OpenAPI document built from it:
+enums, an example per operation, the download endpoints."""
 
 from __future__ import annotations
 
+import csv
 import json
 
+import jsonschema
 import pytest
 
+from api import examples
 from api.main import create_app
 from api.settings import ApiSettings
-from publish.schema import DATASETS, DIMENSIONS, RESOURCES
-from tests.release_fixture import build_release, read_csv
+from publish.schema import (
+    AREAS,
+    COHORT_INDICATORS,
+    DATASETS,
+    DIMENSIONS,
+    GESLACHTEN,
+    LEEFTIJDSKLASSEN,
+    MUNICIPALITIES,
+    RESOURCES,
+    TARGET_INDICATORS,
+)
+from tests.release_fixture import ROOT, build_release, read_csv
 
 STATIC = {r.name: r for r in RESOURCES}
 
@@ -77,3 +91,83 @@ def test_every_operation_answers_errors_in_the_one_envelope(document):
                 if status.startswith(("4", "5")):
                     schema = response["content"]["application/json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/ErrorEnvelope"}, path
+
+
+def seed(name: str) -> list[dict[str, str]]:
+    with (ROOT / "dbt_project" / "seeds" / f"{name}.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_the_static_codes_are_the_seeds():
+    """The OpenAPI enums come from publish/schema.py; the published codes from the seeds."""
+    assert tuple(r["gemeente_code"] for r in seed("gemeenten")) == MUNICIPALITIES
+    assert (*MUNICIPALITIES, "U10", "U16") == AREAS
+    indicators = seed("indicatoren_codelijst")
+    assert (
+        tuple(r["indicator"] for r in indicators if r["resource"] == "indicatoren")
+        == COHORT_INDICATORS
+    )
+    assert (
+        tuple(r["indicator"] for r in indicators if r["resource"] == "doorgaande_lijn")
+        == TARGET_INDICATORS
+    )
+    assert {r["indicator"] for r in seed("plandoelen")} == set(COHORT_INDICATORS)
+    assert tuple(r["geslacht"] for r in seed("geslachten")) == GESLACHTEN
+    assert tuple(r["leeftijdsklasse"] for r in seed("leeftijdsklassen")) == LEEFTIJDSKLASSEN
+
+
+# (dataset, filter) -> the codes the document must offer, written out from indicators.md.
+ENUMS = {
+    ("indicatoren", "indicator"): COHORT_INDICATORS,
+    ("planresultaten", "indicator"): COHORT_INDICATORS,
+    ("doorgaande_lijn", "indicator"): TARGET_INDICATORS,
+    ("indicatoren", "geslacht"): ("M", "V", "T"),
+    ("indicatoren", "leeftijdsklasse"): ("18-29", "30-49", "50-64", "T"),
+    **{(d, "gebied_code"): AREAS for d in ("indicatoren", "huisvesting", "doorgaande_lijn")},
+    ("planresultaten", "gebied_code"): AREAS,
+}
+
+
+@pytest.mark.parametrize(("dataset", "name"), ENUMS, ids="-".join)
+def test_coded_filters_list_their_codes_as_a_comma_separated_array(document, dataset, name):
+    for prefix in ("/v1", "/v1/releases/{version}"):
+        rows = document["paths"][f"{prefix}/datasets/{dataset}/rows"]["get"]
+        (parameter,) = [p for p in rows["parameters"] if p["name"] == name]
+        assert (parameter["style"], parameter["explode"]) == ("form", False)
+        assert parameter["schema"]["type"] == "array"
+        assert parameter["schema"]["items"]["enum"] == list(ENUMS[(dataset, name)])
+        assert set(parameter["example"]) <= set(ENUMS[(dataset, name)])
+
+
+def test_the_download_endpoints_are_documented(document):
+    page = document["paths"]["/download/{version}/"]["get"]
+    assert "text/html" in page["responses"]["200"]["content"]
+    file = document["paths"]["/download/{version}/{path}"]["get"]
+    assert {"text/csv", "application/vnd.apache.parquet", "application/json"} <= set(
+        file["responses"]["200"]["content"]
+    )
+    assert {p["name"] for p in file["parameters"]} == {"version", "path"}
+    assert "302" in file["responses"]
+
+
+def operations(document: dict) -> list[tuple[str, dict]]:
+    return [(path, op) for path, ops in document["paths"].items() for op in ops.values()]
+
+
+def test_every_operation_has_an_example_that_its_schema_accepts(document):
+    for path, operation in operations(document):
+        content = operation["responses"]["200"]["content"]
+        examples = {media: c["example"] for media, c in content.items() if "example" in c}
+        assert examples, path
+        if "application/json" in examples:
+            schema = {**content["application/json"]["schema"], **document}
+            jsonschema.validate(examples["application/json"], schema)
+        if "text/csv" in examples and "/rows" in path:
+            header = examples["text/csv"].splitlines()[0].split(",")
+            name = path.split("/")[-2]
+            assert header == list(STATIC[name].field_names), path
+
+
+def test_the_example_rows_have_their_resources_columns():
+    for resource in RESOURCES:
+        assert list(examples.ROWS[resource.name]) == list(resource.field_names)

@@ -155,6 +155,8 @@ def tables(indicatoren: dict, doorgaande_lijn: dict) -> dict[str, pd.DataFrame]:
                 "gehuisvest": gehuisvest,
                 "realisatie_pct": pct,
                 "voorlopig": False,
+                "achterstand_begin": 0,
+                "achterstand_eind": taak - gehuisvest,
             }
             for gebied, taak, gehuisvest, pct in (
                 ("GM0344", 100, 90, 90.0),
@@ -175,6 +177,7 @@ def tables(indicatoren: dict, doorgaande_lijn: dict) -> dict[str, pd.DataFrame]:
             }
             for (jaar, gebied), (teller, noemer, percentage) in doorgaande_lijn.items()
         ],
+        "planresultaten": [],
     }
     return {
         r.name: pd.DataFrame(rows[r.name], columns=list(r.field_names), dtype=object)
@@ -261,7 +264,13 @@ def test_diff_names_exactly_the_changed_cells_withheld_released_and_new_rows(
         "count": 1,
         "first": [{"jaar": 2024, "gebied_code": "U16", "indicator": "taal_b1"}],
     }
-    for name in ("huisvesting", "gebieden", "indicatoren_codelijst", "geslachten"):
+    for name in (
+        "huisvesting",
+        "planresultaten",
+        "gebieden",
+        "indicatoren_codelijst",
+        "geslachten",
+    ):
         assert diff["resources"][name]["totals"] == {**zeros(), "changed_rows": 0}
     assert diff["new_cohorts"] == {"indicatoren": [2024], "doorgaande_lijn": [2024]}
     assert diff["new_durations"] == {
@@ -333,7 +342,7 @@ def test_a_change_is_attributed_to_the_only_changed_input_of_the_value(
     current = staged(tmp_path, deliveries)
     (current / "monitor.json").write_text(json.dumps({"peildatum": "2025-05-31"}))
     diff = compare(previous, current, INPUTS)
-    nothing = {"indicatoren": 0, "huisvesting": 0, "doorgaande_lijn": 0}
+    nothing = {"indicatoren": 0, "huisvesting": 0, "doorgaande_lijn": 0, "planresultaten": 0}
     assert diff["causes"] == [
         {
             **DUO,
@@ -369,7 +378,7 @@ def test_when_p_moves_every_changed_delivery_may_have_caused_every_change(
     changed values, neither alone."""
     deliveries = [*NEW_DELIVERIES, delivery(SCHOOL, "TSU01_2025-06.json", "2025-06-30", "f", 3)]
     diff = compare(previous, staged(tmp_path, deliveries), INPUTS)
-    nothing = {"indicatoren": 0, "huisvesting": 0, "doorgaande_lijn": 0}
+    nothing = {"indicatoren": 0, "huisvesting": 0, "doorgaande_lijn": 0, "planresultaten": 0}
     for cause in diff["causes"]:
         assert cause["alone"] == nothing
         assert cause["with_others"] == {**nothing, "indicatoren": 4}
@@ -383,7 +392,12 @@ def test_a_change_no_delivery_explains_is_counted_as_such(previous: Path, tmp_pa
     (current / "monitor.json").write_text(json.dumps({"peildatum": "2025-05-31"}))
     diff = compare(previous, current, INPUTS)
     assert diff["causes"] == []
-    assert diff["unexplained"] == {"indicatoren": 4, "huisvesting": 0, "doorgaande_lijn": 0}
+    assert diff["unexplained"] == {
+        "indicatoren": 4,
+        "huisvesting": 0,
+        "doorgaande_lijn": 0,
+        "planresultaten": 0,
+    }
     markdown = changelog(diff, "1.1.0", "2025-07-05", None).decode()
     assert "| door geen levering verklaard / explained by no delivery | 4 |  |" in markdown
     assert "geen levering / no delivery" not in markdown.replace("door geen levering", "")

@@ -101,7 +101,7 @@ def test_the_release_passes_frictionless_validate(demo: Demo):
     checked = {task["name"] for task in report["tasks"]}
     described = json.loads((demo.latest / "datapackage.json").read_text())
     assert checked == {r["name"] for r in described["resources"]}
-    assert len(checked) == 14  # seven resources, as CSV and as Parquet
+    assert len(checked) == 16  # eight resources, as CSV and as Parquet
 
 
 def test_the_dcat_record_describes_every_data_file_with_its_checksum(demo: Demo):
@@ -114,7 +114,7 @@ def test_the_dcat_record_describes_every_data_file_with_its_checksum(demo: Demo)
         by_url[url] = str(graph.value(checksum, SPDX.checksumValue))
     version = demo.latest.resolve().name
     data = sorted((demo.latest / "data").iterdir())
-    assert len(data) == 14
+    assert len(data) == 16
     for path in [*data, demo.latest / "datapackage.json"]:
         name = path.relative_to(demo.latest).as_posix()
         url = f"http://127.0.0.1:8000/download/{version}/{name}"
@@ -158,6 +158,48 @@ def test_the_api_serves_the_rows_of_the_release_as_published(demo: Demo):
         assert api.get("/v1/releases").json()["data"][0]["version"] == version
 
 
+def test_a_spreadsheet_gets_a_whole_dataset_from_one_url(demo: Demo):
+    """`format=csv` without `limit`: every row, byte for byte the release's own file (both are
+    in primary-key order), far more rows than a page."""
+    with running_api(demo.data_dir) as base:
+        for name in ("indicatoren", "planresultaten", "huisvesting"):
+            published = (demo.latest / "data" / f"{name}.csv").read_bytes()
+            response = httpx.get(f"{base}/v1/datasets/{name}/rows?format=csv", timeout=60)
+            assert response.status_code == 200
+            assert response.content == published, name
+            assert response.headers["x-total-count"] == str(published.count(b"\n") - 1)
+    assert len(csv_rows(demo.latest / "data" / "indicatoren.csv")) > 1000
+
+
+def test_the_release_publishes_the_plans_results_and_the_backlog(demo: Demo):
+    """Every plan result follows from the published indicatoren (indicators.md, resource 4),
+    and the backlog runs on from half-year to half-year (resource 2)."""
+    totals = {
+        (r["gebied_code"], r["indicator"], int(r["duur_maanden"]), int(r["cohort_jaar"])): r
+        for r in csv_rows(demo.latest / "data" / "indicatoren.csv")
+        if r["geslacht"] == r["leeftijdsklasse"] == "T"
+    }
+    results = csv_rows(demo.latest / "data" / "planresultaten.csv")
+    assert results and {r["duur_maanden"] for r in results} <= {"12", "24", "36"}
+    for row in results:
+        duur, cohort = int(row["duur_maanden"]), int(row["cohort_jaar"])
+        assert cohort == max(c for (_, _, d, c) in totals if d == duur)
+        now = totals[(row["gebied_code"], row["indicator"], duur, cohort)]["percentage"]
+        before = totals[(row["gebied_code"], row["indicator"], duur, cohort - 1)]["percentage"]
+        assert (row["percentage"], row["vorig_percentage"]) == (now, before)
+        if now and before:
+            a, b = float(now), float(before)
+            assert row["richting"] == ("gestegen" if a > b else "gedaald" if a < b else "gelijk")
+        else:
+            assert row["richting"] == row["behaald"] == ""
+    housing: dict[str, int] = {}
+    for row in csv_rows(demo.latest / "data" / "huisvesting.csv"):
+        begin = housing.get(row["gebied_code"], 0)
+        assert int(row["achterstand_begin"]) == begin, row
+        housing[row["gebied_code"]] = begin + int(row["taakstelling"]) - int(row["gehuisvest"])
+        assert int(row["achterstand_eind"]) == housing[row["gebied_code"]], row
+
+
 def test_the_page_of_the_release_renders_offline_in_chromium(demo: Demo, browser):
     """The release's own page, as the API serves it, with every other host blocked."""
     with running_api(demo.data_dir) as base:
@@ -181,6 +223,17 @@ def test_the_page_of_the_release_renders_offline_in_chromium(demo: Demo, browser
             assert blocked == [] and errors == []
             assert page.locator("h1").count() == 1
             assert page.locator("svg").count() > 0  # the charts drew
+            # It opens with the plan's results: the first section and the first table.
+            first = page.eval_on_selector("main h2", "h => h.id")
+            assert first == "resultaten"
+            assert page.locator("main table").first.get_attribute("class") == "overzicht"
+            plan = page.locator("#U16 table.plan")
+            assert plan.is_visible() and plan.locator("td.resultaat").count() > 0
+            assert page.locator("#U16 table.huisvesting").is_visible()
+            # An area's link opens its section.
+            page.locator(f'.overzicht a[href="#{MUNICIPALITY}"]').click()
+            assert page.locator(f"#{MUNICIPALITY} details").first.get_attribute("open") == ""
+            assert page.locator(f"#{MUNICIPALITY} table.huisvesting").is_visible()
             hrefs = page.eval_on_selector_all("a[href]", "a => a.map(x => x.getAttribute('href'))")
             files = [h for h in hrefs if not h.startswith(("#", "https://"))]
             release = demo.latest.resolve()

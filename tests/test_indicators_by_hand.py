@@ -55,6 +55,9 @@ huisvesting (taakstelling 2024: GM0344 10 / 12, GM0355 4 / 0; 2025: GM0344 8 / 8
   GM0344 2024-H1: task 10, housed G and H = 2, 20.0 %. GM0344 2025-H1: task 8, housed 0 (F is
   after P), 0.0 %, voorlopig (ends 30 June > P). GM0355 2024-H2: task 0, housed 0, no %.
   U16 2024-H1: task 14, housed 2, 14.3 % (2/14 = 14.29).
+  Backlog (begin -> end = begin + task - housed): GM0344 0 -> 8, 8 -> 20 (nobody housed in
+  2024-H2), 20 -> 28. GM0355 0 -> 4, 4 -> 4 (task 0), 4 -> 4 (no 2025 task). U16 0 -> 12,
+  12 -> 24, 24 -> 32: the sum of its members.
 doorgaande_lijn:
   plaatsing_regio U16 2023: regional leavers housed in 2023 = A, C, E -> noemer 3; in U16 A, C
     -> teller 2, 66.7 %. 2024: G, H -> 2 of 2. 2025: nobody housed by P -> 0 of 0.
@@ -347,6 +350,22 @@ def test_huisvesting(marts):
     assert got[("GM0344", "2025-H1")] == (8, 0, Decimal("0.0"), True)
     assert got[("GM0355", "2024-H2")] == (0, 0, None, False)
     assert got[("U16", "2024-H1")] == (14, 2, Decimal("14.3"), False)
+    backlog = query(
+        marts,
+        "select gebied_code, periode, achterstand_begin, achterstand_eind from marts.huisvesting "
+        "where gebied_code in ('GM0344', 'GM0355', 'U16') order by 1, 2",
+    )
+    assert backlog == [
+        ("GM0344", "2024-H1", 0, 8),
+        ("GM0344", "2024-H2", 8, 20),
+        ("GM0344", "2025-H1", 20, 28),
+        ("GM0355", "2024-H1", 0, 4),
+        ("GM0355", "2024-H2", 4, 4),
+        ("GM0355", "2025-H1", 4, 4),
+        ("U16", "2024-H1", 0, 12),
+        ("U16", "2024-H2", 12, 24),
+        ("U16", "2025-H1", 24, 32),
+    ]
 
 
 def test_doorgaande_lijn(marts):

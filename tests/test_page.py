@@ -111,6 +111,114 @@ def test_page_states_each_policy_target_as_met_or_not_in_words(tmp_path: Path):
         assert text == expected, (indicator, area, year)
 
 
+def cell_text(page: str, element_id: str, tag: str = "td") -> str:
+    """The visible words of the element with this id (the permalink's hidden words and its
+    # left out)."""
+    found = re.search(rf'<{tag} id="{re.escape(element_id)}"[^>]*>(.*?)</{tag}>', page, re.S)
+    assert found, element_id
+    shown = re.sub(r'<a class="anker".*?</a>', " ", found.group(1), flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", shown).split())
+
+
+# (area, indicator) -> the plan result at 12 months, cohort 2022 against 2021, worked out by
+# hand from the sample (teller = noemer x rate, rounded; later cohorts do 2 points better):
+PLAN_CELLS = {
+    # U16: 48 of 400 = 12.0; 2022: 380 x 14% = 53.2 -> 53 of 380 = 13.9
+    ("U16", "werk"): "2021: 12,0% → 2022: 13,9% gestegen / rose , behaald / met",
+    # 340 of 400 = 85.0; 380 x 87% = 330.6 -> 331 of 380 = 87.1: up, where the plan wants down
+    ("U16", "bijstand"): "2021: 85,0% → 2022: 87,1% gestegen / rose , niet behaald / not met",
+    # Utrecht: 18 of 150 = 12.0; 140 x 14% = 19.6 -> 20 of 140 = 14.3
+    ("GM0344", "werk"): "2021: 12,0% → 2022: 14,3% gestegen / rose , behaald / met",
+    # Oudewater: 2021 has 6 people (withheld), 2022 12 x 14% = 1.68 -> 2 (withheld)
+    ("GM0589", "werk"): "2021: geheim → 2022: geheim geen oordeel / no verdict",
+}
+
+
+def test_each_plan_result_shows_both_percentages_and_the_verdict(tmp_path: Path):
+    page = render_page(write_sample_release(tmp_path)).decode()
+    for (area, indicator), expected in PLAN_CELLS.items():
+        assert cell_text(page, f"plan-{area}-{indicator}-12") == expected, (area, indicator)
+    # At 24 months only cohort 2021 is published: no result, so no such cell anywhere.
+    assert 'id="plan-U16-werk-24"' not in page
+
+
+def test_the_overview_counts_the_results_met_per_area(tmp_path: Path):
+    """From the sample's plan rows: every later cohort does 2 points better, so each area
+    meets the four rises and misses bijstand, where a verdict is possible at all."""
+    page = render_page(write_sample_release(tmp_path)).decode()
+    rows = sample_release.planresultaten_rows()
+    for area in sample_release.AREAS:
+        mine = [r for r in rows if r["gebied_code"] == area]
+        met = sum(1 for r in mine if r["behaald"] is True)
+        judged = sum(1 for r in mine if r["behaald"] is not None)
+        found = re.search(rf'<a href="#{area}">[^<]*</a></th>\s*<td>(.*?)</td>', page, re.S)
+        assert found, area
+        assert " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split()).startswith(
+            f"{met} van {judged} / {met} of {judged}"
+        ), area
+    assert (met, judged) == (0, 0)  # Oudewater, last: everything withheld
+
+
+def test_the_housing_table_carries_the_backlog(tmp_path: Path):
+    """U16 in the sample, worked by hand (end = begin + task - housed): 0 -> 20, 20 -> -10,
+    -10 -> 60, 60 -> 40, 40 -> 50, 50 -> 110, 110 -> 150, and 2024-H2 (provisional): 150 + 720
+    = 870 to house, 300 housed, 570 left."""
+    page = render_page(write_sample_release(tmp_path)).decode()
+    row = cell_text(page, "huisvesting-U16-2024-H2", tag="tr")
+    assert row == "2024-H2 150 720 870 300 41,7% 570 voorlopig / provisional"
+    assert cell_text(page, "huisvesting-U16-2021-H2", tag="tr") == (
+        "2021-H2 20 420 440 450 107,1% −10 definitief / final"
+    )
+
+
+def test_the_page_names_the_url_that_cites_this_version(tmp_path: Path):
+    folder = write_sample_release(tmp_path)
+    cited = render_page(folder, "https://data.example.nl/statushouders/").decode()
+    assert '<code class="citeer">https://data.example.nl/statushouders/download/1.3.0/</code>' in (
+        cited
+    )
+    assert 'class="citeer"' not in render_page(folder).decode()
+
+
+def test_text_from_the_data_is_escaped(tmp_path: Path):
+    """Autoescaping: a title or a label with markup is shown as text, never run."""
+    folder = write_sample_release(tmp_path)
+    package = json.loads((folder / "datapackage.json").read_text())
+    package["title"] = 'Monitor <script>alert("t")</script>'
+    package["licenses"][0]["title"] = '"><img src=x onerror=alert(1)>'
+    (folder / "datapackage.json").write_text(json.dumps(package))
+    codes = folder / "data" / "indicatoren_codelijst.csv"
+    codes.write_text(codes.read_text().replace(",Werk,", ",<b>Werk</b>,"))
+    page = render_page(folder).decode()
+    assert "<script>alert" not in page and "<img src=x" not in page and "<b>Werk" not in page
+    assert "Monitor &lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt;" in page
+    assert "&lt;b&gt;Werk&lt;/b&gt;" in page
+
+
+def test_withheld_rows_by_level_and_under_each_chart(tmp_path: Path):
+    folder = write_sample_release(tmp_path)
+    levels = {"region_headline": (200, 0.05, 0.0), "breakdown": (1800, 0.4, 0.125)}
+    report = {
+        "resources": {
+            "indicatoren": {
+                "rows_withheld_by_level": {
+                    level: {"rows": rows, "primary": primary, "secondary": secondary}
+                    for level, (rows, primary, secondary) in levels.items()
+                }
+            }
+        }
+    }
+    (folder / "disclosure.json").write_text(json.dumps(report))
+    page = render_page(folder).decode()
+    assert "U16 en U10, totaal" in page and "200</td><td" in page
+    assert ">1.800<" in page and ">40,0%<" in page and ">12,5%<" in page
+    # Oudewater's werk: 9 points (2021 x 5, 2022 x 3, 2023 x 1); withheld: 2021 (6 people),
+    # 2022 at 6 and 12 months (1 and 2 with work) and 2023 (4 people): 8.
+    block = page[page.index('id="grafiek-GM0589-werk"') :]
+    block = block[: block.index("</div>")]
+    assert "8 van de 9 punten zijn geheim" in block and "8 of the 9 points" in block
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -444,8 +552,8 @@ def test_tab_reaches_every_link_with_a_visible_focus(loaded: Loaded):
     visible = set(
         page.eval_on_selector_all(
             "a[href]",
-            "links => links.filter(a => a.getClientRects().length > 0)"
-            ".map(a => a.getAttribute('href'))",
+            # Inside a closed section a link has boxes but is not shown (content-visibility).
+            "links => links.filter(a => a.checkVisibility()).map(a => a.getAttribute('href'))",
         )
     )
     reached, first = set(), None
@@ -472,7 +580,7 @@ def test_tab_reaches_every_link_with_a_visible_focus(loaded: Loaded):
 
 def test_keyboard_opens_an_area_and_its_charts_appear(loaded: Loaded):
     page = loaded.page
-    area = page.locator("#gebied-GM0589")
+    area = page.locator("#GM0589")
     chart = area.locator("svg.grafiek").first
     assert chart.bounding_box()["width"] == 0  # closed at first: only U16 is open
     area.locator("summary").first.focus()
@@ -484,7 +592,48 @@ def test_keyboard_opens_an_area_and_its_charts_appear(loaded: Loaded):
 
 def test_following_an_area_link_opens_that_area(loaded: Loaded):
     page = loaded.page
-    link = page.locator('a[href="#gebied-GM0344"]')
+    link = page.locator('.overzicht a[href="#GM0344"]')
     link.focus()
     page.keyboard.press("Enter")
-    expect(page.locator("#gebied-GM0344 details").first).to_have_attribute("open", "")
+    expect(page.locator("#GM0344 details").first).to_have_attribute("open", "")
+    expect(page.locator("#GM0344 table.plan")).to_be_visible()
+
+
+@pytest.mark.parametrize("area", ["GM0589", "U10"])
+def test_an_area_named_in_the_url_opens_its_section(browser: Browser, site: Site, area: str):
+    """A link to the page with `#GM0589` (the area's code) opens that area, closed at first."""
+    context = browser.new_context(service_workers="block")
+    try:
+        page = context.new_page()
+        page.goto(f"{site.page_url}#{area}", wait_until="load")
+        expect(page.locator(f"#{area} details").first).to_have_attribute("open", "")
+        expect(page.locator(f"#{area} h4").first).to_be_in_viewport()
+        # A figure's permalink opens the section it is in and shows the figure.
+        page.goto(f"{site.page_url}#huisvesting-GM0344-2024-H2", wait_until="load")
+        expect(page.locator("#GM0344 details").first).to_have_attribute("open", "")
+        expect(page.locator('[id="huisvesting-GM0344-2024-H2"]')).to_be_in_viewport()
+    finally:
+        context.close()
+
+
+def test_the_plan_results_come_first_the_files_last(loaded: Loaded):
+    """The page opens with the plan's results: the first section, the first table, and U16's
+    results (open) come before any chart; the files and hashes are the last section."""
+    page = loaded.page
+    sections = page.eval_on_selector_all("main h2", "hs => hs.map(h => h.id)")
+    assert sections[0] == "resultaten" and sections[-1] == "bestanden"
+    first_table = page.locator("main table").first
+    expect(first_table).to_have_class("overzicht")
+    order = page.evaluate(
+        """() => {
+            const all = [...document.querySelectorAll('main table.plan, main svg.grafiek')];
+            return all.map(e => e.tagName.toLowerCase());
+        }"""
+    )
+    assert order[0] == "table" and "svg" in order
+    u16 = page.locator("#U16 table.plan")
+    expect(u16).to_be_visible()
+    assert (
+        page.locator("#U16 table.plan").bounding_box()["y"]
+        < page.locator("#U16 svg.grafiek").first.bounding_box()["y"]
+    )

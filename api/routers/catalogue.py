@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from api import examples
 from api.errors import bad_request
 from api.http import envelope
-from api.resources import ERRORS, NOT_MODIFIED, summary
+from api.resources import ERRORS, NOT_MODIFIED, answers, summary
 from api.schemas import CatalogueEnvelope
 from api.scope import Scope, ScopeKind
 
@@ -27,7 +28,7 @@ def add_routes(router: APIRouter, kind: ScopeKind) -> None:
         methods=["GET"],
         tags=["catalogue"],
         response_model=CatalogueEnvelope,
-        responses={**NOT_MODIFIED, **ERRORS},
+        responses={**answers(examples.catalogue(kind.pinned)), **NOT_MODIFIED, **ERRORS},
         operation_id=f"catalogue{kind.suffix}",
         summary="The release: version, peildatum, licence, datasets and code lists",
         openapi_extra={"parameters": list(kind.parameters)},

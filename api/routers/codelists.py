@@ -8,13 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from api import examples
 from api.http import CSV, negotiate, rows_envelope
 from api.query import parse_format
 from api.resources import (
-    CSV_CONTENT,
     ERRORS,
     NOT_MODIFIED,
     add_metadata_route,
+    answers,
     format_parameter,
     links,
     resource_table,
@@ -34,7 +35,11 @@ def add_routes(router: APIRouter, kind: ScopeKind) -> None:
             methods=["GET"],
             tags=["codelists"],
             response_model=rows_envelope_model(resource),
-            responses={200: {"content": CSV_CONTENT}, **NOT_MODIFIED, **ERRORS},
+            responses={
+                **answers(examples.rows(resource, kind.pinned), examples.csv_rows(resource)),
+                **NOT_MODIFIED,
+                **ERRORS,
+            },
             operation_id=f"{resource.name}_rows{kind.suffix}",
             summary=f"{resource.title_en}: all codes",
             description=resource.describe(),
@@ -48,14 +53,19 @@ def _rows_endpoint(name: str, kind: ScopeKind) -> Callable[..., Any]:
         table = resource_table(scope.release, name, "codelist")
         format_ = negotiate(request, parse_format(query_params(request)))
         everything = table.all_rows
+        query = "?format=csv" if format_ == "csv" else ""
+        permalink = scope.permalink(scope.release, f"/codelists/{name}/rows{query}")
         if format_ == "csv":
             return scope.answer(
                 request,
-                lambda: (table.csv_text(everything).encode(), {}),
+                lambda: (
+                    table.csv_text(everything).encode(),
+                    {"Link": f'<{permalink}>; rel="canonical"'},
+                ),
                 media_type=CSV,
             )
         meta = {"release": scope.version, "resource": name, "rows": table.num_rows}
-        own_links = links(scope, table)
+        own_links = {**links(scope, table), "permalink": permalink}
         return scope.answer(
             request, lambda: (rows_envelope(table.json_array(everything), meta, own_links), {})
         )

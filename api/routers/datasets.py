@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from api import examples
 from api.errors import bad_request
 from api.http import CSV, JSON, negotiate, rows_envelope
 from api.query import Cursor, RowsQuery, parse_rows_query
 from api.releases import Release, Table
 from api.resources import (
-    CSV_CONTENT,
     ERRORS,
     NOT_MODIFIED,
     add_metadata_route,
+    answers,
     resource_table,
     rows_parameters,
 )
@@ -40,12 +41,18 @@ def add_routes(
             methods=["GET"],
             tags=["datasets"],
             response_model=rows_envelope_model(resource),
-            responses={200: {"content": CSV_CONTENT}, **NOT_MODIFIED, **ERRORS},
+            responses={
+                **answers(examples.rows(resource, kind.pinned), examples.csv_rows(resource)),
+                **NOT_MODIFIED,
+                **ERRORS,
+            },
             operation_id=f"{resource.name}_rows{kind.suffix}",
             summary=f"{resource.title_en}: rows",
             description=f"{resource.describe()}\n\nRows in pages of at most "
-            f"{settings.max_page_size}, as JSON or CSV. Only published rows: a withheld value "
-            "is null (empty in CSV) and the row's `geheim` is true.",
+            f"{settings.max_page_size}, as JSON or CSV; CSV without `limit` is every matching "
+            "row, streamed (one URL for a spreadsheet). Only published rows: a withheld value "
+            "is null (empty in CSV) and the row's `geheim` is true. `links.permalink` is this "
+            "answer under its release's version, `links.row` a row's permalink to fill in.",
             openapi_extra={"parameters": [*kind.parameters, *rows_parameters(resource, settings)]},
         )
 
@@ -69,10 +76,18 @@ def _rows_endpoint(name: str, kind: ScopeKind) -> Callable[..., Any]:
             release = await _cursor_release(scope, query)
             table = resource_table(release, name, "dataset")
         format_ = negotiate(request, query.format)
+        if query.whole(format_):
+            return scope.stream(
+                request,
+                lambda: _whole_csv(scope, release, table, query),
+                key=query.canonical(format_),
+                media_type=CSV,
+                release=release,
+            )
         return scope.answer(
             request,
             lambda: _rows(request, scope, release, table, query, format_),
-            key=query.canonical(),
+            key=query.canonical(format_),
             media_type=CSV if format_ == "csv" else JSON,
             release=release,
         )
@@ -108,9 +123,14 @@ def _rows(
         following = Cursor(release.info.version, end, query.order_key)
     next_link = f"{path}?{query.query_string(following, format_)}" if following else None
     headers = {"X-Total-Count": str(len(matching))}
+    permalink = scope.permalink(
+        release, f"/datasets/{table.name}/rows?{query.query_string(query.cursor, format_)}"
+    )
     if format_ == "csv":
+        links = [f'<{permalink}>; rel="canonical"']
         if next_link:
-            headers["Link"] = f'<{next_link}>; rel="next"'
+            links.append(f'<{next_link}>; rel="next"')
+        headers["Link"] = ", ".join(links)
         return table.csv_text(page, query.fields).encode(), headers
     meta = {
         "release": release.info.version,
@@ -129,5 +149,27 @@ def _rows(
         "next": next_link,
         "schema": scope.link(f"/datasets/{table.name}"),
         "download": f"{scope.root}/download/{release.info.version}/{csv_path}",
+        "permalink": permalink,
+        "row": row_template(scope, release, table),
     }
     return rows_envelope(table.json_array(page, query.fields), meta, link_set), headers
+
+
+def row_template(scope: Scope, release: Release, table: Table) -> str:
+    """One row's permalink as a URI template (RFC 6570): its primary key as filters, under the
+    release's own prefix; filling it in from a row gives a URL that answers with that row."""
+    key = table.resource.get("schema", {}).get("primaryKey", [])
+    filters = "&".join(f"{column}={{{column}}}" for column in key)
+    return scope.permalink(release, f"/datasets/{table.name}/rows?{filters}")
+
+
+def _whole_csv(
+    scope: Scope, release: Release, table: Table, query: RowsQuery
+) -> tuple[Iterator[bytes], dict[str, str]]:
+    """Every matching row, streamed: memory for one chunk at a time, whatever the table."""
+    matching = table.order(table.select(query.filter_map), query.sort)
+    permalink = scope.permalink(
+        release, f"/datasets/{table.name}/rows?{query.query_string(None, 'csv', paged=False)}"
+    )
+    headers = {"X-Total-Count": str(len(matching)), "Link": f'<{permalink}>; rel="canonical"'}
+    return table.csv_chunks(matching, query.fields, scope.settings.csv_chunk_rows), headers

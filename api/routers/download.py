@@ -9,16 +9,19 @@ in that list, `../` or otherwise, is a 404.
 from __future__ import annotations
 
 import mimetypes
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from api import examples
 from api.errors import ApiError
 from api.http import IMMUTABLE, etag, not_modified, not_modified_response
 from api.releases import MANIFEST, VERSION_RE
+from api.schemas import ErrorEnvelope
 from api.scope import NO_RELEASE, read_info, store_of
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(tags=["download"])
 
 INDEX = "index.html"
 MEDIA_TYPES = {
@@ -31,20 +34,91 @@ MEDIA_TYPES = {
 }
 
 
-@router.get("/")
+VERSION = {
+    "name": "version",
+    "in": "path",
+    "required": True,
+    "description": "a release's version (see /v1/releases), or `latest`, which redirects (302) "
+    "to the version it names now",
+    "schema": {"type": "string"},
+    "example": "latest",
+}
+FILE_CONTENT = {
+    "text/csv": {"schema": {"type": "string"}, "example": examples.FILE},
+    "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
+    "application/json": {"schema": {}},
+    "application/ld+json": {"schema": {}},
+    "text/markdown": {"schema": {"type": "string"}},
+    "text/html": {"schema": {"type": "string"}},
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+}
+ANSWERS: dict[int | str, dict[str, Any]] = {
+    302: {"description": "`latest`: the same path under the version it names now"},
+    304: {"description": "not modified: `If-None-Match` holds the current ETag"},
+    404: {"model": ErrorEnvelope, "description": "no such release, or no such file in it"},
+    414: {"model": ErrorEnvelope, "description": "the URL is longer than allowed (4 KiB)"},
+    503: {"model": ErrorEnvelope, "description": "no release has been published yet"},
+}
+
+
+@router.get("/", include_in_schema=False)
 async def home() -> Response:
     return RedirectResponse("/download/latest/", status_code=307)
 
 
-@router.get("/download/{version}")
+@router.get("/download/{version}", include_in_schema=False)
 async def without_slash(version: str) -> Response:
     if version != "latest" and not VERSION_RE.fullmatch(version):
         raise ApiError(404, f"there is no release {version}")
     return RedirectResponse(f"/download/{version}/", status_code=307)
 
 
-@router.get("/download/{version}/{path:path}")
-async def download(request: Request, version: str, path: str) -> Response:
+@router.get(
+    "/download/{version}/",
+    operation_id="download_page",
+    summary="A release's download page (index.html)",
+    description="The static page of the release: the plan's results, the charts, the files "
+    "with their sizes and SHA-256. It works offline and links to the files relatively.",
+    responses={
+        200: {"content": {"text/html": {"schema": {"type": "string"}, "example": examples.PAGE}}},
+        **ANSWERS,
+    },
+    response_class=Response,
+    openapi_extra={"parameters": [VERSION]},
+)
+async def download_page(request: Request) -> Response:
+    return await _serve(request, request.path_params["version"], "")
+
+
+@router.get(
+    "/download/{version}/{path:path}",
+    operation_id="download_file",
+    summary="A file of a release, as published",
+    description="Every file the release's `release.json` lists, by its exact path, e.g. "
+    "`data/indicatoren.csv`, `data/indicatoren.parquet`, `datapackage.json`, "
+    "`disclosure.json`. A named release's files never change (cached for a year).",
+    responses={200: {"content": FILE_CONTENT}, **ANSWERS},
+    response_class=Response,
+    openapi_extra={
+        "parameters": [
+            VERSION,
+            {
+                "name": "path",
+                "in": "path",
+                "required": True,
+                "description": "the file's path in the release (slashes allowed)",
+                "schema": {"type": "string"},
+                "example": "data/planresultaten.csv",
+            },
+        ]
+    },
+)
+async def download_file(request: Request) -> Response:
+    params = request.path_params
+    return await _serve(request, params["version"], params["path"])
+
+
+async def _serve(request: Request, version: str, path: str) -> Response:
     store = store_of(request)
     if version == "latest":
         latest = store.latest_version()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from api import examples
 from api.http import envelope
+from api.resources import answers
 from api.schemas import HealthEnvelope
 from api.scope import NO_RELEASE, store_of
 
@@ -15,6 +17,7 @@ router = APIRouter(tags=["health"])
 @router.get(
     "/v1/health",
     response_model=HealthEnvelope,
+    responses=answers(examples.health()),
     operation_id="health",
     summary="Whether the API runs, and which release is live",
 )

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from api import examples
 from api.errors import bad_request
 from api.http import JSON, envelope, etag, not_modified, not_modified_response, respond
 from api.releases import ReleaseNotFound, ReleaseUnreadable
-from api.resources import ERRORS, NOT_MODIFIED
+from api.resources import ERRORS, NOT_MODIFIED, answers
 from api.schemas import ReleasesEnvelope
 from api.scope import store_of
 
@@ -18,7 +19,7 @@ router = APIRouter(tags=["releases"])
 @router.get(
     "/v1/releases",
     response_model=ReleasesEnvelope,
-    responses={**NOT_MODIFIED, **ERRORS},
+    responses={**answers(examples.releases()), **NOT_MODIFIED, **ERRORS},
     operation_id="releases",
     summary="Every published release, newest first",
 )

@@ -1,6 +1,7 @@
 {#- One row per area x half-year present in the taakstelling files and starting on or before P:
-    the legal housing task, the persons housed, and the realisation. Public administrative
-    figures: not suppressed. -#}
+    the legal housing task, the persons housed, the realisation, and the backlog carried from
+    half-year to half-year (indicators.md, resource 2). Public administrative figures: not
+    suppressed. -#}
 with
 
 taakstelling as (
@@ -57,7 +58,7 @@ housed_per_area as (
     group by all
 ),
 
-final as (
+per_area as (
     select
         areas.gebied_code,
         areas.gebied_naam,
@@ -75,6 +76,28 @@ final as (
     left join housed_per_area
         on areas.gebied_code = housed_per_area.gebied_code
         and published_periods.periode = housed_per_area.periode
+),
+
+{#- The council's bookkeeping: what was not housed in earlier half-years adds to this one's task
+    ("together with the remaining number from 2016, about 450 to house in 2017-H1"). Over the
+    area's own rows, so a region's backlog is the sum of its members' backlogs, as its task and
+    housed are. YYYY-H1 < YYYY-H2 < (YYYY+1)-H1 as text, so periode orders the half-years. -#}
+final as (
+    select
+        *,
+        cast(coalesce(sum(taakstelling - gehuisvest) over earlier_periods, 0) as integer)
+            as achterstand_begin,
+        cast(sum(taakstelling - gehuisvest) over up_to_this_period as integer) as achterstand_eind
+    from per_area
+    window
+        earlier_periods as (
+            partition by gebied_code order by periode
+            rows between unbounded preceding and 1 preceding
+        ),
+        up_to_this_period as (
+            partition by gebied_code order by periode
+            rows between unbounded preceding and current row
+        )
 )
 
 select * from final
