@@ -22,6 +22,9 @@ from publish.release import MANIFEST, versions
 
 SUPPRESSED = ("indicatoren", "doorgaande_lijn")
 HISTORY = "history.cells"
+# The thresholds that decide what is safe: a block unchanged since a release made under the
+# same ones keeps that release's pattern (the others only steer which pattern is chosen).
+RULES = ("min_population", "small_group", "min_possible_values")
 
 
 class DisclosureConfig(dg.Config):
@@ -61,7 +64,7 @@ def disclosure_control(
         shapes,
         thresholds,
         workers=min(2, os.cpu_count() or 1),
-        history=lambda cells: earlier_releases(cells, shapes, monitor, stored),
+        history=lambda cells: earlier_releases(cells, shapes, monitor, stored, thresholds),
     )
     # The time is run metadata, not release content: the same input gives the same release.
     seconds = report.pop("seconds")
@@ -109,7 +112,11 @@ def disclosure_control(
 
 
 def earlier_releases(
-    cells: disclosure.Cells, shapes: dict, monitor: MonitorResource, stored: pd.DataFrame
+    cells: disclosure.Cells,
+    shapes: dict,
+    monitor: MonitorResource,
+    stored: pd.DataFrame,
+    thresholds: disclosure.Thresholds,
 ) -> history.History:
     """The published releases, oldest first, aligned with the new cells.
 
@@ -134,7 +141,17 @@ def earlier_releases(
             releases.append(history.align(cells.keys, version, files, known=False))
     if releases and _same_truth(releases[-1], cells):
         releases = releases[:-1]
-    return history.History(releases)
+    rules = {name: getattr(thresholds, name) for name in RULES}
+    same_rules = bool(releases) and _rules(monitor.releases / releases[-1].version) == rules
+    return history.History(releases, same_rules)
+
+
+def _rules(folder: Path) -> dict | None:
+    path = folder / "disclosure.json"
+    if not path.is_file():
+        return None
+    parameters = json.loads(path.read_text()).get("parameters", {})
+    return {name: parameters.get(name) for name in RULES}
 
 
 def _same_truth(latest: history.Earlier, cells: disclosure.Cells) -> bool:

@@ -51,6 +51,9 @@ class History:
     """The releases before the new one, oldest first."""
 
     releases: list[Earlier] = field(default_factory=list)
+    # The latest release was made under the same thresholds: a block whose true values it had
+    # keeps its pattern without a new audit (publish/disclosure.py, `_reused`).
+    same_rules: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.releases)

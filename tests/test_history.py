@@ -111,3 +111,32 @@ def test_a_release_that_only_adds_a_block_leaves_every_earlier_pattern_as_it_was
     fresh, _ = release(later)
     pd.testing.assert_frame_equal(new, fresh, check_dtype=False)
     assert suppression.across["public_cells"] == int((~np.asarray(kept.withheld)).sum())
+
+
+def test_a_block_unchanged_since_the_latest_release_keeps_its_pattern_without_a_new_audit():
+    """Made under the same thresholds, the unchanged block (duration 12) keeps the first
+    release's pattern without an optimiser or an LP; the new block (18) and a block whose
+    values changed are chosen and audited as before. Under other rules nothing is reused."""
+    first_truth = table(micro(FIRST), (AREAS, dc.SEX))
+    first, kept = release(first_truth)
+    later = table(micro(CORRECTED), (AREAS, dc.SEX)).assign(duur_maanden=18)
+    both = pd.concat([first_truth, later], ignore_index=True)
+    cells = dc.cells_of({"t": both}, {"t": shape(AREAS, dc.SEX)})
+    stored = dc.kept_cells(kept)
+
+    second, suppression = release(both, History([align(cells.keys, "1.0.0", stored)], True))
+    methods = {o.label: o.method for o in suppression.optimiser}
+    assert sorted(methods.values()) == ["optimal", "reused"]
+    reused = next(o for o in suppression.optimiser if o.method == "reused")
+    assert "12" in reused.label
+    old = second[second.duur_maanden == 12].reset_index(drop=True)
+    pd.testing.assert_frame_equal(old, first, check_dtype=False)
+    assert suppression.audit.passed and suppression.across["passed"]
+
+    _, strict = release(both, History([align(cells.keys, "1.0.0", stored)], False))
+    assert "reused" not in {o.method for o in strict.optimiser}
+
+    corrected = table(micro(CORRECTED), (AREAS, dc.SEX))
+    cells = dc.cells_of({"t": corrected}, {"t": shape(AREAS, dc.SEX)})
+    _, moved = release(corrected, History([align(cells.keys, "1.0.0", stored)], True))
+    assert [o.method for o in moved.optimiser] != ["reused"]
