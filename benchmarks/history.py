@@ -3,8 +3,9 @@
 Month 1 is the U16 marts of a pipeline run on the generated landing (`--warehouse`, or a fresh
 run as benchmarks/disclosure.py makes one) without its last few (cohort, duration) pairs. Each
 later month adds the next pair, as P moves on, and corrects the Werk & Inkomen workbooks of two
-municipalities: in three blocks their `werk` counts move by up to two persons per sex and age
-class (never past the noemer), and every total is summed again. Each month is suppressed twice:
+municipalities: in three blocks (`--blocks`; 0 for every block, as when a workbook corrects
+jobs of every cohort) their `werk` counts move by up to two persons per sex and age class (never
+past the noemer), and every total is summed again. Each month is suppressed twice:
 
 - alone, as if no release came before it (the single-release run);
 - starting from every release before it, and audited together with them (publish/history.py);
@@ -33,7 +34,7 @@ SEXES = ("M", "V")
 AGES = ("18-29", "30-49", "50-64")
 
 
-def months(frames: dict, count: int, u10: list[str], seed: int = 0) -> list[dict]:
+def months(frames: dict, count: int, u10: list[str], blocks: int = 3, seed: int = 0) -> list[dict]:
     """The marts of `count` monthly releases: a pair added each month, and corrections."""
     rng = np.random.default_rng(seed)
     table = frames["indicatoren"]
@@ -44,7 +45,7 @@ def months(frames: dict, count: int, u10: list[str], seed: int = 0) -> list[dict
     for month in range(count):
         if month:
             areas = list(rng.choice(municipalities, size=2, replace=False))
-            table = correct(table, areas, municipalities, u10, rng)
+            table = correct(table, areas, municipalities, u10, rng, blocks)
         shown = set(pairs) - set(held_back[month:])
         visible = [p in shown for p in zip(table.cohort_jaar, table.duur_maanden, strict=True)]
         out.append({**frames, "indicatoren": table[visible].reset_index(drop=True)})
@@ -57,13 +58,14 @@ def correct(
     municipalities: list[str],
     u10: list[str],
     rng: np.random.Generator,
+    blocks: int = 3,
 ) -> pd.DataFrame:
-    """Move the `werk` counts of `areas` in three blocks by -2..2 per sex and age class,
+    """Move the `werk` counts of `areas` in `blocks` blocks (0: all) by -2..2 per sex and age class,
     within 0..noemer, and sum every total of those blocks again."""
     table = table.copy()
     werk = table[table.indicator == "werk"]
     pairs = sorted(set(zip(werk.cohort_jaar, werk.duur_maanden, strict=True)))
-    for index in rng.choice(len(pairs), size=3, replace=False):
+    for index in rng.choice(len(pairs), size=blocks or len(pairs), replace=False):
         cohort, duration = pairs[index]
         rows = table.index[
             (table.cohort_jaar == cohort)
@@ -106,7 +108,7 @@ def correct(
                 else [AGES.index(row.leeftijdsklasse)]
             )
             tellers.append(counts[np.ix_(where, list(sexes), list(ages))].sum())
-        table.loc[rows, "teller"] = np.array(tellers, dtype=int)
+        table.loc[rows, "teller"] = np.array(tellers).astype(table["teller"].dtype)
         noemer = table.loc[rows, "noemer"].astype(float)
         table.loc[rows, "percentage"] = (
             100 * table.loc[rows, "teller"] / noemer.where(noemer > 0)
@@ -123,6 +125,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warehouse", type=Path, help="a warehouse with the U16 marts")
     parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--blocks", type=int, default=3, help="blocks corrected a month; 0: all")
     args = parser.parse_args()
     from disclosure import u16_marts  # benchmarks/disclosure.py, beside this script
 
@@ -131,7 +134,9 @@ def main() -> None:
     frames, shapes = u16_marts(args.warehouse)
     kept: list[tuple[str, pd.DataFrame]] = []
     figures = []
-    for month, marts in enumerate(months(frames, args.months, list(load_reference().u10)), 1):
+    for month, marts in enumerate(
+        months(frames, args.months, list(load_reference().u10), args.blocks), 1
+    ):
         start = time.perf_counter()
         alone = dc.protect(dc.cells_of(marts, shapes), workers=2)
         seconds_alone = time.perf_counter() - start
