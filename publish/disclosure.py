@@ -1028,18 +1028,21 @@ class _Chooser:
         return (self.reason != NONE) & ~self.public
 
     def close_singletons(self) -> None:
-        """Until no relation holds exactly one withheld cell."""
+        """Until no relation holds exactly one withheld cell, except where every other cell of
+        the relation is public (publish/history.py): nothing published now can change that, and
+        the audit finds the cell pinned."""
         structure = self.cells.structure
+        stuck = np.zeros(len(structure.ptr) - 1, dtype=bool)
         while True:
             withheld = self._hidden()
             counts = np.add.reduceat(withheld[structure.members], structure.ptr[:-1])
-            lonely = np.flatnonzero(counts == 1)
+            lonely = np.flatnonzero((counts == 1) & ~stuck)
             if not len(lonely):
                 return
             for r in lonely:
                 members = structure.relation(r)
-                if self._hidden()[members].sum() == 1:
-                    self._withhold_cheapest(members)
+                if self._hidden()[members].sum() == 1 and not self._withhold_cheapest(members):
+                    stuck[r] = True
 
     def withhold_or_widen(self, cell: int) -> bool:
         """A cell pinned across releases: withhold it if it is published, else widen."""

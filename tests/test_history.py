@@ -140,3 +140,32 @@ def test_a_block_unchanged_since_the_latest_release_keeps_its_pattern_without_a_
     cells = dc.cells_of({"t": corrected}, {"t": shape(AREAS, dc.SEX)})
     _, moved = release(corrected, History([align(cells.keys, "1.0.0", stored)], True))
     assert [o.method for o in moved.optimiser] != ["reused"]
+
+
+def test_a_cell_that_the_earlier_releases_pin_whatever_is_published_fails_the_release():
+    """Values that move and move back can pin a cell whatever the new release withholds. Now
+    A has 10 men and 1 woman at work (11). Release 1 published A's men at 10 (A's women were
+    then 7), release 2 published A's total at 11 (9 men, 2 women). Both values are the same
+    now, so the attacker holds them, and A's one woman is 11 - 10 = 1: no cell of this release
+    can hide that. Suppression stops (it used to look for a partner for ever) and the audit
+    names the cell; the release is not published."""
+    now = table(micro(FIRST), (AREAS, dc.SEX))
+    cells = dc.cells_of({"t": now}, {"t": shape(AREAS, dc.SEX)})
+
+    def published_in_full(version: str, counts: dict) -> pd.DataFrame:
+        earlier = dc.cells_of(
+            {"t": table(micro(counts), (AREAS, dc.SEX))}, {"t": shape(AREAS, dc.SEX)}
+        )
+        frame = pd.DataFrame({"key": earlier.keys.astype(str), "value": earlier.value})
+        return align(cells.keys, version, frame.assign(withheld=False))
+
+    history = History(
+        [
+            published_in_full("1.0.0", {**FIRST, ("A", "V"): 7}),
+            published_in_full("1.1.0", {**FIRST, ("A", "M"): 9, ("A", "V"): 2}),
+        ]
+    )
+    suppression = dc.protect(cells, history=history)
+    pinned = {str(cells.keys[p.cell]) for p in suppression.audit.pinned}
+    assert not (suppression.audit.passed and suppression.across["passed"])
+    assert "t 2020/12|teller|werk|A|V" in pinned, pinned
