@@ -71,8 +71,16 @@ def disclosure_control(
     with monitor.warehouse() as con:
         con.sql("create schema if not exists published")
         for name, table in published.items():
+            columns = "*"
+            if table.empty:  # no rows to infer the types from: the marts' (and geheim's)
+                types = {row[0]: row[1] for row in con.sql(f"describe marts.{name}").fetchall()}
+                types["geheim"] = "boolean"
+                columns = ", ".join(
+                    f'cast("{c}" as {types[c]}) as "{c}"' if c in types else f'"{c}"'
+                    for c in table.columns
+                )
             con.register("_table", table)
-            con.sql(f"create or replace table published.{name} as select * from _table")
+            con.sql(f"create or replace table published.{name} as select {columns} from _table")
             con.unregister("_table")
         con.sql("create or replace table published.disclosure_report (report json)")
         con.execute("insert into published.disclosure_report values (?)", [json.dumps(report)])
