@@ -435,7 +435,12 @@ def test_the_changelog_names_the_changed_cells_and_the_corrected_workbook(
     (cause,) = diff["causes"]
     assert cause["file"] == corrected.workbook.name and cause["change"] == "replaced"
     assert cause["alone"]["indicatoren"] == len(expected)
-    assert diff["unexplained"] == {"indicatoren": 0, "huisvesting": 0, "doorgaande_lijn": 0}
+    assert diff["unexplained"] == {
+        "indicatoren": 0,
+        "huisvesting": 0,
+        "doorgaande_lijn": 0,
+        "planresultaten": 0,
+    }
 
     changelog = (corrected.after / "CHANGELOG.md").read_text()
     assert changelog.index("## 1.1.0") < changelog.index("## 1.0.0")
