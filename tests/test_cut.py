@@ -50,7 +50,8 @@ def test_who_delivered_last_month_is_expected_and_a_newcomer_is_welcome_but_not_
     cut = plan_cut(SOURCES, logs)
     assert cut.month == "2025-06"
     found = by_name(cut)
-    assert found[("werk_inkomen", "GM0344")].expected and found[("werk_inkomen", "GM0344")].delivered
+    utrecht = found[("werk_inkomen", "GM0344")]
+    assert utrecht.expected and utrecht.delivered
     assert found[("werk_inkomen", "GM0589")].expected
     assert not found[("werk_inkomen", "GM0589")].delivered
     assert found[("werk_inkomen", "GM0589")].last_accepted == "2025-05"
