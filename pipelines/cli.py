@@ -353,6 +353,13 @@ def run_pipeline(
 def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
     """Run `job_name` in process. The whole graph ("monitor") runs as two Dagster runs: the
     `ingest` job, then, only when the inputs differ from the latest release's, `publish`."""
+    if job_name == "monitor":
+        # Nothing to take in and nothing to publish: stop before loading Dagster's definitions
+        # (dbt's manifest, every asset), which costs more than the check.
+        unchanged = _unchanged_since(data_dir, landing)
+        if unchanged is not None:
+            _say_nothing_new(unchanged, "ingestion, ")
+            return 0
     import dagster as dg
 
     from pipelines.dbt_manifest import prepare_dbt
@@ -378,11 +385,7 @@ def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
             refused = _refused(ingested)
             unchanged = _unchanged_since(data_dir)
             if unchanged is not None:
-                print(
-                    f"Nothing new since release {unchanged}: the current deliveries, the dbt "
-                    "project, the reference data and the code are those it was made from; "
-                    "skipped dbt, the suites, disclosure control and the release"
-                )
+                _say_nothing_new(unchanged, "")
                 _say_refused(refused, data_dir)
                 return 0
             result = _job(defs, "publish", instance)
@@ -428,15 +431,34 @@ def _say_refused(refused: int, data_dir: Path) -> None:
         print(f"{refused} new deliveries refused; reports in {Path(data_dir) / 'quarantine'}")
 
 
-def _unchanged_since(data_dir: Path) -> str | None:
-    """The latest release's version when it was made from the inputs current now."""
+def _say_nothing_new(version: str, also: str) -> None:
+    print(
+        f"Nothing new since release {version}: the current deliveries, the dbt project, the "
+        "reference data and the code are those it was made from; skipped "
+        f"{also}dbt, the suites, disclosure control and the release"
+    )
+
+
+def _unchanged_since(data_dir: Path, landing: Path | None = None) -> str | None:
+    """The latest release's version when it was made from the inputs current now. With
+    `landing`, also only when ingestion has nothing to do: no landing file is new or
+    unreadable, and every current delivery is staged under the pseudonym key in use."""
     from pipelines import inputs
     from pipelines.sources import source_modules
 
-    state = inputs.read_state(
-        data_dir, data_dir / "warehouse.duckdb", [m.SOURCE for m in source_modules()]
-    )
-    return state.unchanged_since(inputs.fingerprint(state.logs, inputs.public_url()))
+    sources = [m.SOURCE for m in source_modules()]
+    state = inputs.read_state(data_dir, data_dir / "warehouse.duckdb", sources)
+    version = state.unchanged_since(inputs.fingerprint(state.logs, inputs.public_url()))
+    if version is None or landing is None:
+        return version
+    unreadable: list[str] = []
+    if inputs.new_files(landing, sources, state.logs, {}, unreadable) or unreadable:
+        return None
+    from pipelines.ingest.pseudonym import load_key, pseudonymiser_for
+
+    staging = data_dir / "staging" / pseudonymiser_for(load_key(data_dir)).fingerprint
+    current = inputs.current_snapshots(state.logs)
+    return version if all((staging / sha).is_dir() for *_, sha in current) else None
 
 
 def _failed(job: str, run_id: str | None, data_dir: Path, step: str | None, reason: str) -> int:

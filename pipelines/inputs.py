@@ -158,14 +158,19 @@ def read_state(data_dir: Path, warehouse_path: Path, sources: Iterable[Source]) 
 
 
 def new_files(
-    landing: Path, sources: Iterable[Source], logs: dict[str, list[dict]], hashes: dict
+    landing: Path,
+    sources: Iterable[Source],
+    logs: dict[str, list[dict]],
+    hashes: dict,
+    unreadable: list[str] | None = None,
 ) -> list[tuple[str, str, str]]:
     """(source, name, sha256) of every landing file the delivery logs do not know.
 
     The logs are what every run writes, whoever started it, so a file `statushouders run`
     took in is not new to a sensor that never saw it. `hashes` caches path → [size,
     mtime_ns, sha256] between calls (a sensor's cursor), so an unchanged file is hashed once;
-    it is rewritten to hold the files present now.
+    it is rewritten to hold the files present now. A file that cannot be read now is left
+    out, and named in `unreadable`.
     """
     found = []
     seen: dict[str, list] = {}
@@ -187,6 +192,8 @@ def new_files(
                 else:
                     sha = sha256_of(path)
             except OSError:
+                if unreadable is not None:
+                    unreadable.append(key)
                 continue  # being replaced, or unreadable: the run reports it
             seen[key] = [stat.st_size, stat.st_mtime_ns, sha]
             if (path.name, sha) not in known:
