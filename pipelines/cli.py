@@ -232,14 +232,18 @@ def _status(args: argparse.Namespace) -> int:
         f"delivered; missing: {missing}"
     )
     rows = [("source", "kind", "deliverer", "last accepted", f"cut {cut.month}")]
+    yearly: dict[tuple[str, str], list[str]] = {}
     for d in cut.deliverers:
         if d.yearly:
-            verdict = "yearly"
-        elif d.delivered:
-            verdict = "delivered"
-        else:
-            verdict = "missing" if d.expected else "not expected"
+            # one row per kind: each year's file (taakstelling) is its own deliverable
+            yearly.setdefault((d.source, d.kind), []).append(d.last_accepted or "-")
+            continue
+        verdict = "delivered" if d.delivered else "missing" if d.expected else "not expected"
         rows.append((d.source, d.kind, d.deliverer, d.last_accepted or "-", verdict))
+    for (source, kind), years in yearly.items():
+        span = f"{min(years)}..{max(years)}" if len(years) > 1 else years[0]
+        rows.append((source, kind, span, max(years), "yearly"))
+    rows[1:] = sorted(rows[1:])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))

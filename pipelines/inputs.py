@@ -2,9 +2,9 @@
 
 The *inputs fingerprint* is a SHA-256 over everything that determines a release's content:
 
-- the current snapshots: per source, kind and deliverer, the SHA-256 of the current delivery
-  (the delivery log's `current_deliveries`; refused files never count, so a refused file
-  changes nothing);
+- the current snapshots: per source, kind and deliverer, the current delivery's period,
+  peildatum, file name and SHA-256 (the delivery log's `current_deliveries`; refused files
+  never count, so a refused file changes nothing);
 - the dbt project (models, macros, seeds, which hold the reference data, tests, its YAML):
   the indicators and the plan's results;
 - the Python code of `pipelines/`, `expectations/` and `publish/` (disclosure control, the
@@ -72,10 +72,20 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def current_snapshots(logs: dict[str, list[dict]]) -> list[tuple[str, str, str, str]]:
-    """(source, kind, deliverer, sha256) of every current snapshot."""
+def current_snapshots(logs: dict[str, list[dict]]) -> list[tuple[str, ...]]:
+    """(source, kind, deliverer, period, peildatum, file name, sha256) of every current
+    snapshot. The same bytes under another month's name are another snapshot: its peildatum
+    moves P."""
     return sorted(
-        (source, e["kind"], e["deliverer"], e["delivery_hash"])
+        (
+            source,
+            e["kind"],
+            e["deliverer"],
+            e["period"],
+            str(e["peildatum"]),
+            e["file_name"],
+            e["delivery_hash"],
+        )
         for source, log in logs.items()
         for e in warehouse.current_deliveries(log)
     )
