@@ -104,6 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("statushouders: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader left (`statushouders status | head`): nothing more to say, and nothing
+        # for the interpreter to flush into the closed pipe at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         from pipelines.progress import first_line
 
@@ -385,7 +390,7 @@ def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
                 return 0
             ingested = _job(defs, "ingest", instance)
             if not ingested.success:
-                return _run_failed("ingest", ingested, data_dir)
+                return _run_failed(job_name, ingested, data_dir)
             refused = _refused(ingested)
             unchanged = _unchanged_since(data_dir)
             if unchanged is not None:
@@ -400,7 +405,7 @@ def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
             raise
         return _failed(job_name, None, data_dir, None, problem)
     if not result.success:
-        return _run_failed("publish", result, data_dir)
+        return _run_failed(job_name, result, data_dir)
     release = result.asset_materializations_for_node("release")[-1].metadata
     state = "published" if release["changed"].value else "unchanged"
     print(f"Release {release['version'].value} {state}: {release['path'].value}")
