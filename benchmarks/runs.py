@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,7 +33,12 @@ MUNICIPALITY = "GM0344"
 SHEETS = ("uitkeringen", "dienstverbanden", "trajecten", "intakes")
 
 
-def statushouders(*args: str) -> tuple[float, str]:
+# the step lines `statushouders run` prints (pipelines/progress.py): "  ✓ release (4.2 s)"
+STEP = re.compile(r"✓ (\S+) \(([\d.]+) s\)")
+
+
+def statushouders(*args: str) -> tuple[float, str, dict[str, float]]:
+    """Wall time, the last line said and the time of each step."""
     command = [str(Path(sys.executable).with_name("statushouders")), *args]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -40,7 +46,13 @@ def statushouders(*args: str) -> tuple[float, str]:
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args[:1])} failed: {(done.stdout + done.stderr)[-2000:]}")
     last = [line for line in done.stdout.splitlines() if line.strip()][-1]
-    return elapsed, last
+    steps = {m[1]: float(m[2]) for m in STEP.finditer(done.stderr)}
+    return elapsed, last, steps
+
+
+def slowest(steps: dict[str, float]) -> str:
+    ranked = sorted(steps.items(), key=lambda s: -s[1])[:4]
+    return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in ranked)
 
 
 def correct_workbook(landing: Path) -> Path:
@@ -87,13 +99,15 @@ def main() -> int:
             )  # fmt: skip
         run = ("run", "--landing", str(landing), "--data-dir", str(data_dir))
 
-        full, said_full = statushouders(*run)
+        full, said_full, steps_full = statushouders(*run)
         print(f"full run:          {full:7.1f} s   {said_full}")
-        again, said_again = statushouders(*run)
+        print(f"  slowest steps: {slowest(steps_full)}")
+        again, said_again, _ = statushouders(*run)
         print(f"nothing new:       {again:7.1f} s   {said_again[:60]}…")
         workbook = correct_workbook(landing)
-        cut, said_cut = statushouders(*run)
+        cut, said_cut, steps_cut = statushouders(*run)
         print(f"corrected {workbook.name}: {cut:7.1f} s   {said_cut}")
+        print(f"  slowest steps: {slowest(steps_cut)}")
 
     print(f"nothing new / full: {again / full:6.1%}  (target <= 5%: {_met(again / full, 0.05)})")
     print(f"cut / full:         {cut / full:6.1%}  (target <= 20%: {_met(cut / full, 0.20)})")
