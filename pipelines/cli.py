@@ -365,7 +365,12 @@ def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
     if job_name == "monitor":
         # Nothing to take in and nothing to publish: stop before loading Dagster's definitions
         # (dbt's manifest, every asset), which costs more than the check.
-        unchanged = _unchanged_since(data_dir, landing)
+        from pipelines.inputs import WarehouseBusy
+
+        try:
+            unchanged = _unchanged_since(data_dir, landing)
+        except WarehouseBusy:
+            unchanged = None  # another process has the warehouse open: the run says so
         if unchanged is not None:
             _say_nothing_new(unchanged, "ingestion, ")
             return 0

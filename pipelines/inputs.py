@@ -60,8 +60,11 @@ def code_digest() -> str:
     files = []
     for top in CODE:
         for path in (ROOT / top).rglob("*"):
-            parts = set(path.relative_to(ROOT).parts)
-            if path.is_file() and path.suffix in CODE_SUFFIXES and not parts & SKIPPED:
+            parts = path.relative_to(ROOT).parts
+            # hidden files are tools' state (dbt's .user.yml), not code
+            hidden = any(part.startswith(".") for part in parts)
+            wanted = path.suffix in CODE_SUFFIXES and not hidden and not set(parts) & SKIPPED
+            if wanted and path.is_file():
                 files.append(path)
     lock = ROOT / "uv.lock"
     if lock.is_file():
