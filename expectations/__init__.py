@@ -18,6 +18,13 @@ if TYPE_CHECKING:
     from pipelines.ingest.deliveries import DeliveryFile
 
 
+def suite_name(source: str, table: str) -> str:
+    """A delivery suite's name. Here, not in deliveries.py: naming a suite (the Dagster asset
+    checks do when the definitions load) should not import Great Expectations, which takes
+    seconds that `statushouders run` with nothing new does not need."""
+    return f"{source}__{table}"
+
+
 def validate_delivery(file: DeliveryFile, tables: dict[str, pa.Table]) -> DeliveryValidation:
     """Run the delivery's suites on its typed tables, before pseudonymisation (the elfproef
     needs the real bsn)."""

@@ -232,9 +232,5 @@ SUITES = {
 }
 
 
-def suite_name(source: str, table: str) -> str:
-    return f"{source}__{table}"
-
-
 def rules_for(source: str, table: str) -> list[Rule]:
     return SUITES[(source, table)]()

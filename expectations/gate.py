@@ -100,8 +100,9 @@ def mask(value: Any, column: str, identifiers: set[str]) -> str:
 def validate_tables(
     file: DeliveryFile, tables: dict[str, pa.Table], identifiers: dict[str, set[str]]
 ) -> DeliveryValidation:
+    from expectations import suite_name
     from expectations.context import run_suite
-    from expectations.deliveries import rules_for, suite_name
+    from expectations.deliveries import rules_for
 
     validation = DeliveryValidation()
     for table_name, table in tables.items():

@@ -85,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000, help="0 takes a free port")
     serve.set_defaults(handler=_serve)
 
+    status = commands.add_parser(
+        "status", help="per deliverer the last accepted month, what the cut waits for, releases"
+    )
+    status.add_argument("--data-dir", required=True, type=Path, help="whose state to show")
+    status.set_defaults(handler=_status)
+
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     try:
@@ -98,6 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("statushouders: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader left (`statushouders status | head`): nothing more to say, and nothing
+        # for the interpreter to flush into the closed pipe at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         from pipelines.progress import first_line
 
@@ -171,6 +182,77 @@ def _ui(args: argparse.Namespace) -> int:
     dagster = str(Path(sys.executable).with_name("dagster"))
     command = [dagster, "dev", "-m", "pipelines.definitions", "-p", str(args.port)]
     os.execv(dagster, command)
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    """Reads the data dir without waiting for, or getting in the way of, a run."""
+    import json
+
+    from publish.release import MANIFEST, latest, versions
+
+    data_dir = args.data_dir.resolve()
+    if not data_dir.is_dir():
+        raise UserError(f"the data dir {args.data_dir} does not exist")
+    releases = data_dir / "releases"
+    current = latest(releases)
+    if current is None:
+        print("Latest release: none yet")
+    else:
+        try:
+            manifest = json.loads((current / MANIFEST).read_text())
+        except (OSError, ValueError):
+            manifest = {}
+        count = len(versions(releases))
+        print(
+            f"Latest release: {current.name} (peildatum {manifest.get('peildatum', '?')}, "
+            f"created {manifest.get('created', '?')}); {count} release{'s' * (count != 1)} "
+            f"in {releases}"
+        )
+    from pipelines import inputs
+    from pipelines.cut import plan_cut
+    from pipelines.sources import source_modules
+
+    sources = [m.SOURCE for m in source_modules()]
+    try:
+        state = inputs.read_state(data_dir, data_dir / "warehouse.duckdb", sources)
+    except inputs.WarehouseBusy as exc:
+        print(f"statushouders status: {exc}; try again when it is done", file=sys.stderr)
+        return EXIT_BUSY
+    cut = plan_cut(sources, state.logs)
+    if current is not None:
+        made_from = state.unchanged_since(inputs.fingerprint(state.logs, inputs.public_url()))
+        print(
+            f"Inputs: unchanged since {current.name}; a run publishes nothing new"
+            if made_from
+            else f"Inputs: changed since {current.name}; the next run publishes"
+        )
+    if cut.month is None:
+        print("Next cut: no monthly delivery has been accepted yet")
+        return 0
+    missing = ", ".join(f"{d.source} {d.deliverer}" for d in cut.missing) or "nobody"
+    delivered = len(cut.expected) - len(cut.missing)
+    print(
+        f"Cut {cut.month}: {delivered} of {len(cut.expected)} expected deliverers have "
+        f"delivered; missing: {missing}"
+    )
+    rows = [("source", "kind", "deliverer", "last accepted", f"cut {cut.month}")]
+    yearly: dict[tuple[str, str], list[str]] = {}
+    for d in cut.deliverers:
+        if d.yearly:
+            # one row per kind: each year's file (taakstelling) is its own deliverable
+            yearly.setdefault((d.source, d.kind), []).append(d.last_accepted or "-")
+            continue
+        verdict = "delivered" if d.delivered else "missing" if d.expected else "not expected"
+        rows.append((d.source, d.kind, d.deliverer, d.last_accepted or "-", verdict))
+    for (source, kind), years in yearly.items():
+        span = f"{min(years)}..{max(years)}" if len(years) > 1 else years[0]
+        rows.append((source, kind, span, max(years), "yearly"))
+    rows[1:] = sorted(rows[1:])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())
     return 0
 
 
@@ -278,24 +360,49 @@ def run_pipeline(
 
 
 def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
+    """Run `job_name` in process. The whole graph ("monitor") runs as two Dagster runs: the
+    `ingest` job, then, only when the inputs differ from the latest release's, `publish`."""
+    if job_name == "monitor":
+        # Nothing to take in and nothing to publish: stop before loading Dagster's definitions
+        # (dbt's manifest, every asset), which costs more than the check.
+        from pipelines.inputs import WarehouseBusy
+
+        try:
+            unchanged = _unchanged_since(data_dir, landing)
+        except WarehouseBusy:
+            unchanged = None  # another process has the warehouse open: the run says so
+        if unchanged is not None:
+            _say_nothing_new(unchanged, "ingestion, ")
+            return 0
     import dagster as dg
 
-    from pipelines.alerts import failure_reason
     from pipelines.dbt_manifest import prepare_dbt
 
     prepare_dbt()
     from pipelines.definitions import defs
 
     print(f"Running the monitor on {landing} → {data_dir}", file=sys.stderr)
-    job = defs.resolve_job_def(job_name)
     try:
         with (
             contextlib.redirect_stderr(_WithoutEventLogDumps(sys.stderr)),
             dg.DagsterInstance.get() as instance,
         ):
-            result = job.execute_in_process(
-                instance=instance, raise_on_error=False, run_config={"loggers": {"console": {}}}
-            )
+            if job_name != "monitor":
+                result = _job(defs, job_name, instance)
+                if not result.success:
+                    return _run_failed(job_name, result, data_dir)
+                print(f"Job {job_name} finished")
+                return 0
+            ingested = _job(defs, "ingest", instance)
+            if not ingested.success:
+                return _run_failed(job_name, ingested, data_dir)
+            refused = _refused(ingested)
+            unchanged = _unchanged_since(data_dir)
+            if unchanged is not None:
+                _say_nothing_new(unchanged, "")
+                _say_refused(refused, data_dir)
+                return 0
+            result = _job(defs, "publish", instance)
     except Exception as exc:
         # Dagster's own storage failing (its event log is in the data dir) ends the run here.
         problem = storage_problem(data_dir, str(exc))
@@ -303,23 +410,69 @@ def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
             raise
         return _failed(job_name, None, data_dir, None, problem)
     if not result.success:
-        step, reason = failure_reason(result.all_events)
-        return _failed(job_name, result.run_id, data_dir, step, reason)
-    refused = sum(
+        return _run_failed(job_name, result, data_dir)
+    release = result.asset_materializations_for_node("release")[-1].metadata
+    state = "published" if release["changed"].value else "unchanged"
+    print(f"Release {release['version'].value} {state}: {release['path'].value}")
+    _say_refused(refused, data_dir)
+    return 0
+
+
+def _job(defs, name: str, instance):
+    return defs.resolve_job_def(name).execute_in_process(
+        instance=instance, raise_on_error=False, run_config={"loggers": {"console": {}}}
+    )
+
+
+def _run_failed(job: str, result, data_dir: Path) -> int:
+    from pipelines.alerts import failure_reason
+
+    step, reason = failure_reason(result.all_events)
+    return _failed(job, result.run_id, data_dir, step, reason)
+
+
+def _refused(result) -> int:
+    return sum(
         int(m.metadata["refused"].value)
         for node in result.dagster_run.step_keys_to_execute or []
         for m in result.asset_materializations_for_node(node)
         if "refused" in m.metadata
     )
-    if job_name != "monitor":
-        print(f"Job {job_name} finished")
-        return 0
-    release = result.asset_materializations_for_node("release")[-1].metadata
-    state = "published" if release["changed"].value else "unchanged"
-    print(f"Release {release['version'].value} {state}: {release['path'].value}")
+
+
+def _say_refused(refused: int, data_dir: Path) -> None:
     if refused:
         print(f"{refused} new deliveries refused; reports in {Path(data_dir) / 'quarantine'}")
-    return 0
+
+
+def _say_nothing_new(version: str, also: str) -> None:
+    print(
+        f"Nothing new since release {version}: the current deliveries, the dbt project, the "
+        "reference data and the code are those it was made from; skipped "
+        f"{also}dbt, the suites, disclosure control and the release"
+    )
+
+
+def _unchanged_since(data_dir: Path, landing: Path | None = None) -> str | None:
+    """The latest release's version when it was made from the inputs current now. With
+    `landing`, also only when ingestion has nothing to do: no landing file is new or
+    unreadable, and every current delivery is staged under the pseudonym key in use."""
+    from pipelines import inputs
+    from pipelines.sources import source_modules
+
+    sources = [m.SOURCE for m in source_modules()]
+    state = inputs.read_state(data_dir, data_dir / "warehouse.duckdb", sources)
+    version = state.unchanged_since(inputs.fingerprint(state.logs, inputs.public_url()))
+    if version is None or landing is None:
+        return version
+    unreadable: list[str] = []
+    if inputs.new_files(landing, sources, state.logs, {}, unreadable) or unreadable:
+        return None
+    from pipelines.ingest.pseudonym import load_key, pseudonymiser_for
+
+    staging = data_dir / "staging" / pseudonymiser_for(load_key(data_dir)).fingerprint
+    current = inputs.current_snapshots(state.logs)
+    return version if all((staging / sha).is_dir() for *_, sha in current) else None
 
 
 def _failed(job: str, run_id: str | None, data_dir: Path, step: str | None, reason: str) -> int:

@@ -3,7 +3,14 @@
 import dagster as dg
 
 from pipelines.alerts import alert_on_run_failure
-from pipelines.automation import ingest_job, landing_sensor, monitor_job, monthly
+from pipelines.automation import (
+    cut_sensor,
+    ingest_job,
+    landing_sensor,
+    monitor_job,
+    monthly,
+    publish_job,
+)
 from pipelines.disclosure import disclosure_control
 from pipelines.indicators import (
     dbt_resource,
@@ -21,9 +28,9 @@ defs = dg.Definitions.merge(
     dg.Definitions(
         assets=[monitor_dbt_assets, disclosure_control, published_dbt_assets, release],
         asset_checks=mart_checks,
-        jobs=[monitor_job, ingest_job],
+        jobs=[monitor_job, ingest_job, publish_job],
         schedules=[monthly],
-        sensors=[landing_sensor, alert_on_run_failure],
+        sensors=[landing_sensor, cut_sensor, alert_on_run_failure],
         resources={"monitor": monitor_resource(), "dbt": dbt_resource()},
         loggers={"console": compact_console},
         # DuckDB has one writer: warehouse steps run one after another in one process.

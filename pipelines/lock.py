@@ -28,6 +28,9 @@ from pathlib import Path
 LOCK_FILE = "run.lock"
 # How often a waiting run tries again.
 POLL_SECONDS = 0.5
+# A reader (a sensor, `statushouders status`) holds the lock shared for milliseconds and names
+# no holder; a run that finds only such a reader tries this long before it counts as busy.
+READER_GRACE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,8 @@ def _acquire(
     wait: float | None,
     on_wait: Callable[[Holder | None], None] | None,
 ) -> None:
-    deadline = None if wait is None else time.monotonic() + wait
+    started = time.monotonic()
+    deadline = None if wait is None else started + wait
     told = False
     while True:
         try:
@@ -128,12 +132,46 @@ def _acquire(
             return
         except BlockingIOError:
             pass
-        if deadline is not None and time.monotonic() >= deadline:
-            raise DataDirBusy(data_dir, holder(data_dir))
+        by = holder(data_dir)
+        grace = by is None and time.monotonic() < started + READER_GRACE_SECONDS
+        if deadline is not None and time.monotonic() >= deadline and not grace:
+            raise DataDirBusy(data_dir, by)
+        if grace:
+            time.sleep(0.05)
+            continue
         if not told and on_wait is not None:
             on_wait(holder(data_dir))
             told = True
         time.sleep(POLL_SECONDS)
+
+
+@contextmanager
+def reading(data_dir: Path) -> Iterator[None]:
+    """Hold the data dir's lock shared for a short read, or raise DataDirBusy at once.
+
+    Sensors and `statushouders status` read the warehouse while no run writes it: DuckDB
+    lets one process write, and a reader that opened the file would make a starting run's
+    connection fail. Readers exclude runs, not each other; a run that meets one waits
+    READER_GRACE_SECONDS. In a process that holds the lock itself this is a no-op.
+    """
+    path = (data_dir / LOCK_FILE).resolve()
+    with _guard:
+        mine = path in _held
+    try:
+        fd = None if mine else os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+    except OSError:
+        fd = None  # no data dir yet, or one nobody may write: no run writes it either
+    if fd is None:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DataDirBusy(data_dir, holder(data_dir)) from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def _release(path: Path) -> None:

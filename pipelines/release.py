@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines import inputs
 from pipelines.disclosure import HISTORY, disclosure_control
 from pipelines.indicators import dbt_project, mart_key
 from pipelines.ingest import warehouse
@@ -49,12 +50,13 @@ MODELS = ("indicatoren", "huisvesting", "doorgaande_lijn", "monitor_metadata", "
 )
 def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.MaterializeResult:
     deliveries = []
+    logs = {}
     with monitor.warehouse() as con:
         cut = con.sql("select * from marts.monitor_metadata").to_arrow_table().to_pylist()[0]
         ((report,),) = con.sql("select report from published.disclosure_report").fetchall()
         tables = {name: con.sql(sql).df() for name, sql in TABLES.items()}
         for module in source_modules():
-            log = warehouse.read_log(con, module.SOURCE.name)
+            log = logs[module.SOURCE.name] = warehouse.read_log(con, module.SOURCE.name)
             deliveries += [
                 {
                     "source": e["source"],
@@ -120,18 +122,25 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
             + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in diff["totals"].items())
         )
 
+    # What this release is made from: a later run with the same inputs skips everything
+    # after ingestion (pipelines/inputs.py).
+    made_from = inputs.fingerprint(logs, monitor.public_url)
     published = publish(
-        monitor.releases, files, {"created": created, "peildatum": peildatum}, finish=finish
+        monitor.releases,
+        files,
+        {"created": created, "peildatum": peildatum, "inputs_fingerprint": made_from},
+        finish=finish,
     )
-    if published.changed:
-        # The release's true values and what it withheld, for the releases after it
-        # (publish/history.py); they stay in the warehouse, never in a release.
-        with monitor.warehouse() as con:
+    with monitor.warehouse() as con:
+        if published.changed:
+            # The release's true values and what it withheld, for the releases after it
+            # (publish/history.py); they stay in the warehouse, never in a release.
             con.execute(f"delete from {HISTORY} where version = ?", [published.version])
             con.execute(
                 f"insert into {HISTORY} select ?, key, value, withheld from published.cells",
                 [published.version],
             )
+        inputs.record(con, published.version, made_from)
     verb = "published" if published.changed else "unchanged, still"
     context.log.info(f"release {published.version} {verb} at {published.path}")
     return dg.MaterializeResult(
@@ -142,6 +151,7 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
             "deliveries": len(deliveries),
             "peildatum": cut["peildatum"].isoformat(),
             "persons_without_bsn": cut["personen_zonder_bsn"],
+            "inputs_fingerprint": made_from,
         }
     )
 

@@ -91,6 +91,10 @@ class MonitorResource(dg.ConfigurableResource):
         return Path(self.data_dir)
 
     @property
+    def warehouse_file(self) -> Path:
+        return Path(self.warehouse_path)
+
+    @property
     def archive(self) -> Path:
         return self.root / "archive"
 

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import io
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -246,6 +247,193 @@ def test_the_page_of_the_release_renders_offline_in_chromium(demo: Demo, browser
                 assert response.body() == (demo.latest / href).read_bytes(), href
         finally:
             context.close()
+
+
+# --- month after month: ingest on arrival, publish on the cut, skip what did not change -----
+
+
+def latest_materialization(data_dir: Path, key: list[str]) -> str | None:
+    """The run that last materialised an asset, from the data dir's Dagster event log."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(data_dir / "dagster")) as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey(key))
+        return event.run_id if event else None
+
+
+def test_a_second_run_on_the_same_landing_says_nothing_is_new_and_rebuilds_nothing(demo: Demo):
+    version = demo.latest.resolve().name
+    listing = releases_of(demo.data_dir)
+    built = {
+        name: latest_materialization(demo.data_dir, key)
+        for name, key in {"marts": ["marts", "indicatoren"], "release": ["release"]}.items()
+    }
+    assert all(built.values())
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(out):
+        isolate_pipeline_env(patch)
+        status = main(["run", "--landing", str(demo.landing), "--data-dir", str(demo.data_dir)])
+    assert status == 0, out.getvalue()
+    (said,) = [line for line in out.getvalue().splitlines() if line.startswith("Nothing new")]
+    assert said.startswith(f"Nothing new since release {version}: ")
+    assert "Release" not in out.getvalue()
+    # dbt, the suites, disclosure control and the release did not run
+    for name, key in {"marts": ["marts", "indicatoren"], "release": ["release"]}.items():
+        assert latest_materialization(demo.data_dir, key) == built[name], name
+    assert releases_of(demo.data_dir) == listing
+
+
+def late_deliverer(demo: Demo) -> tuple[Path, str]:
+    """The W&I workbook of the deliverer whose newest month is before everyone else's, and
+    that month (YYYY-MM), read from the names of the files not refused."""
+    newest: dict[str, Path] = {}
+    for path in sorted((demo.landing / "werk_inkomen").glob("GM*_*.xlsx")):
+        if f"werk_inkomen/{path.name}" not in demo.bad_files:
+            newest[path.stem.split("_")[0]] = path
+    month = max(path.stem.split("_")[1] for path in newest.values())
+    (late,) = [path for path in newest.values() if path.stem.split("_")[1] < month]
+    return late, month
+
+
+def test_a_file_is_ingested_on_arrival_and_the_cut_publishes_once_everyone_delivered(
+    demo: Demo, tmp_path: Path
+):
+    """On a copy of the demo's landing and data dir: the CLI's run is what the sensors see (a
+    UI started now runs nothing); the late municipality's workbook arrives and the landing
+    sensor asks for the ingest job alone; after that run, the cut sensor asks for the month's
+    monitor run."""
+    import dagster as dg
+
+    from pipelines.automation import cut_sensor, landing_sensor, monthly
+    from pipelines.definitions import defs
+    from pipelines.resources import MonitorResource
+
+    landing, data_dir = tmp_path / "landing", tmp_path / "data"
+    shutil.copytree(demo.landing, landing)
+    shutil.copytree(
+        demo.data_dir, data_dir, symlinks=True, ignore=shutil.ignore_patterns("run.lock")
+    )
+    version = demo.latest.resolve().name
+    monitor = MonitorResource(
+        landing_dir=str(landing),
+        data_dir=str(data_dir),
+        warehouse_path=str(data_dir / "warehouse.duckdb"),
+    )
+    late, month = late_deliverer(demo)
+    late = landing / late.relative_to(demo.landing)
+    deliverer = late.stem.split("_")[0]
+
+    with dg.instance_for_test() as instance:
+
+        def sensor(definition, cursor=None):
+            with dg.build_sensor_context(
+                instance=instance, cursor=cursor, resources={"monitor": monitor}
+            ) as context:
+                return definition(context), context.cursor
+
+        def schedule():
+            with dg.build_schedule_context(
+                instance=instance, resources={"monitor": monitor}
+            ) as context:
+                return monthly(context)
+
+        skipped, _ = sensor(landing_sensor)
+        assert isinstance(skipped, dg.SkipReason)
+        waiting, _ = sensor(cut_sensor)
+        assert isinstance(waiting, dg.SkipReason)
+        assert f"cut {month}:" in waiting.skip_message
+        assert f"werk_inkomen {deliverer}" in waiting.skip_message
+        unchanged = schedule()
+        assert isinstance(unchanged, dg.SkipReason)
+        assert unchanged.skip_message.startswith(f"nothing new since release {version}")
+
+        arrived = shutil.copyfile(late, late.with_name(f"{deliverer}_{month}.xlsx"))
+        request, cursor = sensor(landing_sensor)
+        assert isinstance(request, dg.RunRequest)
+        assert landing_sensor.job_name == "ingest"
+        ingest = defs.resolve_job_def(landing_sensor.job_name)
+        sources = {"coa", "duo", "taalscholen", "werk_inkomen"}
+        selected = ingest.asset_layer.selected_asset_keys
+        assert selected and {key.path[0] for key in selected} == sources
+        again, _ = sensor(landing_sensor, cursor)
+        assert again.run_key == request.run_key  # the same request: Dagster runs it once
+
+        with pytest.MonkeyPatch.context() as patch:
+            isolate_pipeline_env(patch)
+            patch.setenv("STATUSHOUDERS_LANDING", str(landing))
+            patch.setenv("STATUSHOUDERS_DATA_DIR", str(data_dir))
+            patch.setenv("STATUSHOUDERS_WAREHOUSE", str(data_dir / "warehouse.duckdb"))
+            result = ingest.execute_in_process(
+                instance=instance, tags=request.tags, raise_on_error=False
+            )
+        assert result.success
+        materialized = {
+            event.asset_key.path[0] for event in result.get_asset_materialization_events()
+        }
+        assert materialized == sources
+        assert query(
+            data_dir,
+            f"select status from raw.werk_inkomen__deliveries where file_name = '{arrived.name}'",
+        ) == [("accepted",)]
+
+        for cursor_now in (None, cursor):
+            after, _ = sensor(landing_sensor, cursor_now)
+            assert isinstance(after, dg.SkipReason), cursor_now
+        cut, _ = sensor(cut_sensor)
+        assert isinstance(cut, dg.RunRequest), getattr(cut, "skip_message", "")
+        assert cut.run_key == f"cut-{month}"
+        assert cut_sensor.job_name == monthly.job_name == "monitor"
+        assert isinstance(schedule(), dg.RunRequest)
+
+
+def test_status_shows_each_deliverer_the_cut_and_the_latest_release(demo: Demo, capsys):
+    late, month = late_deliverer(demo)
+    deliverer = late.stem.split("_")[0]
+    version = demo.latest.resolve().name
+    assert main(["status", "--data-dir", str(demo.data_dir)]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].startswith(f"Latest release: {version} (peildatum ")
+    assert f"Inputs: unchanged since {version}" in out
+    (cut,) = [line for line in lines if line.startswith(f"Cut {month}:")]
+    assert cut.endswith(f"missing: werk_inkomen {deliverer}")
+    rows = {tuple(line.split()[:3]): line.split()[3:] for line in lines if line.count("  ") > 1}
+    assert rows[("werk_inkomen", "werk_inkomen", deliverer)] == [late.stem.split("_")[1], "missing"]
+    accepted = [p for p in (demo.landing / "werk_inkomen").glob("*.xlsx")]
+    municipalities = {
+        p.stem.split("_")[0] for p in accepted if f"werk_inkomen/{p.name}" not in demo.bad_files
+    }
+    assert len(municipalities) > 10
+    for code in municipalities:
+        assert ("werk_inkomen", "werk_inkomen", code) in rows, code
+
+
+def test_status_says_in_one_line_that_a_run_holds_the_data_dir(demo: Demo, capfd):
+    """A run holding the data dir's lock, then a process writing the warehouse without it
+    (DuckDB lets one process write): status waits for neither."""
+    holders = {
+        "lock": "from pipelines.lock import data_dir_lock\n"
+        f"with data_dir_lock(Path({str(demo.data_dir)!r}), 'statushouders run'):\n",
+        "duckdb": "import duckdb\n"
+        f"with duckdb.connect({str(demo.data_dir / 'warehouse.duckdb')!r}):\n",
+    }
+    for name, opening in holders.items():
+        code = f"import sys\nfrom pathlib import Path\n{opening}    print('held', flush=True)\n"
+        code += "    sys.stdin.read()\n"
+        holder = subprocess.Popen(
+            [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        try:
+            assert holder.stdout.readline().strip() == "held"
+            capfd.readouterr()
+            assert main(["status", "--data-dir", str(demo.data_dir)]) == 75, name
+            out, err = capfd.readouterr()
+        finally:
+            holder.communicate(input="")
+        assert out.startswith("Latest release: ")
+        assert err.count("\n") == 1 and "Traceback" not in err, err
+        expected = f"is in use by pid {holder.pid}" if name == "lock" else "cannot be read now"
+        assert expected in err, err
 
 
 # --- a corrected delivery: the gates hold it back until it passes ------------------------

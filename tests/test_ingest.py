@@ -315,7 +315,11 @@ def test_a_refused_delivery_is_not_reprocessed_on_the_next_run(pipeline_env):
     assert query(data_dir, "select file_name, status, received_seq from raw.duo__deliveries") == log
 
 
-def test_the_sensor_requests_a_run_when_the_landing_folder_changes(pipeline_env):
+def test_the_sensor_requests_an_ingest_run_for_files_the_delivery_logs_do_not_know(
+    pipeline_env,
+):
+    """Before any run the logs are empty: every file is new, and it stays new (the same run
+    key, which Dagster runs once) until a run has taken it in; a further file is a new key."""
     from pipelines.automation import landing_sensor
     from pipelines.resources import MonitorResource
 
@@ -332,20 +336,22 @@ def test_the_sensor_requests_a_run_when_the_landing_folder_changes(pipeline_env)
             return landing_sensor(context), context.cursor
 
     first, cursor = evaluate(None)
-    assert isinstance(first, dg.RunRequest)
+    assert isinstance(first, dg.RunRequest) and landing_sensor.job_name == "ingest"
     again, same = evaluate(cursor)
-    assert isinstance(again, dg.SkipReason) and same == cursor
+    assert isinstance(again, dg.RunRequest) and again.run_key == first.run_key
+    assert same == cursor  # the hashes it caches
     write_duo(landing, "2025-07", valid_bsns(1))
     after, _ = evaluate(cursor)
     assert isinstance(after, dg.RunRequest) and after.run_key != first.run_key
 
 
-def test_the_monthly_schedule_targets_the_whole_graph():
+def test_the_monthly_schedule_and_the_cut_sensor_target_the_whole_graph():
     from pipelines.definitions import defs
 
     schedule = defs.get_schedule_def("monthly")
     assert schedule.cron_schedule == "0 6 5 * *"
     assert schedule.job_name == "monitor"
+    assert defs.get_sensor_def("cut_sensor").job_name == "monitor"
 
 
 def test_run_with_a_missing_landing_folder_says_so_in_one_line(tmp_path, capsys):

@@ -175,9 +175,9 @@ def test_two_real_runs_one_refused_at_once_and_one_that_waits(tmp_path):
         waiting = _start_run(landing, data_dir, "--wait")
         out, err = waiting.communicate(timeout=900)
         assert waiting.returncode == 0, err[-2000:]
-        # it waited for the first run, then found its release current
+        # it waited for the first run, then found nothing new since its release
         assert err.startswith(f"statushouders: waiting for pid {first.pid} (statushouders run")
-        assert "Release 1.0.0 unchanged" in out
+        assert "Nothing new since release 1.0.0" in out
         assert first.wait(timeout=60) == 0
         assert "Release 1.0.0 published" in (tmp_path / "first.log").read_text()
     finally:

@@ -4,8 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from expectations import validate_delivery
-from expectations.deliveries import suite_name
+from expectations import suite_name, validate_delivery
 from expectations.docs import write_index, write_page
 from pipelines.alerts import notify_refused
 from pipelines.ingest import warehouse

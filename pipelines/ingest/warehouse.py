@@ -47,7 +47,8 @@ def log_table(source: str) -> str:
 
 
 def read_log(con: duckdb.DuckDBPyConnection, source: str) -> list[dict]:
-    con.execute("create schema if not exists raw")
+    """The source's delivery log, oldest first; empty before its first run. Reads only, so a
+    read-only connection will do (the sensors and `statushouders status` use one)."""
     exists = con.execute(
         "select count(*) from information_schema.tables "
         "where table_schema = 'raw' and table_name = ?",
@@ -91,6 +92,7 @@ def record(log: list[dict], outcome: Outcome) -> None:
 
 def write_log(con: duckdb.DuckDBPyConnection, source: str, log: list[dict]) -> None:
     entries = pa.Table.from_pylist(log, schema=LOG_SCHEMA)  # noqa: F841 (read by duckdb below)
+    con.execute("create schema if not exists raw")
     con.execute(f"create or replace table {log_table(source)} as select * from entries")
 
 
@@ -116,6 +118,7 @@ def load_current(
     """Replace each raw table of the source with the union of its current snapshots."""
     current = current_deliveries(log)
     loaded: dict[str, dict] = {}
+    con.execute("create schema if not exists raw")
     for kind, table in source.tables():
         deliveries = [e for e in current if e["kind"] == kind.name]
         files = [str(staging / e["delivery_hash"] / f"{table.name}.parquet") for e in deliveries]

@@ -1,0 +1,98 @@
+"""The monthly cut: who is expected to deliver for the month, and who has.
+
+Publishing waits for the cut, so that a month's deliveries make one release, not one per
+file (each release is one more for an attacker to combine). The cut is the month of the
+newest accepted monthly delivery. Expected for it, per monthly kind of delivery:
+
+- the deliverer the contract names for the kind (COA, DUO), who always delivers;
+- every deliverer with an accepted delivery of that kind for the month before: who delivered
+  last month delivers this month too (municipalities and schools are not listed in the
+  contract, and one may stop or start).
+
+A deliverer has delivered for the cut when an accepted delivery of the kind is for the cut's
+month; a refused file does not count. Yearly kinds (taakstelling) are reference data for a
+year, not part of a monthly cut. A pure function of the contract and the delivery logs, so
+the sensor, the schedule and `statushouders status` decide alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from pipelines.ingest.deliveries import Source
+
+
+@dataclass(frozen=True)
+class Deliverer:
+    source: str
+    kind: str
+    deliverer: str
+    # The newest period (YYYY-MM, or YYYY for a yearly kind) of an accepted delivery.
+    last_accepted: str | None
+    expected: bool
+    delivered: bool
+    yearly: bool = False
+
+
+@dataclass(frozen=True)
+class Cut:
+    month: str | None
+    deliverers: tuple[Deliverer, ...]
+
+    @property
+    def expected(self) -> list[Deliverer]:
+        return [d for d in self.deliverers if d.expected]
+
+    @property
+    def missing(self) -> list[Deliverer]:
+        return [d for d in self.deliverers if d.expected and not d.delivered]
+
+    @property
+    def complete(self) -> bool:
+        """Every expected deliverer has delivered for the month."""
+        return self.month is not None and not self.missing
+
+
+def previous_month(month: str) -> str:
+    year, number = (int(part) for part in month.split("-"))
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+def plan_cut(
+    sources: Sequence[Source], logs: Mapping[str, list[dict]], month: str | None = None
+) -> Cut:
+    """Who is expected for `month` (by default the newest month delivered) and who has
+    delivered, per source, kind and deliverer, from the contract and the delivery logs."""
+    accepted: dict[tuple[str, str, str], set[str]] = {}
+    for source in sources:
+        for entry in logs.get(source.name, []):
+            if entry["status"] == "accepted" and entry["kind"] and entry["period"]:
+                key = (source.name, entry["kind"], entry["deliverer"])
+                accepted.setdefault(key, set()).add(entry["period"])
+    monthly = {
+        (source.name, kind.name): kind
+        for source in sources
+        for kind in source.kinds
+        if kind.period == "month"
+    }
+    if month is None:
+        months = [p for (s, k, _), ps in accepted.items() if (s, k) in monthly for p in ps]
+        month = max(months, default=None)
+    before = previous_month(month) if month else None
+    keys = set(accepted)
+    keys |= {(s, k, kind.deliverer) for (s, k), kind in monthly.items() if kind.deliverer}
+    deliverers = []
+    for source_name, kind_name, deliverer in sorted(keys):
+        periods = accepted.get((source_name, kind_name, deliverer), set())
+        last = max(periods, default=None)
+        kind = monthly.get((source_name, kind_name))
+        if kind is None:
+            deliverers.append(
+                Deliverer(source_name, kind_name, deliverer, last, False, False, yearly=True)
+            )
+            continue
+        expected = month is not None and (kind.deliverer == deliverer or before in periods)
+        delivered = month in periods
+        deliverers.append(Deliverer(source_name, kind_name, deliverer, last, expected, delivered))
+    return Cut(month, tuple(deliverers))

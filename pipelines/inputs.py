@@ -1,0 +1,222 @@
+"""What a release is made from, and whether anything of it changed since the latest release.
+
+The *inputs fingerprint* is a SHA-256 over everything that determines a release's content:
+
+- the current snapshots: per source, kind and deliverer, the current delivery's period,
+  peildatum, file name and SHA-256 (the delivery log's `current_deliveries`; refused files
+  never count, so a refused file changes nothing);
+- the dbt project (models, macros, seeds, which hold the reference data, tests, its YAML):
+  the indicators and the plan's results;
+- the Python code of `pipelines/`, `expectations/` and `publish/` (disclosure control, the
+  package, the page and its templates) and `uv.lock`, the libraries' versions;
+- STATUSHOUDERS_PUBLIC_URL, which the DCAT record's download URLs start with.
+
+The pseudonym key is not in it: pseudonyms never reach a release. Disclosure control's run
+config is not either: runs that skip use its defaults, as the schedule, the sensors and
+`statushouders run` do; a run launched with other thresholds in the UI always runs in full.
+
+The release asset records the fingerprint of every run that ends at a version (published or
+unchanged) in the warehouse (`history.inputs`) and in the new release's `release.json`. A
+run whose fingerprint is recorded for the latest release has nothing new to publish.
+
+Sensors and `statushouders status` read the warehouse here without blocking a run: under the
+data dir's lock held shared (pipelines/lock.py) and with a read-only connection, or not at all
+(WarehouseBusy) while a run holds it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from pipelines.ingest import warehouse
+from pipelines.ingest.deliveries import Source, sha256_of
+from pipelines.lock import DataDirBusy, reading
+from publish.release import MANIFEST, latest
+
+ROOT = Path(__file__).resolve().parents[1]
+# The code and configuration that make a release, relative to the repository.
+CODE = ("pipelines", "expectations", "publish", "dbt_project")
+CODE_SUFFIXES = {".py", ".sql", ".yml", ".yaml", ".csv", ".md", ".html", ".jinja", ".css"}
+SKIPPED = {"target", "logs", "dbt_packages", "__pycache__", "synthetic"}
+RECORD = "history.inputs"
+
+
+class WarehouseBusy(Exception):
+    """A run holds the data dir or the warehouse; the message says which, in one line."""
+
+
+@functools.cache
+def code_digest() -> str:
+    """The repository's code and reference data that shape a release, and uv.lock."""
+    digest = hashlib.sha256()
+    files = []
+    for top in CODE:
+        for path in (ROOT / top).rglob("*"):
+            parts = path.relative_to(ROOT).parts
+            # hidden files are tools' state (dbt's .user.yml), not code
+            hidden = any(part.startswith(".") for part in parts)
+            wanted = path.suffix in CODE_SUFFIXES and not hidden and not set(parts) & SKIPPED
+            if wanted and path.is_file():
+                files.append(path)
+    lock = ROOT / "uv.lock"
+    if lock.is_file():
+        files.append(lock)
+    for path in sorted(files):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def current_snapshots(logs: dict[str, list[dict]]) -> list[tuple[str, ...]]:
+    """(source, kind, deliverer, period, peildatum, file name, sha256) of every current
+    snapshot. The same bytes under another month's name are another snapshot: its peildatum
+    moves P."""
+    return sorted(
+        (
+            source,
+            e["kind"],
+            e["deliverer"],
+            e["period"],
+            str(e["peildatum"]),
+            e["file_name"],
+            e["delivery_hash"],
+        )
+        for source, log in logs.items()
+        for e in warehouse.current_deliveries(log)
+    )
+
+
+def fingerprint(logs: dict[str, list[dict]], public_url: str) -> str:
+    digest = hashlib.sha256()
+    digest.update(json.dumps(current_snapshots(logs)).encode())
+    digest.update(code_digest().encode())
+    digest.update(public_url.encode())
+    return digest.hexdigest()
+
+
+def record(con: duckdb.DuckDBPyConnection, version: str, inputs: str) -> None:
+    """A run ended at `version` from these inputs."""
+    con.execute("create schema if not exists history")
+    con.execute(
+        f"create table if not exists {RECORD} "
+        "(version varchar, fingerprint varchar, recorded_at timestamp)"
+    )
+    con.execute(f"insert into {RECORD} values (?, ?, now()::timestamp)", [version, inputs])
+
+
+def _recorded(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'history' and table_name = 'inputs'"
+    ).fetchall()[0][0]
+    found: dict[str, set[str]] = {}
+    if exists:
+        for version, inputs in con.execute(f"select version, fingerprint from {RECORD}").fetchall():
+            found.setdefault(version, set()).add(inputs)
+    return found
+
+
+@dataclass
+class State:
+    """What the data dir holds: the delivery logs, the recorded fingerprints, the latest
+    release."""
+
+    logs: dict[str, list[dict]]
+    recorded: dict[str, set[str]] = field(default_factory=dict)
+    latest: Path | None = None
+
+    @property
+    def latest_version(self) -> str | None:
+        return self.latest.name if self.latest else None
+
+    def unchanged_since(self, inputs: str) -> str | None:
+        """The latest release's version when it was made from these inputs, else None."""
+        if self.latest is None:
+            return None
+        if inputs in self.recorded.get(self.latest.name, set()):
+            return self.latest.name
+        try:
+            manifest = json.loads((self.latest / MANIFEST).read_text())
+        except (OSError, ValueError):
+            return None
+        return self.latest.name if manifest.get("inputs_fingerprint") == inputs else None
+
+
+def read_state(data_dir: Path, warehouse_path: Path, sources: Iterable[Source]) -> State:
+    """The data dir's state, read without waiting: WarehouseBusy while a run holds it."""
+    try:
+        with reading(data_dir):
+            logs: dict[str, list[dict]] = {s.name: [] for s in sources}
+            recorded: dict[str, set[str]] = {}
+            if warehouse_path.is_file():
+                with duckdb.connect(str(warehouse_path), read_only=True) as con:
+                    for name in logs:
+                        logs[name] = warehouse.read_log(con, name)
+                    recorded = _recorded(con)
+    except DataDirBusy as exc:
+        raise WarehouseBusy(str(exc)) from None
+    except duckdb.Error as exc:
+        # another process has the file open for writing (DuckDB allows one writer)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise WarehouseBusy(f"the warehouse {warehouse_path} cannot be read now: {first}") from None
+    return State(logs, recorded, latest(data_dir / "releases"))
+
+
+def new_files(
+    landing: Path,
+    sources: Iterable[Source],
+    logs: dict[str, list[dict]],
+    hashes: dict,
+    unreadable: list[str] | None = None,
+) -> list[tuple[str, str, str]]:
+    """(source, name, sha256) of every landing file the delivery logs do not know.
+
+    The logs are what every run writes, whoever started it, so a file `statushouders run`
+    took in is not new to a sensor that never saw it. `hashes` caches path → [size,
+    mtime_ns, sha256] between calls (a sensor's cursor), so an unchanged file is hashed once;
+    it is rewritten to hold the files present now. A file that cannot be read now is left
+    out, and named in `unreadable`.
+    """
+    found = []
+    seen: dict[str, list] = {}
+    for source in sources:
+        known = {(e["file_name"], e["delivery_hash"]) for e in logs.get(source.name, [])}
+        folder = landing / source.name
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            # as discover() lists them: files, hidden ones excepted
+            if path.name.startswith(".") or not path.is_file():
+                continue
+            key = f"{source.name}/{path.name}"
+            try:
+                stat = path.stat()
+                cached = hashes.get(key)
+                if cached and cached[:2] == [stat.st_size, stat.st_mtime_ns]:
+                    sha = cached[2]
+                else:
+                    sha = sha256_of(path)
+            except OSError:
+                if unreadable is not None:
+                    unreadable.append(key)
+                continue  # being replaced, or unreadable: the run reports it
+            seen[key] = [stat.st_size, stat.st_mtime_ns, sha]
+            if (path.name, sha) not in known:
+                found.append((source.name, path.name, sha))
+    hashes.clear()
+    hashes.update(seen)
+    return found
+
+
+def public_url() -> str:
+    from pipelines.resources import DEFAULT_PUBLIC_URL, PUBLIC_URL_ENV
+
+    return os.environ.get(PUBLIC_URL_ENV, DEFAULT_PUBLIC_URL)

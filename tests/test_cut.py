@@ -1,0 +1,128 @@
+"""The monthly cut (pipelines/cut.py): who is expected to deliver for the month, worked by hand
+on the real contract (the source packages' SOURCE definitions) and hand-written log entries."""
+
+import pytest
+
+from pipelines.cut import plan_cut, previous_month
+from pipelines.sources import source_modules
+
+SOURCES = [m.SOURCE for m in source_modules()]
+
+
+def entry(kind: str, deliverer: str, period: str, status: str = "accepted") -> dict:
+    """A delivery log entry with the fields the cut reads."""
+    return {"kind": kind, "deliverer": deliverer, "period": period, "status": status}
+
+
+def contract_deliverers(month: str) -> list[dict]:
+    """COA and DUO, whom the contract names, all delivered for `month`."""
+    return [
+        entry("koppelingen", "COA", month),
+        entry("inburgeringsplichtigen", "DUO", month),
+        entry("examens", "DUO", month),
+    ]
+
+
+def by_name(cut) -> dict[tuple[str, str], object]:
+    return {(d.kind, d.deliverer): d for d in cut.deliverers}
+
+
+@pytest.mark.parametrize(
+    ("month", "before"), [("2025-06", "2025-05"), ("2025-01", "2024-12"), ("2025-10", "2025-09")]
+)
+def test_the_month_before(month, before):
+    assert previous_month(month) == before
+
+
+def test_who_delivered_last_month_is_expected_and_a_newcomer_is_welcome_but_not_awaited():
+    """Utrecht (GM0344) delivered in May and June; Oudewater (GM0589) only in May, so the June
+    cut waits for it; Woerden (GM0632) starts in June and is not waited for."""
+    logs = {
+        "coa": contract_deliverers("2025-06")[:1],
+        "duo": contract_deliverers("2025-06")[1:],
+        "werk_inkomen": [
+            entry("werk_inkomen", "GM0344", "2025-05"),
+            entry("werk_inkomen", "GM0344", "2025-06"),
+            entry("werk_inkomen", "GM0589", "2025-05"),
+            entry("werk_inkomen", "GM0632", "2025-06"),
+        ],
+    }
+    cut = plan_cut(SOURCES, logs)
+    assert cut.month == "2025-06"
+    found = by_name(cut)
+    utrecht = found[("werk_inkomen", "GM0344")]
+    assert utrecht.expected and utrecht.delivered
+    assert found[("werk_inkomen", "GM0589")].expected
+    assert not found[("werk_inkomen", "GM0589")].delivered
+    assert found[("werk_inkomen", "GM0589")].last_accepted == "2025-05"
+    assert not found[("werk_inkomen", "GM0632")].expected
+    assert [(d.source, d.deliverer) for d in cut.missing] == [("werk_inkomen", "GM0589")]
+    # COA, DUO twice, Utrecht, Oudewater
+    assert len(cut.expected) == 5
+    assert not cut.complete
+
+
+def test_the_contracts_deliverers_are_awaited_even_before_their_first_file():
+    """COA and DUO are named in the contract: a cut with only a municipality's file waits for
+    all three of their monthly deliveries."""
+    logs = {"werk_inkomen": [entry("werk_inkomen", "GM0344", "2025-06")]}
+    cut = plan_cut(SOURCES, logs)
+    assert sorted((d.kind, d.deliverer) for d in cut.missing) == [
+        ("examens", "DUO"),
+        ("inburgeringsplichtigen", "DUO"),
+        ("koppelingen", "COA"),
+    ]
+    assert by_name(cut)[("koppelingen", "COA")].last_accepted is None
+
+
+def test_a_refused_file_does_not_count_as_delivered():
+    """School TS004 sent a June file that was refused: the cut still waits for it."""
+    logs = {
+        "coa": contract_deliverers("2025-06")[:1],
+        "duo": contract_deliverers("2025-06")[1:],
+        "taalscholen": [
+            entry("taalscholen", "TS004", "2025-05"),
+            entry("taalscholen", "TS004", "2025-06", status="refused"),
+        ],
+    }
+    cut = plan_cut(SOURCES, logs)
+    assert [(d.kind, d.deliverer) for d in cut.missing] == [("taalscholen", "TS004")]
+    assert by_name(cut)[("taalscholen", "TS004")].last_accepted == "2025-05"
+
+
+def test_complete_when_every_expected_deliverer_delivered_across_a_year_boundary():
+    """December's deliverers are expected in January; the yearly taakstelling is not part of a
+    monthly cut."""
+    logs = {
+        "coa": [
+            *contract_deliverers("2025-01")[:1],
+            entry("taakstelling", "2025", "2025"),
+        ],
+        "duo": contract_deliverers("2025-01")[1:],
+        "werk_inkomen": [
+            entry("werk_inkomen", "GM0344", "2024-12"),
+            entry("werk_inkomen", "GM0344", "2025-01"),
+        ],
+    }
+    cut = plan_cut(SOURCES, logs)
+    assert cut.month == "2025-01"
+    assert cut.complete and cut.missing == []
+    taakstelling = by_name(cut)[("taakstelling", "2025")]
+    assert taakstelling.yearly and not taakstelling.expected
+
+
+def test_a_later_cut_named_explicitly_waits_for_everyone_who_delivered_the_month_before():
+    """The July cut, before any July file: everyone who delivered in June is missing."""
+    logs = {
+        "coa": contract_deliverers("2025-06")[:1],
+        "duo": contract_deliverers("2025-06")[1:],
+        "werk_inkomen": [entry("werk_inkomen", "GM0344", "2025-06")],
+    }
+    cut = plan_cut(SOURCES, logs, month="2025-07")
+    assert len(cut.missing) == 4 and not cut.complete
+
+
+def test_no_monthly_delivery_means_no_cut():
+    cut = plan_cut(SOURCES, {"coa": [entry("taakstelling", "2025", "2025")]})
+    assert cut.month is None and not cut.complete
+    assert cut.missing == []
