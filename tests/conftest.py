@@ -65,15 +65,6 @@ def pytest_configure(config: pytest.Config) -> None:
     prepare_dbt()
 
 
-# The files whose pipeline runs take longest go first: with two processes (pytest-xdist,
-# a file each) they then run side by side instead of one of them last, alone.
-LONGEST = ("test_demo_landing.py", "test_ingest.py")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: LONGEST.index(item.path.name) if item.path.name in LONGEST else 2)
-
-
 # --- a real headless browser ---------------------------------------------------------------
 
 CHROMIUM = Path("/usr/bin/chromium")
