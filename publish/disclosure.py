@@ -46,7 +46,7 @@ from publish.audit import (
     gather,
     pinned_by_bounds,
 )
-from publish.history import Earlier, History, JointResult, joint_audit, states
+from publish.history import Earlier, History, JointResult, joint_audit, states, unchanged
 
 # Why a cell is withheld: the primary rules, to protect another cell, or because an earlier
 # release withheld it with the same value (publish/history.py).
@@ -600,7 +600,7 @@ def _protect_block(
     ]
     reason = primary(cells, thresholds)
     reason[kept & (reason == NONE)] = KEPT
-    reused = _reused(block, keep, cells.value, reason, public, history, len(earlier))
+    reused = _reused(block, keep, cells.value, reason, public, history, earlier)
     if reused is not None:
         return reused
     too_large = np.bincount(cells.table).max(initial=0) > thresholds.optimiser_cells
@@ -699,29 +699,26 @@ def _reused(
     reason: np.ndarray,
     public: np.ndarray,
     history: History,
-    releases: int,
+    earlier: list[Earlier],
 ) -> _Block | None:
     """The latest release's pattern of a block whose true values it had, made under the same
     rules: every cell is public or kept already, and all releases together are the problem the
     latest release's audit solved (each new copy is one unknown with the latest's). None where
-    anything differs."""
-    latest = history.releases[-1] if history.releases else None
-    if not (history.same_rules and latest is not None and latest.known):
+    anything differs. `earlier` are the audited releases, cut to the block."""
+    latest = earlier[-1] if earlier else None
+    if not (
+        history.same_rules and latest is not None and latest.version == history.releases[-1].version
+    ):
         return None
     withheld = reason != NONE
-    if not (
-        latest.present[keep].all()
-        and np.array_equal(latest.value[keep], value)
-        and np.array_equal(withheld, latest.withheld[keep])
-        and not (withheld & public).any()
-    ):
+    if not unchanged(latest, value, withheld) or (withheld & public).any():
         return None
     count = int(withheld.sum())
     outcome = optimal.BlockResult(
         secondary=None, method="reused", notes=[f"its cells are those of {latest.version}"]
     )
     empty = np.empty(0, dtype=np.int64)
-    joint = JointResult(AuditResult(count, 0, 0), empty, empty, releases) if releases else None
+    joint = JointResult(AuditResult(count, 0, 0), empty, empty, len(earlier))
     return _Block(block, keep, reason, AuditResult(count, 0, 0), 0, outcome, joint)
 
 

@@ -124,7 +124,7 @@ def joint_audit(
     """
     n = len(value)
     releases = [e for e in earlier if e.present.any()]
-    if all(_same(e, value, withheld) for e in releases):
+    if all(unchanged(e, value, withheld) for e in releases):
         # The block as it was: the same values withheld the same way, so the same problem as
         # the new release's own (whose audit passed).
         return JointResult(
@@ -250,7 +250,8 @@ def _merged_moves(
     )
 
 
-def _same(earlier: Earlier, value: np.ndarray, withheld: np.ndarray) -> bool:
+def unchanged(earlier: Earlier, value: np.ndarray, withheld: np.ndarray) -> bool:
+    """Whether an earlier release had every cell, with these values, withheld this way."""
     return bool(
         earlier.present.all()
         and np.array_equal(earlier.value, value)
