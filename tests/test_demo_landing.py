@@ -38,6 +38,8 @@ from tests.conftest import isolate_pipeline_env, query, run
 
 pytestmark = pytest.mark.slow
 
+# The key of an `indicatoren` row.
+KEY = ("cohort_jaar", "duur_maanden", "gebied_code", "geslacht", "leeftijdsklasse", "indicator")
 MUNICIPALITY = "GM0344"  # Utrecht: the largest, so its corrected workbook moves published cells
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
@@ -517,7 +519,7 @@ def corrected(demo: Demo) -> Corrected:
 
 def changed_cells(before: Path, after: Path) -> list[tuple]:
     """(key, field, old, new) for every value that both releases publish and that differs."""
-    key = ("cohort_jaar", "duur_maanden", "gebied_code", "geslacht", "leeftijdsklasse", "indicator")
+    key = KEY
     old = {tuple(r[k] for k in key): r for r in csv_rows(before / "data" / "indicatoren.csv")}
     cells = []
     for row in csv_rows(after / "data" / "indicatoren.csv"):
@@ -543,14 +545,7 @@ def published_with_truth(release: Path, truth: pd.DataFrame) -> pd.DataFrame:
     published = pd.read_csv(
         release / "data" / "indicatoren.csv", dtype={"leeftijdsklasse": str}, keep_default_na=False
     ).replace("", np.nan)
-    keys = [
-        "cohort_jaar",
-        "duur_maanden",
-        "gebied_code",
-        "geslacht",
-        "leeftijdsklasse",
-        "indicator",
-    ]
+    keys = list(KEY)
     true = truth[[*keys, "teller", "noemer"]].rename(
         columns={"teller": "true_teller", "noemer": "true_noemer"}
     )
