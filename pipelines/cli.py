@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import io
 import os
@@ -93,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
+    if argv is None:  # the command itself, not a caller in process
+        atexit.register(_quiet_shutdown)
     try:
         return args.handler(args)
     except UserError as exc:
@@ -114,6 +117,17 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"statushouders: unexpected error: {first_line(str(exc))}", file=sys.stderr)
         return 1
+
+
+def _quiet_shutdown() -> None:
+    """After the command has said everything: the interpreter's own teardown stays silent.
+    DuckDB's bindings list every object still alive then ("nanobind: leaked 6 types!", a
+    hundred lines) when Dagster and dbt have held a connection, which reads like a crash
+    after a run that went well."""
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
 
 
 def _generate(args: argparse.Namespace) -> int:
