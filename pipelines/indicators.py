@@ -65,7 +65,7 @@ class MonitorTranslator(DagsterDbtTranslator):
 def monitor_dbt_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, monitor: MonitorResource
 ):
-    yield from _build(context, dbt, monitor)
+    yield from _build(context, dbt, monitor, marts=True)
 
 
 @dbt_assets(
@@ -81,7 +81,18 @@ def published_dbt_assets(
     yield from _build(context, dbt, monitor)
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, monitor: MonitorResource):
+def _build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    monitor: MonitorResource,
+    marts: bool = False,
+):
+    if marts:
+        from pipelines.inputs import record_marts
+
+        # the marts change now: no inputs can count on them until their suites pass again
+        with monitor.warehouse() as con:
+            record_marts(con, None)
     # `monitor` is asked for so that a run of dbt models alone holds the data dir's lock too.
     # statushouders-dbt stops dbt when this process dies; it is told which process that is.
     os.environ[DBT_PARENT_ENV] = str(os.getpid())

@@ -11,6 +11,12 @@ The *inputs fingerprint* is a SHA-256 over everything that determines a release'
   package, the page and its templates) and `uv.lock`, the libraries' versions;
 - STATUSHOUDERS_PUBLIC_URL, which the DCAT record's download URLs start with.
 
+The same fingerprint also names the marts: disclosure control, which starts only once dbt
+has built them and their suites have passed, records it (`history.marts`), and dbt clears it
+when it starts to build. A `statushouders run` after one that failed later on (in disclosure
+control, the published layer or the release) finds the marts of its inputs checked already,
+and starts at disclosure control.
+
 The pseudonym key is not in it: pseudonyms never reach a release. Disclosure control's run
 config is not either: runs that skip use its defaults, as the schedule, the sensors and
 `statushouders run` do; a run launched with other thresholds in the UI always runs in full.
@@ -47,6 +53,7 @@ CODE = ("pipelines", "expectations", "publish", "dbt_project")
 CODE_SUFFIXES = {".py", ".sql", ".yml", ".yaml", ".csv", ".md", ".html", ".jinja", ".css"}
 SKIPPED = {"target", "logs", "dbt_packages", "__pycache__", "synthetic"}
 RECORD = "history.inputs"
+MARTS = "history.marts"
 
 
 class WarehouseBusy(Exception):
@@ -112,13 +119,43 @@ def record(con: duckdb.DuckDBPyConnection, version: str, inputs: str) -> None:
     con.execute(f"insert into {RECORD} values (?, ?, now()::timestamp)", [version, inputs])
 
 
+def logs_of(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
+    """Every source's delivery log, as the fingerprint reads them."""
+    from pipelines.sources import source_modules
+
+    return {m.SOURCE.name: warehouse.read_log(con, m.SOURCE.name) for m in source_modules()}
+
+
+def record_marts(con: duckdb.DuckDBPyConnection, inputs: str | None) -> None:
+    """The marts are built from these inputs and passed their suites; None: they are being
+    rebuilt, so no inputs can count on them."""
+    con.execute("create schema if not exists history")
+    con.execute(f"create table if not exists {MARTS} (fingerprint varchar, recorded_at timestamp)")
+    con.execute(f"delete from {MARTS}")
+    if inputs is not None:
+        con.execute(f"insert into {MARTS} values (?, now()::timestamp)", [inputs])
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()[0][0]
+    )
+
+
+def _marts(con: duckdb.DuckDBPyConnection) -> str | None:
+    if not _table_exists(con, "history", "marts"):
+        return None
+    rows = con.execute(f"select fingerprint from {MARTS}").fetchall()
+    return rows[0][0] if rows else None
+
+
 def _recorded(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
-    exists = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'history' and table_name = 'inputs'"
-    ).fetchall()[0][0]
     found: dict[str, set[str]] = {}
-    if exists:
+    if _table_exists(con, "history", "inputs"):
         for version, inputs in con.execute(f"select version, fingerprint from {RECORD}").fetchall():
             found.setdefault(version, set()).add(inputs)
     return found
@@ -132,6 +169,8 @@ class State:
     logs: dict[str, list[dict]]
     recorded: dict[str, set[str]] = field(default_factory=dict)
     latest: Path | None = None
+    # the inputs whose marts are built and passed their suites
+    marts: str | None = None
 
     @property
     def latest_version(self) -> str | None:
@@ -156,18 +195,20 @@ def read_state(data_dir: Path, warehouse_path: Path, sources: Iterable[Source]) 
         with reading(data_dir):
             logs: dict[str, list[dict]] = {s.name: [] for s in sources}
             recorded: dict[str, set[str]] = {}
+            marts = None
             if warehouse_path.is_file():
                 with duckdb.connect(str(warehouse_path), read_only=True) as con:
                     for name in logs:
                         logs[name] = warehouse.read_log(con, name)
                     recorded = _recorded(con)
+                    marts = _marts(con)
     except DataDirBusy as exc:
         raise WarehouseBusy(str(exc)) from None
     except duckdb.Error as exc:
         # another process has the file open for writing (DuckDB allows one writer)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise WarehouseBusy(f"the warehouse {warehouse_path} cannot be read now: {first}") from None
-    return State(logs, recorded, latest(data_dir / "releases"))
+    return State(logs, recorded, latest(data_dir / "releases"), marts)
 
 
 def new_files(
