@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines import inputs
-from pipelines.indicators import mart_key
+from pipelines.indicators import mart_key, monitor_dbt_assets
 from pipelines.reference import load_reference
 from pipelines.resources import MonitorResource
 from publish import disclosure, history
@@ -124,9 +124,9 @@ def disclosure_control(
 
 
 def _marts_built_here(context: dg.AssetExecutionContext) -> bool:
-    """Whether this run built the marts it reads (a run of the whole job does)."""
+    """Whether this run built every model up to the marts (a run of a whole job does)."""
     selection = context.dagster_run.asset_selection  # empty or None: the whole job
-    return not selection or all(mart_key(name) in selection for name in SUPPRESSED)
+    return not selection or monitor_dbt_assets.keys <= selection
 
 
 def earlier_releases(
