@@ -225,17 +225,15 @@ def _status(args: argparse.Namespace) -> int:
         )
     from pipelines import inputs
     from pipelines.cut import plan_cut
-    from pipelines.sources import source_modules
 
-    sources = [m.SOURCE for m in source_modules()]
     try:
-        state = inputs.read_state(data_dir, data_dir / "warehouse.duckdb", sources)
+        state, fingerprint = _inputs_now(data_dir)
     except inputs.WarehouseBusy as exc:
         print(f"statushouders status: {exc}; try again when it is done", file=sys.stderr)
         return EXIT_BUSY
-    cut = plan_cut(sources, state.logs)
+    cut = plan_cut(_sources(), state.logs)
     if current is not None:
-        made_from = state.unchanged_since(inputs.fingerprint(state.logs, inputs.public_url()))
+        made_from = state.unchanged_since(fingerprint)
         print(
             f"Inputs: unchanged since {current.name}; a run publishes nothing new"
             if made_from
@@ -411,12 +409,13 @@ def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
             if not ingested.success:
                 return _run_failed(job_name, ingested, data_dir)
             refused = _refused(ingested)
-            unchanged = _unchanged_since(data_dir)
+            state, made_from = _inputs_now(data_dir)
+            unchanged = state.unchanged_since(made_from)
             if unchanged is not None:
                 _say_nothing_new(unchanged, "")
                 _say_refused(refused, data_dir)
                 return 0
-            result = _job(defs, "publish", instance, _after_checked_marts(defs, data_dir))
+            result = _job(defs, "publish", instance, _after_checked_marts(defs, state, made_from))
     except Exception as exc:
         # Dagster's own storage failing (its event log is in the data dir) ends the run here.
         problem = storage_problem(data_dir, str(exc))
@@ -441,17 +440,13 @@ def _job(defs, name: str, instance, selection=None):
     )
 
 
-def _after_checked_marts(defs, data_dir: Path) -> list | None:
+def _after_checked_marts(defs, state, made_from: str) -> list | None:
     """The publish job's assets after the marts, when the marts are built from the inputs
-    current now and passed their suites (pipelines/inputs.py): a run after one that failed
-    later on starts at disclosure control. None: the whole job."""
-    from pipelines import inputs
+    current now (`made_from`) and passed their suites (pipelines/inputs.py): a run after one
+    that failed later on starts at disclosure control. None: the whole job."""
     from pipelines.indicators import monitor_dbt_assets
-    from pipelines.sources import source_modules
 
-    sources = [m.SOURCE for m in source_modules()]
-    state = inputs.read_state(data_dir, data_dir / "warehouse.duckdb", sources)
-    if state.marts is None or state.marts != inputs.fingerprint(state.logs, inputs.public_url()):
+    if state.marts != made_from:
         return None
     print(
         "  The marts are those of the current deliveries and passed their suites: "
@@ -491,20 +486,33 @@ def _say_nothing_new(version: str, also: str) -> None:
     )
 
 
+def _sources() -> list:
+    from pipelines.sources import source_modules
+
+    return [m.SOURCE for m in source_modules()]
+
+
+def _inputs_now(data_dir: Path):
+    """The data dir's state (pipelines/inputs.py) and the fingerprint of the inputs current
+    now; WarehouseBusy while another process holds the warehouse."""
+    from pipelines import inputs
+
+    state = inputs.read_state(data_dir, data_dir / "warehouse.duckdb", _sources())
+    return state, inputs.fingerprint(state.logs, inputs.public_url())
+
+
 def _unchanged_since(data_dir: Path, landing: Path | None = None) -> str | None:
     """The latest release's version when it was made from the inputs current now. With
     `landing`, also only when ingestion has nothing to do: no landing file is new or
     unreadable, and every current delivery is staged under the pseudonym key in use."""
     from pipelines import inputs
-    from pipelines.sources import source_modules
 
-    sources = [m.SOURCE for m in source_modules()]
-    state = inputs.read_state(data_dir, data_dir / "warehouse.duckdb", sources)
-    version = state.unchanged_since(inputs.fingerprint(state.logs, inputs.public_url()))
+    state, made_from = _inputs_now(data_dir)
+    version = state.unchanged_since(made_from)
     if version is None or landing is None:
         return version
     unreadable: list[str] = []
-    if inputs.new_files(landing, sources, state.logs, {}, unreadable) or unreadable:
+    if inputs.new_files(landing, _sources(), state.logs, {}, unreadable) or unreadable:
         return None
     from pipelines.ingest.pseudonym import load_key, pseudonymiser_for
 

@@ -125,7 +125,7 @@ def disclosure_control(
 
 def _marts_built_here(context: dg.AssetExecutionContext) -> bool:
     """Whether this run built every model up to the marts (a run of a whole job does)."""
-    selection = context.dagster_run.asset_selection  # empty or None: the whole job
+    selection = context.run.asset_selection  # empty or None: the whole job
     return not selection or monitor_dbt_assets.keys <= selection
 
 
@@ -206,7 +206,6 @@ def _from_files(folder: Path, shapes: dict) -> pd.DataFrame:
 def _made_from_current(monitor: MonitorResource, version: str) -> bool:
     """Whether a release was made from exactly the deliveries current in the warehouse."""
     from pipelines.ingest import warehouse
-    from pipelines.sources import source_modules
 
     path = monitor.releases / version / "deliveries.json"
     if not path.is_file() or not (monitor.releases / version / MANIFEST).is_file():
@@ -215,7 +214,7 @@ def _made_from_current(monitor: MonitorResource, version: str) -> bool:
     with monitor.warehouse() as con:
         current = {
             e["delivery_hash"]
-            for module in source_modules()
-            for e in warehouse.current_deliveries(warehouse.read_log(con, module.SOURCE.name))
+            for log in inputs.logs_of(con).values()
+            for e in warehouse.current_deliveries(log)
         }
     return used == current

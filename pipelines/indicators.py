@@ -14,6 +14,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from pipelines import inputs
 from pipelines.dbt_child import PARENT_ENV as DBT_PARENT_ENV
 from pipelines.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from pipelines.resources import MonitorResource
@@ -88,11 +89,9 @@ def _build(
     marts: bool = False,
 ):
     if marts:
-        from pipelines.inputs import record_marts
-
         # the marts change now: no inputs can count on them until their suites pass again
         with monitor.warehouse() as con:
-            record_marts(con, None)
+            inputs.record_marts(con, None)
     # `monitor` is asked for so that a run of dbt models alone holds the data dir's lock too.
     # statushouders-dbt stops dbt when this process dies; it is told which process that is.
     os.environ[DBT_PARENT_ENV] = str(os.getpid())

@@ -136,18 +136,8 @@ def record_marts(con: duckdb.DuckDBPyConnection, inputs: str | None) -> None:
         con.execute(f"insert into {MARTS} values (?, now()::timestamp)", [inputs])
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchall()[0][0]
-    )
-
-
 def _marts(con: duckdb.DuckDBPyConnection) -> str | None:
-    if not _table_exists(con, "history", "marts"):
+    if not warehouse.table_exists(con, "history", "marts"):
         return None
     rows = con.execute(f"select fingerprint from {MARTS}").fetchall()
     return rows[0][0] if rows else None
@@ -155,7 +145,7 @@ def _marts(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def _recorded(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
-    if _table_exists(con, "history", "inputs"):
+    if warehouse.table_exists(con, "history", "inputs"):
         for version, inputs in con.execute(f"select version, fingerprint from {RECORD}").fetchall():
             found.setdefault(version, set()).add(inputs)
     return found

@@ -46,15 +46,20 @@ def log_table(source: str) -> str:
     return raw_table(source, "deliveries")
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()[0][0]
+    )
+
+
 def read_log(con: duckdb.DuckDBPyConnection, source: str) -> list[dict]:
     """The source's delivery log, oldest first; empty before its first run. Reads only, so a
     read-only connection will do (the sensors and `statushouders status` use one)."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'raw' and table_name = ?",
-        [f"{source}__deliveries"],
-    ).fetchall()[0][0]
-    if not exists:
+    if not table_exists(con, "raw", f"{source}__deliveries"):
         return []
     return (
         con.sql(f"select * from {log_table(source)} order by received_seq")
