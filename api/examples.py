@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.query import Cursor
-from publish.schema import CODELISTS, DATASETS, RESOURCES, Resource
+from publish.tableschema import CODELISTS, DATASETS, RESOURCES, Resource
 
 VERSION = "1.2.0"
 PEILDATUM = "2025-05-31"

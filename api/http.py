@@ -30,7 +30,7 @@ def envelope(data: Any, meta: dict | None = None, links: dict | None = None) -> 
 
 
 def rows_envelope(rows_json: bytes, meta: dict, links: dict) -> bytes:
-    """The envelope around rows already rendered as a JSON array (see api/releases.py)."""
+    """The envelope around rows already rendered as a JSON array (see api/release_store.py)."""
     return b'{"data":' + rows_json + b"," + orjson.dumps({"meta": meta, "links": links})[1:]
 
 

@@ -2,7 +2,7 @@
 
     serve(data_dir, host, port)   # what `statushouders serve` and the demo call
 
-The app reads `<data_dir>/releases/` only (see api/releases.py); it starts, and answers
+The app reads `<data_dir>/releases/` only (see api/release_store.py); it starts, and answers
 `/v1/health`, before any release exists.
 """
 
@@ -22,7 +22,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from api import errors
 from api.middleware import AnswerCache, HeadAsGet, RateLimit, RequestLimits
-from api.releases import ReleaseStore
+from api.release_store import ReleaseStore
 from api.routers import catalogue, codelists, datasets, docs, download, health, releases
 from api.scope import SCOPES
 from api.settings import ApiSettings

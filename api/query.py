@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import orjson
 
 from api.errors import bad_request
-from publish.schema import DIMENSIONS
+from publish.tableschema import DIMENSIONS
 
 CODE_PATTERN = r"[A-Za-z0-9_\-]{1,64}"
 WHOLE_PATTERN = r"\d{1,9}"

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from publish.schema import Resource
+from publish.tableschema import Resource
 
 _TYPES = {"string": str, "integer": int, "number": float, "boolean": bool}
 

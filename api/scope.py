@@ -25,7 +25,7 @@ from api.http import (
     respond,
     respond_stream,
 )
-from api.releases import (
+from api.release_store import (
     Release,
     ReleaseInfo,
     ReleaseNotFound,

@@ -26,8 +26,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipelines.defs.disclosure_control import monitor_shapes
 from publish import disclosure as dc
-from publish import optimal
+from publish.disclosure import optimal
 
 ROOT = Path(__file__).resolve().parents[1]
 INDICATORS = {
@@ -48,11 +49,11 @@ DURATIONS = [6, 12, 18, 24, 30, 36, 48, 60]
 
 
 def u16_marts(warehouse: Path | None) -> tuple[dict[str, pd.DataFrame], dict[str, dc.Shape]]:
-    from pipelines.reference import load_reference
+    from contract.reference import load_reference
 
     if warehouse is None:
         tmp = Path(tempfile.mkdtemp(prefix="bench-disclosure-"))
-        run = [sys.executable, "-m", "pipelines.cli"]
+        run = [sys.executable, "-m", "cli.commands"]
         subprocess.run([*run, "generate", "--out", str(tmp / "landing")], check=True)
         subprocess.run(
             [*run, "run", "--landing", str(tmp / "landing"), "--data-dir", str(tmp / "data")],
@@ -69,7 +70,7 @@ def u16_marts(warehouse: Path | None) -> tuple[dict[str, pd.DataFrame], dict[str
             "select indicator, resource, populatie_nl from reference.indicatoren_codelijst"
         ).df()
     ref = load_reference()
-    return frames, dc.monitor_shapes(codelist, list(ref.gemeenten), list(ref.u10))
+    return frames, monitor_shapes(codelist, list(ref.gemeenten), list(ref.u10))
 
 
 def national_table(blocks: int, seed: int = 0) -> tuple[dict[str, pd.DataFrame], dict]:
@@ -240,7 +241,7 @@ def compare_with_tauargus(frames: dict, suppression: dc.Suppression) -> None:
     except ImportError:
         print("\nTau-Argus: not installed (uv run --group bench)")
         return
-    from pipelines.reference import load_reference
+    from contract.reference import load_reference
 
     ref = load_reference()
     hierarchies = {

@@ -8,7 +8,8 @@ jobs of every cohort) their `werk` counts move by up to two persons per sex and 
 past the noemer), and every total is summed again. Each month is suppressed twice:
 
 - alone, as if no release came before it (the single-release run);
-- starting from every release before it, and audited together with them (publish/history.py);
+- starting from every release before it, and audited together with them
+  (publish/disclosure/history.py);
   a block unchanged since the latest release keeps its pattern, as in the pipeline.
 
 Targets: a month with its history in at most 2 x the time of the same month alone, and rows
@@ -28,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from publish import disclosure as dc
-from publish.history import History, align
+from publish.disclosure.history import History, align
 
 SEXES = ("M", "V")
 AGES = ("18-29", "30-49", "50-64")
@@ -129,7 +130,7 @@ def main() -> None:
     args = parser.parse_args()
     from disclosure import u16_marts  # benchmarks/disclosure.py, beside this script
 
-    from pipelines.reference import load_reference
+    from contract.reference import load_reference
 
     frames, shapes = u16_marts(args.warehouse)
     kept: list[tuple[str, pd.DataFrame]] = []

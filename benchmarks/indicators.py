@@ -27,7 +27,7 @@ DBT_DIR = ROOT / "dbt_project"
 INGEST = """
 import sys
 from pathlib import Path
-from pipelines.cli import run_pipeline
+from cli.commands import run_pipeline
 sys.exit(run_pipeline(Path(sys.argv[1]), Path(sys.argv[2]), "ingest"))
 """
 
@@ -111,7 +111,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-indicators-") as tmp:
         landing = args.landing
         if landing is None:
-            from pipelines.synthetic import generate
+            from synthetic import generate
 
             landing = Path(tmp) / "landing"
             generate(landing, scale=args.scale)

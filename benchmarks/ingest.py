@@ -22,7 +22,7 @@ import duckdb
 RUN_INGEST = """
 import sys
 from pathlib import Path
-from pipelines.cli import run_pipeline
+from cli.commands import run_pipeline
 sys.exit(run_pipeline(Path(sys.argv[1]), Path(sys.argv[2]), "ingest"))
 """
 
@@ -37,7 +37,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         landing = args.landing
         if landing is None:
-            from pipelines.synthetic import generate
+            from synthetic import generate
 
             landing = Path(tmp) / "landing"
             started = time.perf_counter()

@@ -33,7 +33,7 @@ MUNICIPALITY = "GM0344"
 SHEETS = ("uitkeringen", "dienstverbanden", "trajecten", "intakes")
 
 
-# the step lines `statushouders run` prints (pipelines/progress.py): "  ✓ release (4.2 s)"
+# the step lines `statushouders run` prints (cli/console.py): "  ✓ release (4.2 s)"
 STEP = re.compile(r"✓ (\S+) \(([\d.]+) s\)")
 
 

@@ -26,11 +26,11 @@ def main() -> int:
     args = parser.parse_args()
 
     import expectations.gate as gate
+    from contract.tables import cast_table
     from expectations import validate_delivery
     from expectations.context import _context
-    from pipelines.ingest.contract import cast_table
-    from pipelines.ingest.deliveries import discover
-    from pipelines.sources import source_modules
+    from ingest.deliveries import discover
+    from sources import all_sources
 
     if args.all_columns:
         original = gate._frame
@@ -45,7 +45,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-validation-") as tmp:
         landing = args.landing
         if landing is None:
-            from pipelines.synthetic import generate
+            from synthetic import generate
 
             landing = Path(tmp) / "landing"
             generate(landing, scale=args.scale)
@@ -53,8 +53,8 @@ def main() -> int:
         per_suite: dict[str, float] = defaultdict(float)
         rows = files = 0
         total = 0.0
-        for module in source_modules():
-            for file in discover(landing, module.SOURCE):
+        for source in all_sources():
+            for file in discover(landing, source):
                 if file.kind is None:
                     continue
                 try:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from expectations.gate import DeliveryValidation
-    from pipelines.ingest.deliveries import DeliveryFile
+    from ingest.deliveries import DeliveryFile
 
 
 def suite_name(source: str, table: str) -> str:

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from pipelines.ingest.contract import ROW_NUMBER, Violation
+from contract.tables import ROW_NUMBER, Violation
 
 if TYPE_CHECKING:
-    from pipelines.ingest.deliveries import DeliveryFile
+    from ingest.deliveries import DeliveryFile
 
 # At most 1% of a table's rows may be dropped for row rules (one bad bsn among thousands is
 # the supplier's to fix next month); more than that and the delivery is not trustworthy.
@@ -102,7 +102,7 @@ def validate_tables(
 ) -> DeliveryValidation:
     from expectations import suite_name
     from expectations.context import run_suite
-    from expectations.deliveries import rules_for
+    from expectations.delivery_suites import rules_for
 
     validation = DeliveryValidation()
     for table_name, table in tables.items():

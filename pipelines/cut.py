@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pipelines.ingest.deliveries import Source
+from ingest.deliveries import Source
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""dbt's manifest, which `@dbt_assets` reads when `pipelines.indicators` is imported.
+"""dbt's manifest, which `@dbt_assets` reads when `pipelines.defs.indicators` is imported.
 
 Kept apart from the assets so that writing the manifest never depends on reading it.
 """

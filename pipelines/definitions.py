@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from pipelines.alerts import alert_on_run_failure
-from pipelines.automation import (
+from pipelines.defs.alerts import alert_on_run_failure
+from pipelines.defs.automation import (
     cut_sensor,
     ingest_job,
     landing_sensor,
@@ -11,20 +11,20 @@ from pipelines.automation import (
     monthly,
     publish_job,
 )
-from pipelines.disclosure import disclosure_control
-from pipelines.indicators import (
+from pipelines.defs.disclosure_control import disclosure_control
+from pipelines.defs.indicators import (
     dbt_resource,
     mart_checks,
     monitor_dbt_assets,
     published_dbt_assets,
 )
-from pipelines.progress import compact_console
-from pipelines.release import release
-from pipelines.resources import monitor_resource
-from pipelines.sources import source_modules
+from pipelines.defs.ingestion import build_source_defs
+from pipelines.defs.release import release
+from pipelines.defs.resources import monitor_resource
+from sources import all_sources
 
 defs = dg.Definitions.merge(
-    *(module.defs for module in source_modules()),
+    *(build_source_defs(source) for source in all_sources()),
     dg.Definitions(
         assets=[monitor_dbt_assets, disclosure_control, published_dbt_assets, release],
         asset_checks=mart_checks,
@@ -32,7 +32,6 @@ defs = dg.Definitions.merge(
         schedules=[monthly],
         sensors=[landing_sensor, cut_sensor, alert_on_run_failure],
         resources={"monitor": monitor_resource(), "dbt": dbt_resource()},
-        loggers={"console": compact_console},
         # DuckDB has one writer: warehouse steps run one after another in one process.
         executor=dg.in_process_executor,
     ),

@@ -42,14 +42,14 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest import warehouse
-from pipelines.ingest.deliveries import Source, sha256_of
+from ingest import warehouse
+from ingest.deliveries import Source, sha256_of
 from pipelines.lock import DataDirBusy, reading
-from publish.release import MANIFEST, latest
+from publish.store import MANIFEST, latest
 
 ROOT = Path(__file__).resolve().parents[1]
 # The code and configuration that make a release, relative to the repository.
-CODE = ("pipelines", "expectations", "publish", "dbt_project")
+CODE = ("contract", "ingest", "sources", "expectations", "pipelines", "publish", "dbt_project")
 CODE_SUFFIXES = {".py", ".sql", ".yml", ".yaml", ".csv", ".md", ".html", ".jinja", ".css"}
 SKIPPED = {"target", "logs", "dbt_packages", "__pycache__", "synthetic"}
 RECORD = "history.inputs"
@@ -121,9 +121,9 @@ def record(con: duckdb.DuckDBPyConnection, version: str, inputs: str) -> None:
 
 def logs_of(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
     """Every source's delivery log, as the fingerprint reads them."""
-    from pipelines.sources import source_modules
+    from sources import all_sources
 
-    return {m.SOURCE.name: warehouse.read_log(con, m.SOURCE.name) for m in source_modules()}
+    return {source.name: warehouse.read_log(con, source.name) for source in all_sources()}
 
 
 def record_marts(con: duckdb.DuckDBPyConnection, inputs: str | None) -> None:
@@ -248,6 +248,6 @@ def new_files(
 
 
 def public_url() -> str:
-    from pipelines.resources import DEFAULT_PUBLIC_URL, PUBLIC_URL_ENV
+    from pipelines.defs.resources import DEFAULT_PUBLIC_URL, PUBLIC_URL_ENV
 
     return os.environ.get(PUBLIC_URL_ENV, DEFAULT_PUBLIC_URL)

@@ -6,7 +6,7 @@ cohorts and durations are new, and which deliveries it came from. `compare` read
 folders (the previous release and the staged new one) and returns that diff; `changelog`
 renders its section of CHANGELOG.md on top of the previous release's. Both are pure functions
 of their inputs, sorted throughout, so the same releases give byte-identical files; the caller
-(`finish` in pipelines/release.py) writes them into the staged release.
+(`finish` in pipelines/defs/release.py) writes them into the staged release.
 
 Nothing published may show a withheld value (disclosure.md, "Across releases"): a cell is
 listed as changed only where both releases publish it, and a row that one of them withholds
@@ -26,8 +26,8 @@ import csv
 import json
 from pathlib import Path
 
-from publish.release import MANIFEST
-from publish.schema import DATASETS, RESOURCES, Resource
+from publish.store import MANIFEST
+from publish.tableschema import DATASETS, RESOURCES, Resource
 
 DELIVERIES = "deliveries.json"
 MONITOR = "monitor.json"

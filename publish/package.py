@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from publish.schema import RESOURCES, Resource
+from publish.tableschema import RESOURCES, Resource
 
 LICENCE = {
     "name": "CC-BY-4.0",

@@ -48,7 +48,7 @@ def run(landing: Path, data_dir: Path, job: str = "ingest") -> int:
     Ingestion tests run the `ingest` job (the source groups only); tests about releases run
     the whole `monitor` job, which also builds the dbt project.
     """
-    from pipelines.cli import run_pipeline
+    from cli.commands import run_pipeline
 
     return run_pipeline(landing, data_dir, job)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from publish.release import LATEST, MANIFEST, content_digest
+from publish.store import LATEST, MANIFEST, content_digest
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -17,7 +17,7 @@ import dagster as dg
 import pytest
 from aiosmtpd.controller import Controller
 
-from pipelines.alerts import alert_on_run_failure, send_alert
+from pipelines.defs.alerts import alert_on_run_failure, send_alert
 from tests.builders import write_minimal_landing, write_text
 from tests.conftest import isolate_pipeline_env
 
@@ -166,12 +166,12 @@ def test_the_failure_sensor_alerts_on_a_real_failed_run(tmp_path, monkeypatch, c
     isolate_pipeline_env(monkeypatch)
     landing, data_dir = tmp_path / "landing", tmp_path / "data"
     write_minimal_landing(landing)
-    from pipelines.cli import prepare_environment
+    from cli.commands import prepare_environment
 
     prepare_environment(landing, data_dir)
     monkeypatch.setenv("STATUSHOUDERS_MAX_DELIVERY_MB", "lots")
     from pipelines.definitions import defs
-    from pipelines.resources import monitor_resource
+    from pipelines.defs.resources import monitor_resource
 
     with dg.DagsterInstance.get() as instance:
         result = defs.resolve_job_def("ingest").execute_in_process(
@@ -213,7 +213,7 @@ def test_statushouders_run_alerts_on_a_refused_delivery_and_on_its_failure(
     landing, data_dir = tmp_path / "landing", tmp_path / "data"
     bsn = "111222333"
     write_text(landing / "duo" / "examens_2025-13.csv", f"bsn\n{bsn}\n")
-    from pipelines.cli import main
+    from cli.commands import main
 
     assert main(["run", "--landing", str(landing), "--data-dir", str(data_dir)]) == 1
     out = capsys.readouterr().out

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from publish.schema import DIMENSIONS
+from publish.tableschema import DIMENSIONS
 from tests.api_server import running_api, server_log
 from tests.release_fixture import (
     COLUMNS,

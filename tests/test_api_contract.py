@@ -1,4 +1,4 @@
-"""The API's static copy of the Table Schemas (publish/schema.py), held against a release in
+"""The API's static copy of the Table Schemas (publish/tableschema.py), held against a release in
 the contract's layout and against the dbt seeds' codes, and the OpenAPI document built from it:
 enums, an example per operation, the download endpoints."""
 
@@ -13,7 +13,7 @@ import pytest
 from api import examples
 from api.main import create_app
 from api.settings import ApiSettings
-from publish.schema import (
+from publish.tableschema import (
     AREAS,
     COHORT_INDICATORS,
     DATASETS,
@@ -99,7 +99,7 @@ def seed(name: str) -> list[dict[str, str]]:
 
 
 def test_the_static_codes_are_the_seeds():
-    """The OpenAPI enums come from publish/schema.py; the published codes from the seeds."""
+    """The OpenAPI enums come from publish/tableschema.py; the published codes from the seeds."""
     assert tuple(r["gemeente_code"] for r in seed("gemeenten")) == MUNICIPALITIES
     assert (*MUNICIPALITIES, "U10", "U16") == AREAS
     indicators = seed("indicatoren_codelijst")

@@ -150,7 +150,7 @@ def test_too_many_requests_from_one_client_get_429_with_retry_after(tmp_path):
 def test_statushouders_serve_prints_its_urls_and_refuses_a_taken_port_in_one_line(tmp_path):
     data_dir = tmp_path / "data"
     build_release(data_dir / "releases", "1.0.0")
-    command = [sys.executable, "-m", "pipelines.cli", "serve", "--data-dir", str(data_dir)]
+    command = [sys.executable, "-m", "cli.commands", "serve", "--data-dir", str(data_dir)]
     with running_api(data_dir, command=[*command, "--port", "0"]) as base:
         assert httpx.get(f"{base}/v1").json()["data"]["release"]["version"] == "1.0.0"
         assert f"Download page: {base}/download/latest/" in server_log(data_dir)

@@ -149,7 +149,7 @@ def test_whole_csv_chunks_join_to_the_csv_of_every_row():
     import numpy as np
     import pyarrow as pa
 
-    from api.releases import Table
+    from api.release_store import Table
 
     data = pa.table({"gebied_code": ["GM0344", "U16", "U10"] * 5, "n": list(range(15))})
     table = Table("t", {}, None, data)

@@ -19,7 +19,7 @@ import pytest
 from publish import changelog as changelog_module
 from publish.changelog import HEADER, changelog, compare
 from publish.package import data_files
-from publish.schema import RESOURCES
+from publish.tableschema import RESOURCES
 
 NAMES = {"GM0344": "Utrecht", "GM0589": "Oudewater", "U10": "U10", "U16": "U16"}
 GEBIEDEN = [

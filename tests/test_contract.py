@@ -6,16 +6,16 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from pipelines.ingest.contract import Column, StructureError, Table, cast_table
-from pipelines.ingest.deliveries import identify
-from pipelines.ingest.readers import read_csv, read_xlsx
-from pipelines.sources.coa import KOPPELINGEN
-from pipelines.sources.coa import SOURCE as COA
-from pipelines.sources.duo import SOURCE as DUO
-from pipelines.sources.taalscholen import SOURCE as TAALSCHOLEN
-from pipelines.sources.taalscholen import parse as parse_school
-from pipelines.sources.werk_inkomen import SHEETS
-from pipelines.sources.werk_inkomen import SOURCE as WERK_INKOMEN
+from contract.tables import Column, StructureError, Table, cast_table
+from ingest.deliveries import identify
+from ingest.readers import read_csv, read_xlsx
+from sources.coa import KOPPELINGEN
+from sources.coa import SOURCE as COA
+from sources.duo import SOURCE as DUO
+from sources.taalscholen import SOURCE as TAALSCHOLEN
+from sources.taalscholen import parse as parse_school
+from sources.werk_inkomen import SHEETS
+from sources.werk_inkomen import SOURCE as WERK_INKOMEN
 from tests.builders import (
     deelnemer,
     koppeling,

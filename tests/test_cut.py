@@ -4,9 +4,9 @@ on the real contract (the source packages' SOURCE definitions) and hand-written 
 import pytest
 
 from pipelines.cut import plan_cut, previous_month
-from pipelines.sources import source_modules
+from sources import all_sources
 
-SOURCES = [m.SOURCE for m in source_modules()]
+SOURCES = list(all_sources())
 
 
 def entry(kind: str, deliverer: str, period: str, status: str = "accepted") -> dict:

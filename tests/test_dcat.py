@@ -18,7 +18,7 @@ import pytest
 import rdflib
 
 from publish import dcat, package
-from publish.schema import RESOURCES
+from publish.tableschema import RESOURCES
 from tests.sample_release import write_sample_release
 
 BASE = "https://monitor.example.nl"

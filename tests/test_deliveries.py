@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from contract.tables import Violation
 from expectations import validate_delivery
-from pipelines.ingest.contract import Violation
-from pipelines.ingest.deliveries import (
+from ingest.deliveries import (
     DeliveryKind,
     Outcome,
     Source,
@@ -22,11 +22,11 @@ from pipelines.ingest.deliveries import (
     process,
     render_report,
 )
-from pipelines.ingest.pseudonym import pseudonymiser_for
-from pipelines.sources.coa import SOURCE as COA
-from pipelines.sources.duo import SOURCE as DUO
-from pipelines.sources.taalscholen import SOURCE as TAALSCHOLEN
-from pipelines.sources.werk_inkomen import SOURCE as WERK_INKOMEN
+from ingest.pseudonym import pseudonymiser_for
+from sources.coa import SOURCE as COA
+from sources.duo import SOURCE as DUO
+from sources.taalscholen import SOURCE as TAALSCHOLEN
+from sources.werk_inkomen import SOURCE as WERK_INKOMEN
 from tests.builders import (
     EXAMENS_HEADER,
     KOPPELINGEN_HEADER,

@@ -30,8 +30,8 @@ import pytest
 import rdflib
 from python_calamine import CalamineWorkbook
 
-from pipelines.cli import main
-from pipelines.synthetic import generate
+from cli.commands import main
+from synthetic import generate
 from tests.api_server import running_api
 from tests.builders import SHEETS, write_workbook
 from tests.conftest import isolate_pipeline_env, query, run
@@ -306,9 +306,9 @@ def test_a_file_is_ingested_on_arrival_and_the_cut_publishes_once_everyone_deliv
     monitor run."""
     import dagster as dg
 
-    from pipelines.automation import cut_sensor, landing_sensor, monthly
     from pipelines.definitions import defs
-    from pipelines.resources import MonitorResource
+    from pipelines.defs.automation import cut_sensor, landing_sensor, monthly
+    from pipelines.defs.resources import MonitorResource
 
     landing, data_dir = tmp_path / "landing", tmp_path / "data"
     shutil.copytree(demo.landing, landing)
@@ -475,15 +475,16 @@ def marts(data_dir: Path, name: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def corrected(demo: Demo) -> Corrected:
-    import expectations.marts
+    import expectations.mart_suites
     import publish.disclosure
-    import publish.optimal
+    import publish.disclosure.optimal
+    import publish.disclosure.suppress
 
     truth_before = marts(demo.data_dir, "indicatoren")
     workbook = correct_workbook(demo.landing)
     before = demo.latest.resolve()
     listing = releases_of(demo.data_dir)
-    real_validate_mart = expectations.marts.validate_mart
+    real_validate_mart = expectations.mart_suites.validate_mart
 
     def a_mart_that_does_not_add_up(name, frame, *args):
         frame = frame.copy()
@@ -492,16 +493,20 @@ def corrected(demo: Demo) -> Corrected:
         return real_validate_mart(name, frame, *args)
 
     def nothing_secondary(structure, value, *args, **kwargs):
-        return publish.optimal.BlockResult(np.zeros(len(value), dtype=bool), "optimal")
+        return publish.disclosure.optimal.BlockResult(np.zeros(len(value), dtype=bool), "optimal")
 
     gates = [
-        (expectations.marts, "validate_mart", a_mart_that_does_not_add_up),
+        (expectations.mart_suites, "validate_mart", a_mart_that_does_not_add_up),
         # a suppression that withholds only the primary cells and never widens: the audit
         # finds what that leaves open
-        (publish.optimal, "suppress_block", nothing_secondary),
-        (publish.disclosure._Chooser, "widen", lambda self, cell: False),
+        (publish.disclosure.optimal, "suppress_block", nothing_secondary),
+        (publish.disclosure.suppress._Chooser, "widen", lambda self, cell: False),
         # (audited quickly: a cell no LP moved counts as pinned; proving each one is slow)
-        (publish.disclosure, "audit", functools.partial(quick_audit, publish.disclosure.audit)),
+        (
+            publish.disclosure.suppress,
+            "audit",
+            functools.partial(quick_audit, publish.disclosure.audit.audit),
+        ),
     ]
     with pytest.MonkeyPatch.context() as patch:
         isolate_pipeline_env(patch)
@@ -577,7 +582,7 @@ def test_an_attacker_with_both_releases_and_the_unchanged_values_pins_no_cell(
     releases differ most (most cells whose published value or whose truth changed), about
     ten seconds each. Every block takes it about ten minutes at this scale:
     benchmarks/history.py runs that."""
-    from pipelines.reference import load_reference
+    from contract.reference import load_reference
     from tests.attacker import pinned_across
 
     ref = load_reference()

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from publish import audit
 from publish import disclosure as dc
+from publish.disclosure import audit
 
 AREA = dc.Hierarchy("gebied_code", {"U16": ("A", "B", "C", "D")})
 AREAS_U10 = dc.Hierarchy("gebied_code", {"U16": ("A", "B", "C", "D"), "U10": ("A", "B", "C")})
@@ -406,7 +406,7 @@ def test_the_optimiser_finds_the_fewest_cells_that_a_search_of_every_pattern_fin
     (with every cell costing 1), when the optimiser says it is optimal."""
     from scipy.optimize import linprog
 
-    from publish import optimal
+    from publish.disclosure import optimal
 
     counts, primary_parts = case
     areas = dc.Hierarchy("gebied_code", {"U16": ("A", "B", "C")})

@@ -6,17 +6,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from contract.tables import cast_table
 from expectations import validate_delivery
-from expectations.docs import sanitized
+from expectations.data_docs import sanitized
 from expectations.elfproef import valid_bsn
 from expectations.gate import ROW_TOLERANCE
-from expectations.marts import validate_mart
-from pipelines.ingest.contract import cast_table
-from pipelines.ingest.deliveries import identify
-from pipelines.sources.coa import SOURCE as COA
-from pipelines.sources.duo import SOURCE as DUO
-from pipelines.sources.taalscholen import SOURCE as TAALSCHOLEN
-from pipelines.sources.werk_inkomen import SOURCE as WERK_INKOMEN
+from expectations.mart_suites import validate_mart
+from ingest.deliveries import identify
+from sources.coa import SOURCE as COA
+from sources.duo import SOURCE as DUO
+from sources.taalscholen import SOURCE as TAALSCHOLEN
+from sources.werk_inkomen import SOURCE as WERK_INKOMEN
 from tests.builders import elfproef, koppeling, valid_bsns, write_koppelingen, write_text
 
 BSNS = valid_bsns(200, start=200_000_000)
@@ -290,8 +290,8 @@ def test_werk_inkomen_rules(tmp_path):
         ("row tolerance", "dienstverbanden", 3)
     ]
     # and in Dagster only the dienstverbanden suite's check fails
-    from pipelines.ingest.assets import _check_result
-    from pipelines.ingest.deliveries import Outcome
+    from ingest.deliveries import Outcome
+    from pipelines.defs.ingestion import _check_result
 
     outcome = Outcome(identify(WERK_INKOMEN, path), "refused", validation=validation)
     checks = {
@@ -350,7 +350,7 @@ def test_a_school_document_that_contradicts_its_file_name_is_refused(tmp_path, d
 
 
 def small_huisvesting() -> pd.DataFrame:
-    from pipelines.reference import load_reference
+    from contract.reference import load_reference
 
     reference = load_reference()
     rows = [(code, "2024-H1", 10, 5) for code in reference.gemeenten]

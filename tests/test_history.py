@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from publish import disclosure as dc
-from publish.history import History, align
+from publish.disclosure.history import History, align
 from tests.attacker import pinned_across
 from tests.test_disclosure import SHARED, shape, table
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.ingest.pseudonym import Pseudonymiser
+from ingest.pseudonym import Pseudonymiser
 from tests.builders import (
     KOPPELINGEN_HEADER,
     deelnemer,
@@ -320,8 +320,8 @@ def test_the_sensor_requests_an_ingest_run_for_files_the_delivery_logs_do_not_kn
 ):
     """Before any run the logs are empty: every file is new, and it stays new (the same run
     key, which Dagster runs once) until a run has taken it in; a further file is a new key."""
-    from pipelines.automation import landing_sensor
-    from pipelines.resources import MonitorResource
+    from pipelines.defs.automation import landing_sensor
+    from pipelines.defs.resources import MonitorResource
 
     landing, data_dir = pipeline_env
     write_minimal_landing(landing)
@@ -355,7 +355,7 @@ def test_the_monthly_schedule_and_the_cut_sensor_target_the_whole_graph():
 
 
 def test_run_with_a_missing_landing_folder_says_so_in_one_line(tmp_path, capsys):
-    from pipelines.cli import main
+    from cli.commands import main
 
     assert (
         main(["run", "--landing", str(tmp_path / "nope"), "--data-dir", str(tmp_path / "d")]) == 2

@@ -7,7 +7,7 @@ import stat
 import pyarrow as pa
 import pytest
 
-from pipelines.ingest.pseudonym import Pseudonymiser, load_key
+from ingest.pseudonym import Pseudonymiser, load_key
 
 
 def test_a_pseudonym_is_hmac_sha256_of_kind_and_value_under_the_key():

@@ -1,4 +1,4 @@
-"""Releases on disk (publish/release.py, publish/package.py): gates, atomicity, determinism.
+"""Releases on disk (publish/store.py, publish/package.py): gates, atomicity, determinism.
 
 The release folder is the contract with the public and the API: `latest` always names a
 complete release, a refused release leaves the previous one live, and the same tables give
@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from publish.package import data_files, describe, validate
-from publish.release import LATEST, MANIFEST, latest, publish, versions, write_file
+from publish.store import LATEST, MANIFEST, latest, publish, versions, write_file
 from tests import sample_release
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,7 +111,7 @@ def test_a_file_changed_after_it_was_described_fails_validation(tmp_path: Path):
 CRASHING_PUBLISHER = """
 import sys, time
 from pathlib import Path
-from publish.release import publish
+from publish.store import publish
 
 releases = Path(sys.argv[1])
 for n in range(10_000):

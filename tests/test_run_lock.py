@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.cli import DAGSTER_YAML, EXIT_BUSY, main
+from cli.commands import DAGSTER_YAML, EXIT_BUSY, main
 from pipelines.lock import LOCK_FILE, DataDirBusy, data_dir_lock, holder
 from tests.builders import write_minimal_landing
 from tests.conftest import TEST_KEY, isolate_pipeline_env
@@ -105,7 +105,7 @@ def test_a_dagster_run_waits_for_the_lock_and_gives_up_with_a_reason(tmp_path, m
     isolate_pipeline_env(monkeypatch)
     landing, data_dir = tmp_path / "landing", tmp_path / "data"
     write_minimal_landing(landing)
-    from pipelines.cli import prepare_environment
+    from cli.commands import prepare_environment
 
     prepare_environment(landing, data_dir)
     monkeypatch.setenv("STATUSHOUDERS_LOCK_WAIT_SECONDS", "1")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.storage import storage_problem
+from ingest.storage import storage_problem
 from tests.builders import write_minimal_landing
 from tests.conftest import TEST_KEY
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from pipelines.synthetic import build_world, generate, writers
-from pipelines.synthetic import measure as m
-from pipelines.synthetic.dates import month_end as end_day
+from synthetic import build_world, generate, writers
+from synthetic import measure as m
+from synthetic.dates import month_end as end_day
 
 PEILDATUM = "2025-06"
 SEEDS = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"

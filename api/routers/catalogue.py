@@ -8,7 +8,7 @@ from starlette.responses import Response
 from api import examples
 from api.errors import bad_request
 from api.http import envelope
-from api.resources import ERRORS, NOT_MODIFIED, answers, summary
+from api.responses import ERRORS, NOT_MODIFIED, answers, summary
 from api.schemas import CatalogueEnvelope
 from api.scope import Scope, ScopeKind
 

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from api import examples
 from api.http import CSV, negotiate, rows_envelope
 from api.query import parse_format
-from api.resources import (
+from api.responses import (
     ERRORS,
     NOT_MODIFIED,
     add_metadata_route,
@@ -22,7 +22,7 @@ from api.resources import (
 )
 from api.schemas import rows_envelope_model
 from api.scope import ScopeKind, query_params
-from publish.schema import CODELISTS
+from publish.tableschema import CODELISTS
 
 
 def add_routes(router: APIRouter, kind: ScopeKind) -> None:

@@ -12,8 +12,8 @@ from api import examples
 from api.errors import bad_request
 from api.http import CSV, JSON, negotiate, rows_envelope
 from api.query import Cursor, RowsQuery, parse_rows_query
-from api.releases import Release, Table
-from api.resources import (
+from api.release_store import Release, Table
+from api.responses import (
     ERRORS,
     NOT_MODIFIED,
     add_metadata_route,
@@ -24,7 +24,7 @@ from api.resources import (
 from api.schemas import rows_envelope_model
 from api.scope import Scope, ScopeKind, load, query_params
 from api.settings import ApiSettings
-from publish.schema import DATASETS
+from publish.tableschema import DATASETS
 
 
 def add_routes(

@@ -17,7 +17,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from api import examples
 from api.errors import ApiError
 from api.http import IMMUTABLE, etag, not_modified, not_modified_response
-from api.releases import MANIFEST, VERSION_RE
+from api.release_store import MANIFEST, VERSION_RE
 from api.schemas import ErrorEnvelope
 from api.scope import NO_RELEASE, read_info, store_of
 

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from api import examples
 from api.http import envelope
-from api.resources import answers
+from api.responses import answers
 from api.schemas import HealthEnvelope
 from api.scope import NO_RELEASE, store_of
 

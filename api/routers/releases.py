@@ -8,8 +8,8 @@ from starlette.responses import Response
 from api import examples
 from api.errors import bad_request
 from api.http import JSON, envelope, etag, not_modified, not_modified_response, respond
-from api.releases import ReleaseNotFound, ReleaseUnreadable
-from api.resources import ERRORS, NOT_MODIFIED, answers
+from api.release_store import ReleaseNotFound, ReleaseUnreadable
+from api.responses import ERRORS, NOT_MODIFIED, answers
 from api.schemas import ReleasesEnvelope
 from api.scope import store_of
 

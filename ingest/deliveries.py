@@ -1,0 +1,425 @@
+"""Deliveries: find them, archive them by content hash, check them, refuse or stage them.
+
+Every file in the landing folder is one delivery. The landing folder is never modified: the
+pipeline remembers each file by (name, sha256) in a per-source delivery log in the warehouse,
+so re-delivering the same bytes changes nothing and a corrected file for the same month
+replaces the earlier one. A refused file is copied to quarantine with a report; an accepted
+one is parsed, typed, pseudonymised and staged as Parquet under the key's fingerprint.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import json
+import re
+import shutil
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from contract.tables import (
+    ROW_NUMBER,
+    StructureError,
+    Table,
+    Verdict,
+    Violation,
+    cast_table,
+    stored_name,
+    stored_schema,
+    without_identifiers,
+)
+from ingest.names import escaped, odd_characters, plain_name
+from ingest.pseudonym import Pseudonymiser
+from ingest.storage import human_size
+
+# The largest delivery read, in MiB, unless STATUSHOUDERS_MAX_DELIVERY_MB says otherwise. The
+# largest file of a national landing is about 35 MiB; a file many times that would take the
+# memory of the whole run (a JSON document needs about ten times its size as Python objects).
+DEFAULT_MAX_DELIVERY_MB = 512
+
+
+@dataclass(frozen=True)
+class Parsed:
+    tables: dict[str, pa.Table]
+    # A document that states its own peildatum (language schools) overrides the file name's.
+    peildatum: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryKind:
+    """One kind of file a supplier delivers, e.g. COA koppelingen."""
+
+    name: str
+    # Regex on the file name with a group `period` and, unless `deliverer` is fixed, `deliverer`.
+    pattern: str
+    period: Literal["month", "year"]
+    tables: tuple[Table, ...]
+    parse: Callable[[Path, DeliveryFile], Parsed]
+    deliverer: str = ""
+    description: str = ""
+    # Taakstelling files are reference data for a year, not a snapshot with a peildatum for P.
+    counts_for_peildatum: bool = True
+
+
+@dataclass(frozen=True)
+class Source:
+    """A supplier: one subfolder of the landing folder, one folder of `sources`."""
+
+    name: str
+    title: str
+    kinds: tuple[DeliveryKind, ...]
+
+    def tables(self) -> list[tuple[DeliveryKind, Table]]:
+        return [(kind, table) for kind in self.kinds for table in kind.tables]
+
+
+@dataclass(frozen=True)
+class DeliveryFile:
+    source: str
+    # The name it was delivered under; `path` may be its archived copy.
+    name: str
+    path: Path
+    sha256: str
+    size: int
+    kind: DeliveryKind | None
+    deliverer: str = ""
+    period: str = ""
+    peildatum: dt.date | None = None
+
+
+@dataclass
+class Outcome:
+    file: DeliveryFile
+    status: Literal["accepted", "refused"]
+    violations: list[Violation] = field(default_factory=list)
+    rows: int = 0
+    peildatum: dt.date | None = None
+    # The suites' verdict, when they ran.
+    validation: Verdict | None = None
+
+    @property
+    def dropped(self) -> int:
+        return self.validation.dropped if self.validation is not None else 0
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(v.summary() for v in self.violations)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def identify(source: Source, path: Path, name: str | None = None) -> DeliveryFile:
+    """Which kind, deliverer and period a file is, from its (delivered) name alone."""
+    name = name or path.name
+    common = {
+        "source": source.name,
+        "name": name,
+        "path": path,
+        "sha256": sha256_of(path),
+        "size": path.stat().st_size,
+    }
+    named = _named(source, name)
+    if named is None:
+        return DeliveryFile(kind=None, **common)
+    kind, deliverer, period, peildatum = named
+    return DeliveryFile(
+        kind=kind, deliverer=deliverer, period=period, peildatum=peildatum, **common
+    )
+
+
+def _named(source: Source, name: str) -> tuple[DeliveryKind, str, str, dt.date] | None:
+    """The kind, deliverer, period and peildatum a name gives, if it is a valid name."""
+    for kind in source.kinds:
+        # ASCII: `\d` would otherwise take other scripts' digits (٢٠٢٥ for 2025) as a period.
+        match = re.fullmatch(kind.pattern, name, re.ASCII)
+        if not match:
+            continue
+        period = match["period"]
+        try:
+            if kind.period == "month":
+                year, month = (int(part) for part in period.split("-"))
+                peildatum = month_end(year, month)
+            else:
+                peildatum = dt.date(int(period), 12, 31)
+        except ValueError:
+            # A name of the right shape with an impossible month, e.g. examens_2025-13.csv.
+            return None
+        return kind, kind.deliverer or match["deliverer"], period, peildatum
+    return None
+
+
+def discover(
+    landing: Path, source: Source, unreadable: list[tuple[str, str]] | None = None
+) -> list[DeliveryFile]:
+    """Every file in the source's landing subfolder, in name order (hidden files excepted).
+
+    A file that cannot be read now (being replaced, no permission) is left for the next
+    run and added to `unreadable` as (name, reason): it is not the supplier's fault yet.
+    """
+    folder = landing / source.name
+    if not folder.is_dir():
+        return []
+    files = []
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        try:
+            files.append(identify(source, path))
+        except OSError as exc:
+            if unreadable is not None:
+                unreadable.append((path.name, exc.strerror or str(exc)))
+    return files
+
+
+def expected_names(source: Source) -> str:
+    return ", ".join(kind.description or kind.pattern for kind in source.kinds)
+
+
+# Runs the delivery's business-rule suites (`expectations.validate_delivery`).
+Validator = Callable[[DeliveryFile, dict[str, pa.Table]], Verdict]
+
+
+def process(
+    source: Source,
+    file: DeliveryFile,
+    pseudonymiser: Pseudonymiser,
+    validate: Validator,
+    staging: Path,
+    max_bytes: int = DEFAULT_MAX_DELIVERY_MB << 20,
+) -> Outcome:
+    """Check one delivery against its contract; stage it pseudonymised or refuse it whole.
+
+    Whatever goes wrong while reading and checking the file refuses that file, with a reason:
+    one malformed delivery never stops the run. Only writing the staged tables may raise,
+    since a full or read-only disk is the pipeline's problem, not the supplier's.
+    """
+    if file.kind is None:
+        return Outcome(file, "refused", [_name_violation(source, file.name)])
+    try:
+        checked = _check(file, validate, max_bytes)
+    except StructureError as exc:
+        return Outcome(file, "refused", [exc.violation])
+    except Exception as exc:  # anything else a file can make a reader or a suite do
+        return Outcome(file, "refused", [_unreadable(exc)])
+    if isinstance(checked, Outcome):
+        return checked
+    typed, peildatum, validation = checked
+    rows = 0
+    target = staging / file.sha256
+    target.mkdir(parents=True, exist_ok=True)
+    for table in file.kind.tables:
+        stored = _pseudonymised(table, typed[table.name], file, peildatum, pseudonymiser)
+        rows += stored.num_rows
+        pq.write_table(stored, target / f"{table.name}.parquet")
+    return Outcome(file, "accepted", rows=rows, peildatum=peildatum, validation=validation)
+
+
+def _check(
+    file: DeliveryFile, validate: Validator, max_bytes: int
+) -> Outcome | tuple[dict[str, pa.Table], dt.date | None, Any]:
+    """Read, type and validate a delivery: a refusal, or its tables without dropped rows."""
+    kind = file.kind
+    assert kind is not None
+    _check_size(file, max_bytes)
+    parsed = kind.parse(file.path, file)
+    peildatum = parsed.peildatum or file.peildatum
+    typed: dict[str, pa.Table] = {}
+    violations: list[Violation] = []
+    for table in kind.tables:
+        typed[table.name], problems = cast_table(table, parsed.tables[table.name])
+        violations.extend(problems)
+    if violations:
+        return Outcome(file, "refused", violations, peildatum=peildatum)
+    validation = validate(file, typed)
+    if validation.violations:
+        return Outcome(
+            file, "refused", validation.violations, peildatum=peildatum, validation=validation
+        )
+    for table_name, table in typed.items():
+        # drops are positions in the table; the row numbers travel along as lineage
+        dropped = pa.array(validation.drops.get(table_name, []), pa.int64())
+        positions = pa.array(range(table.num_rows), pa.int64())
+        typed[table_name] = table.filter(pc.invert(pc.is_in(positions, value_set=dropped)))
+    return typed, peildatum, validation
+
+
+def _check_size(file: DeliveryFile, max_bytes: int) -> None:
+    """Empty, or too large to read safely: said before any reader tries."""
+    if file.size == 0:
+        raise StructureError("empty", "the file is empty")
+    if file.size <= 64 and not file.path.read_bytes().removeprefix(b"\xef\xbb\xbf").strip():
+        raise StructureError("empty", "the file is empty (it holds only white space)")
+    limit = f"the {human_size(max_bytes)} a delivery may be (STATUSHOUDERS_MAX_DELIVERY_MB)"
+    if file.size > max_bytes:
+        raise StructureError("size", f"the file is {human_size(file.size)}, more than {limit}")
+    # An xlsx workbook is a zip of XML, which unpacked may be a hundred times the file.
+    if zipfile.is_zipfile(file.path):
+        try:
+            with zipfile.ZipFile(file.path) as archive:
+                unpacked = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, ValueError):
+            return  # the reader says what is wrong with it
+        if unpacked > max_bytes:
+            raise StructureError(
+                "size", f"the file unpacks to {human_size(unpacked)}, more than {limit}"
+            )
+
+
+def _unreadable(exc: Exception) -> Violation:
+    """A reader or a suite failed in a way no rule foresaw: say so without a traceback."""
+    if isinstance(exc, MemoryError):
+        detail = "the file is too large to read in this machine's memory"
+    elif isinstance(exc, RecursionError):
+        detail = "the file nests too deeply to read"
+    else:
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        message = f": {without_identifiers(lines[0][:300])}" if lines else ""
+        detail = f"the file could not be read ({type(exc).__name__}{message})"
+    return Violation(rule="unreadable", table="", detail=detail)
+
+
+def _name_violation(source: Source, name: str) -> Violation:
+    """A name that is no kind of this source's, with what makes it so when it is invisible."""
+    expected = f"expected one of: {expected_names(source)}"
+    odd = odd_characters(name)
+    if not odd:
+        return Violation(
+            rule="file name", table="", detail=f"the file name does not match; {expected}"
+        )
+    detail = f"the file name {escaped(name)} contains " + " and ".join(c.describe() for c in odd)
+    plain = plain_name(name, odd)
+    if _named(source, plain) is not None:
+        detail += (
+            f"; typed plainly it reads {plain}, a valid name: rename the file and deliver it again"
+        )
+    else:
+        detail += f"; {expected}"
+    return Violation(rule="file name", table="", detail=detail)
+
+
+def _pseudonymised(
+    table: Table,
+    typed: pa.Table,
+    file: DeliveryFile,
+    peildatum: dt.date | None,
+    pseudonymiser: Pseudonymiser,
+) -> pa.Table:
+    n = typed.num_rows
+    columns: dict[str, pa.Array] = {}
+    for column in table.columns:
+        values = typed[column.name]
+        if column.is_identifier:
+            values = pseudonymiser.column(column.type, values)
+        columns[stored_name(column)] = values
+    columns["_delivery_hash"] = pa.array([file.sha256] * n, pa.string())
+    columns["_deliverer"] = pa.array([file.deliverer] * n, pa.string())
+    columns["_peildatum"] = pa.array([peildatum] * n, pa.date32())
+    columns[ROW_NUMBER] = typed[ROW_NUMBER]
+    return pa.table(columns, schema=stored_schema(table))
+
+
+def archive_path(archive_dir: Path, source: str, sha256: str, name: str) -> Path:
+    return archive_dir / source / f"{sha256}{Path(name).suffix}"
+
+
+def archive(file: DeliveryFile, archive_dir: Path) -> Path:
+    """Keep the bytes under their content hash; the same bytes are stored once."""
+    target = archive_path(archive_dir, file.source, file.sha256, file.name)
+    if not target.exists():
+        _copy_atomically(file.path, target)
+    return target
+
+
+def quarantine(outcome: Outcome, quarantine_dir: Path) -> Path:
+    """Keep a refused file beside a report: which file, which rule, which rows, how many."""
+    file = outcome.file
+    folder = quarantine_dir / file.source / f"{file.name}.{file.sha256[:12]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / file.name).exists():
+        _copy_atomically(file.path, folder / file.name)
+    report = {
+        "file": f"{file.source}/{file.name}",
+        "sha256": file.sha256,
+        "bytes": file.size,
+        "kind": file.kind.name if file.kind else None,
+        "deliverer": file.deliverer or None,
+        "period": file.period or None,
+        "status": "refused",
+        "violations": [v.as_dict() for v in outcome.violations],
+    }
+    (folder / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    (folder / "report.txt").write_text(render_report(outcome))
+    return folder
+
+
+def render_report(outcome: Outcome) -> str:
+    file = outcome.file
+    lines = [f"Refused delivery: {file.source}/{file.name}"]
+    if escaped(file.name) != file.name:
+        lines.append(f"(the name written out: {escaped(file.name)})")
+    lines += [
+        f"sha256: {file.sha256}",
+        "",
+        "The whole file was refused; the previous snapshot of this deliverer stays current.",
+        "",
+    ]
+    tables = {t.name: t for t in file.kind.tables} if file.kind else {}
+    for v in outcome.violations:
+        table = tables.get(v.table)
+        # which sheet or part of a document, when the file has several
+        where = f" ({table.location})" if v.count and table and len(tables) > 1 else ""
+        # a JSON object that is not in a list (the school) has no rows to point at
+        single = file.name.endswith(".json") and table and not table.location.endswith("[]")
+        numbered = v.count and not single
+        if v.causes:
+            lines.append(f"- {v.detail}{where}:")
+            lines += [f"  - {cause.summary()}; {_rows(cause)}" for cause in v.causes]
+        else:
+            lines.append(f"- {v.summary()}{where}")
+            if numbered:
+                lines.append(f"  {_rows(v)}")
+    if any(v.count for v in outcome.violations):
+        lines += ["", _ROW_NUMBERS.get(Path(file.name).suffix.lower(), _ROW_NUMBERS[".csv"])]
+    return "\n".join(lines) + "\n"
+
+
+_ROW_NUMBERS = {
+    ".csv": "Row numbers are those a spreadsheet shows: the header is row 1, "
+    "the first data row is row 2.",
+    ".xlsx": "Row numbers are those Excel shows: the header is row 1 of each sheet, "
+    "the first data row is row 2.",
+    ".json": "Row numbers count the elements of the document's list from 1.",
+}
+
+
+def _rows(v: Violation) -> str:
+    shown = ", ".join(f"{r:,}" for r in v.rows[:20])
+    if v.count == 1:
+        return f"row {shown}"
+    more = f" (the first 20 of {v.count:,})" if v.count > 20 else ""
+    return f"rows {shown}{more}"
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    shutil.copyfile(source, partial)
+    partial.replace(target)

@@ -1,0 +1,231 @@
+"""Readers for the three file formats of the contract. Each returns tables of strings.
+
+Values stay text until `contract.cast_table` types them, so one set of type rules serves
+CSV, Excel and JSON alike. Every table carries `ROW_NUMBER`, each row's number as the
+supplier sees it, for reports. A file that cannot be read raises `StructureError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import python_calamine
+
+from contract.tables import (
+    ROW_NUMBER,
+    StructureError,
+    Table,
+    missing_columns,
+    without_identifiers,
+)
+
+
+def read_csv(path: Path, table: Table, delimiter: str) -> pa.Table:
+    """UTF-8 (a byte-order mark is allowed), header row, `\\r\\n` or `\\n` line endings."""
+    data = path.read_bytes()
+    header_line = data.split(b"\n", 1)[0]
+    try:
+        header = header_line.decode("utf-8-sig").rstrip("\r").split(delimiter)
+    except UnicodeDecodeError:
+        raise StructureError("encoding", "the file is not UTF-8", table.name) from None
+    header = [name.strip().strip('"') for name in header]
+    missing = missing_columns(table, header)
+    if missing:
+        raise StructureError(
+            "columns",
+            f"missing required column(s) {', '.join(missing)} "
+            f"(expected delimiter '{delimiter}'; header read as {len(header)} column(s))",
+            table.name,
+        )
+    try:
+        read = pa_csv.read_csv(
+            io.BytesIO(data),
+            read_options=pa_csv.ReadOptions(use_threads=True),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        message = str(exc)
+        if "UTF8" in message:
+            raise StructureError("encoding", "the file is not UTF-8", table.name) from None
+        shape = re.search(r"Expected (\d+) columns, got (\d+)", message)
+        if shape:
+            # pyarrow quotes the row, which may hold identifiers: name the row instead
+            row = _first_row_of_width(data, delimiter, int(shape[2]))
+            at = f"row {row}" if row else "a row"
+            message = (
+                f"{at} has {shape[2]} value(s) where the header has {shape[1]} "
+                f"(delimiter '{delimiter}'; a value holding it must be quoted)"
+            )
+        raise StructureError(
+            "csv", f"not a well-formed CSV file: {without_identifiers(message)}", table.name
+        ) from None
+    return read.append_column(ROW_NUMBER, _csv_row_numbers(data, delimiter, read.num_rows))
+
+
+def _first_row_of_width(data: bytes, delimiter: str, width: int) -> int | None:
+    """The spreadsheet row of the first record with `width` values, after the header."""
+    text = data.decode("utf-8-sig", errors="replace")
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        numbered = [(row, record) for row, record in enumerate(records, start=1) if record]
+    except csv.Error:
+        return None
+    return next((row for row, record in numbered[1:] if len(record) == width), None)
+
+
+def _csv_row_numbers(data: bytes, delimiter: str, count: int) -> pa.Array:
+    """The row each record is on when the file is opened in a spreadsheet (header: row 1).
+
+    pyarrow skips empty lines and keeps a quoted line break inside its value; a spreadsheet
+    shows an empty line as an empty row and a quoted line break inside one cell. Files with
+    neither (all generated ones) are numbered at once; the others record by record.
+    """
+    if b'"' not in data and b"\n\n" not in data and b"\n\r\n" not in data:
+        return pa.array(range(2, count + 2), pa.int64())
+    records = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=delimiter)
+    try:
+        rows = [row for row, record in enumerate(records, start=1) if record]
+    except csv.Error:  # e.g. a value longer than the csv module takes (128 KiB)
+        rows = []
+    numbers = rows[1:]  # the first non-empty record is the header
+    if len(numbers) != count:  # the two parsers disagree: number the records in order
+        numbers = list(range(2, count + 2))
+    return pa.array(numbers, pa.int64())
+
+
+def read_xlsx(path: Path, tables: tuple[Table, ...]) -> dict[str, pa.Table]:
+    """One sheet per table; row 1 is the header. Date cells become ISO text."""
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception:
+        # calamine raises several unrelated types for zip, XML and format errors alike.
+        raise StructureError("format", "the file is not a readable xlsx workbook") from None
+    result: dict[str, pa.Table] = {}
+    try:
+        for table in tables:
+            if table.name not in workbook.sheet_names:
+                raise StructureError("sheets", f"missing required sheet {table.name}", table.name)
+            try:
+                rows = workbook.get_sheet_by_name(table.name).to_python(skip_empty_area=False)
+            except Exception:
+                raise StructureError(
+                    "format", f"sheet {table.name} cannot be read", table.name
+                ) from None
+            header = [str(cell).strip() for cell in rows[0]] if rows else []
+            missing = missing_columns(table, header)
+            if missing:
+                raise StructureError(
+                    "columns",
+                    f"sheet {table.name} misses required column(s) {', '.join(missing)}",
+                    table.name,
+                )
+            # rows[0] is Excel's row 1 (the empty area above the data is kept), so a row's
+            # index + 1 is the row number Excel shows, also past skipped empty rows.
+            body = [
+                (index + 1, row)
+                for index, row in enumerate(rows)
+                if index and any(cell != "" for cell in row)
+            ]
+            columns = {
+                name: pa.array([_cell_text(row[i]) for _, row in body], pa.string())
+                for i, name in enumerate(header)
+                if name in table.column_names
+            }
+            columns[ROW_NUMBER] = pa.array([number for number, _ in body], pa.int64())
+            result[table.name] = pa.table(columns)
+    finally:
+        workbook.close()
+    return result
+
+
+def _cell_text(cell: object) -> str:
+    if isinstance(cell, dt.datetime):
+        return cell.date().isoformat()
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
+
+
+def read_json(path: Path) -> dict:
+    data = path.read_bytes()
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise StructureError("encoding", "the file is not UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise StructureError(
+            "json", f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    except RecursionError:
+        # Python's parser recurses once per level and gives up near its recursion limit.
+        raise StructureError(
+            "json",
+            f"the document nests {nesting_depth(data):,} levels of arrays and objects, more "
+            "than the reader follows (about 900); a school document has 3",
+        ) from None
+    except ValueError as exc:  # e.g. a number of more than 4,300 digits
+        raise StructureError("json", f"not valid JSON ({str(exc).split(':')[0]})") from None
+    if not isinstance(document, dict):
+        raise StructureError("json", "the document is not a JSON object")
+    return document
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+
+
+def nesting_depth(data: bytes) -> int:
+    """How deep arrays and objects nest, brackets inside strings not counted."""
+    codes = np.frombuffer(_JSON_STRING.sub(b'""', data), np.uint8)
+    steps = np.isin(codes, (ord("["), ord("{"))).astype(np.int64)
+    steps -= np.isin(codes, (ord("]"), ord("}")))
+    return int(np.cumsum(steps).max(initial=0))
+
+
+def records_table(records: list[dict], table: Table) -> pa.Table:
+    """A table of strings from JSON records; JSON null is unknown, like an empty cell."""
+    missing_anywhere = sorted(
+        {name for record in records for name in table.column_names if name not in record}
+    )
+    if missing_anywhere:
+        raise StructureError(
+            "columns",
+            f"{table.location or table.name} misses required field(s) "
+            f"{', '.join(missing_anywhere)}",
+            table.name,
+        )
+    columns = {
+        name: pa.array([_json_text(record[name]) for record in records], pa.string())
+        for name in table.column_names
+    }
+    columns[ROW_NUMBER] = pa.array(range(1, len(records) + 1), pa.int64())
+    return pa.table(columns)
+
+
+def _json_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dict | list):
+        # A nested value where a scalar belongs cannot parse as any contract type.
+        return json.dumps(value)
+    return str(value)

@@ -1,0 +1,1 @@
+"""The Dagster definitions, one module per stage; `pipelines.definitions` assembles them."""

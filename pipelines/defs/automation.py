@@ -1,0 +1,147 @@
+"""When the graph runs: ingestion when a file arrives, publishing on the monthly cut.
+
+- `landing_sensor` (every 60 s) runs the `ingest` job when the landing folder holds a file
+  the delivery logs do not know: archive, check, quarantine, report and the refused-delivery
+  alert, the same day the file arrives. It publishes nothing.
+- `cut_sensor` (every 5 min) runs the `monitor` job once a month, as soon as every expected
+  deliverer has delivered for the month (pipelines/cut.py); run key `cut-<month>`.
+- `monthly` runs the `monitor` job on the 5th for whoever has delivered by then.
+
+Both publishing triggers skip when the latest release was made from the same inputs
+(pipelines/inputs.py). What is new is decided from the warehouse's delivery logs, which
+every run writes, whether the UI, a sensor or `statushouders run` started it: the sensors'
+cursors only cache file hashes.
+"""
+
+import hashlib
+import json
+
+import dagster as dg
+
+from pipelines import inputs
+from pipelines.cut import plan_cut
+from pipelines.defs.resources import MonitorResource
+from sources import all_sources
+
+monitor_job = dg.define_asset_job(
+    name="monitor",
+    selection=dg.AssetSelection.all(),
+    description="Ingest every delivery, model the indicators, publish a release.",
+)
+
+# every source package's assets are grouped under the source's name
+_SOURCE_GROUPS = dg.AssetSelection.groups(*(source.name for source in all_sources()))
+
+ingest_job = dg.define_asset_job(
+    name="ingest",
+    selection=_SOURCE_GROUPS,
+    description="Only take in the deliveries: archive, check, quarantine, load the raw tables.",
+)
+
+publish_job = dg.define_asset_job(
+    name="publish",
+    selection=dg.AssetSelection.all() - _SOURCE_GROUPS,
+    description="Everything after ingestion, from the raw tables as they are: the indicators, "
+    "their suites, disclosure control, the release.",
+)
+
+
+def _sources():
+    return list(all_sources())
+
+
+def _state(monitor: MonitorResource) -> inputs.State:
+    return inputs.read_state(monitor.root, monitor.warehouse_file, _sources())
+
+
+def _hashes(cursor: str | None) -> dict:
+    try:
+        hashes = json.loads(cursor) if cursor else {}
+    except ValueError:
+        return {}
+    return hashes if isinstance(hashes, dict) else {}
+
+
+@dg.sensor(
+    job=ingest_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Ingests a file the delivery logs do not know yet, on the day it arrives. "
+    "Publishes nothing: that waits for the cut.",
+)
+def landing_sensor(context: dg.SensorEvaluationContext, monitor: MonitorResource):
+    try:
+        state = _state(monitor)
+    except inputs.WarehouseBusy as exc:
+        return dg.SkipReason(f"{exc}; looking again at the next tick")
+    hashes = _hashes(context.cursor)
+    new = inputs.new_files(monitor.landing, _sources(), state.logs, hashes)
+    context.update_cursor(json.dumps(hashes, sort_keys=True))
+    if not new:
+        return dg.SkipReason("every file in the landing folder is in the delivery logs")
+    key = hashlib.sha256(json.dumps(sorted(new)).encode()).hexdigest()
+    names = ", ".join(f"{source}/{name}" for source, name, _ in new[:5])
+    more = f" and {len(new) - 5} more" if len(new) > 5 else ""
+    context.log.info(f"{len(new)} new files: {names}{more}")
+    return dg.RunRequest(run_key=f"ingest-{key}", tags={"statushouders/new_files": str(len(new))})
+
+
+def publish_request(
+    monitor: MonitorResource, run_key: str | None, *, cut: bool
+) -> dg.RunRequest | dg.SkipReason:
+    """A monitor run unless the latest release was made from the same inputs; for the cut
+    sensor, also only once every expected deliverer has delivered."""
+    try:
+        state = _state(monitor)
+    except inputs.WarehouseBusy as exc:
+        if cut:
+            return dg.SkipReason(f"{exc}; looking again at the next tick")
+        # The schedule's tick comes once: the run queues and waits for the data dir.
+        return dg.RunRequest(run_key=run_key)
+    sources = _sources()
+    if cut:
+        planned = plan_cut(sources, state.logs)
+        if planned.month is None:
+            return dg.SkipReason("no monthly delivery has been accepted yet")
+        if planned.missing:
+            waiting = ", ".join(f"{d.source} {d.deliverer}" for d in planned.missing)
+            return dg.SkipReason(
+                f"cut {planned.month}: {len(planned.missing)} of {len(planned.expected)} "
+                f"expected deliverers have not delivered: {waiting}"
+            )
+        run_key = f"cut-{planned.month}"
+    if inputs.new_files(monitor.landing, sources, state.logs, {}):
+        if cut:
+            return dg.SkipReason("new landing files wait for the landing sensor's ingest run")
+        return dg.RunRequest(run_key=run_key)
+    version = state.unchanged_since(inputs.fingerprint(state.logs, monitor.public_url))
+    if version is not None:
+        return dg.SkipReason(
+            f"nothing new since release {version}: the same current deliveries, dbt project "
+            "and code"
+        )
+    return dg.RunRequest(run_key=run_key)
+
+
+@dg.sensor(
+    job=monitor_job,
+    minimum_interval_seconds=300,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Publishes once a month, as soon as every expected deliverer has delivered "
+    "for the month (the contract's deliverers and last month's).",
+)
+def cut_sensor(context: dg.SensorEvaluationContext, monitor: MonitorResource):
+    return publish_request(monitor, None, cut=True)
+
+
+# Suppliers deliver in the first days of the month; the run on the 5th catches the stragglers.
+@dg.schedule(
+    job=monitor_job,
+    cron_schedule="0 6 5 * *",
+    execution_timezone="Europe/Amsterdam",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Publishes on the 5th of every month what has been delivered, unless the "
+    "latest release was made from the same inputs.",
+)
+def monthly(context: dg.ScheduleEvaluationContext, monitor: MonitorResource):
+    return publish_request(monitor, None, cut=False)

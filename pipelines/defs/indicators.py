@@ -1,0 +1,197 @@
+"""The dbt project as Dagster assets: staging, intermediate and marts, with dbt tests as checks.
+
+The manifest must exist before this module is imported: `pipelines.dbt_manifest.prepare_dbt()`
+runs `dbt parse`; the CLI and the test suite call it first, and `dagster dev` does through
+`prepare_if_dev()`.
+"""
+
+import contextlib
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from ingest.storage import storage_problem
+from pipelines import inputs
+from pipelines.dbt_child import PARENT_ENV as DBT_PARENT_ENV
+from pipelines.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from pipelines.defs.resources import MonitorResource
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()
+
+
+# The layer dbt builds from the tables disclosure control publishes (models/published/): a
+# second dbt invocation, after `disclosure_control`, whose source `published` is that asset.
+PUBLISHED_LAYER = "path:models/published"
+PUBLISHED_SOURCE = "published"
+DISCLOSURE_CONTROL = dg.AssetKey("disclosure_control")
+# dbt's artifacts and log of a data dir's runs, inside it (`<data-dir>/dbt/`)
+DBT_TARGET = "dbt"
+
+
+class MonitorTranslator(DagsterDbtTranslator):
+    """Sources keep dbt's default keys (source, table), which are the ingestion assets' keys,
+    except the tables disclosure control publishes, which are its asset. Models are keyed and
+    grouped by their layer: staging/…, intermediate/…, marts/…, published/…; seeds are the
+    reference group."""
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any):
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        kind = props["resource_type"]
+        if kind == "source" and props["source_name"] == PUBLISHED_SOURCE:
+            return spec.replace_attributes(key=DISCLOSURE_CONTROL)
+        if kind == "model":
+            layer = props["fqn"][1]
+            return spec.replace_attributes(
+                key=dg.AssetKey([layer, props["name"]]), group_name=layer
+            )
+        if kind == "seed":
+            return spec.replace_attributes(
+                key=dg.AssetKey(["reference", props["name"]]), group_name="reference"
+            )
+        return spec
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=MonitorTranslator(),
+    project=dbt_project,
+    exclude=PUBLISHED_LAYER,
+)
+def monitor_dbt_assets(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, monitor: MonitorResource
+):
+    yield from _build(context, dbt, monitor, marts=True)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=MonitorTranslator(),
+    project=dbt_project,
+    select=PUBLISHED_LAYER,
+    name="published_dbt_assets",
+)
+def published_dbt_assets(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, monitor: MonitorResource
+):
+    yield from _build(context, dbt, monitor)
+
+
+def _build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    monitor: MonitorResource,
+    marts: bool = False,
+):
+    if marts:
+        # the marts change now: no inputs can count on them until their suites pass again
+        with monitor.warehouse() as con:
+            inputs.record_marts(con, None)
+    # `monitor` is asked for so that a run of dbt models alone holds the data dir's lock too.
+    # statushouders-dbt stops dbt when this process dies; it is told which process that is.
+    os.environ[DBT_PARENT_ENV] = str(os.getpid())
+    # One target folder per data dir, not one per invocation: dbt's partial parse is only
+    # valid for the profile it was made with, and the profile names the data dir's warehouse.
+    # A fresh folder per invocation made every `dbt build` parse the project again (6.5 s).
+    invocation = dbt.cli(
+        ["build"], context=context, raise_on_error=False, target_path=monitor.root / DBT_TARGET
+    )
+    # dagster-dbt echoes every line of dbt's log to stdout, where `statushouders run` says its
+    # result; the log stays whole in <data-dir>/dbt/dbt.log and the events in Dagster's.
+    events = invocation.stream()
+    with open(os.devnull, "w") as echo:
+        while True:
+            with contextlib.redirect_stdout(echo):
+                event = next(events, None)
+            if event is None:
+                break
+            yield event
+    if not invocation.is_successful():
+        results = invocation.get_artifact("run_results.json")["results"]
+        failed = [
+            r["unique_id"].split(".")[-2 if r["unique_id"].startswith("test.") else -1]
+            for r in results
+            if r["status"] in ("error", "fail")
+        ]
+        # a full disk fails every model after it; saying so beats listing them
+        messages = " ".join(str(r.get("message") or "") for r in results if r["unique_id"])
+        problem = storage_problem(monitor.root, messages)
+        raise dg.Failure(
+            description=problem
+            or f"dbt build failed at {len(failed)} node(s): {', '.join(sorted(failed))}"
+        )
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
+    )
+
+
+def mart_key(name: str) -> dg.AssetKey:
+    """The asset of a dbt model: a mart, or a model of the published layer."""
+    from dagster_dbt import get_asset_key_for_model
+
+    for assets in (monitor_dbt_assets, published_dbt_assets):
+        try:
+            return get_asset_key_for_model([assets], name)
+        except KeyError:
+            continue
+    raise KeyError(f"no dbt model {name}")
+
+
+def _mart_check(name: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=mart_key(name),
+        name=f"suite_{name}",
+        blocking=True,
+        description=f"Great Expectations suite for mart {name} (expectations/mart_suites.py). "
+        "A failure stops the release.",
+    )
+    def check(monitor: MonitorResource) -> dg.AssetCheckResult:
+        from expectations.data_docs import write_page
+        from expectations.mart_suites import validate_mart
+
+        with monitor.warehouse() as con:
+            cut = con.sql("select peildatum, eerste_jaar from marts.monitor_metadata").fetchall()
+            frame = con.sql(f"select * from marts.{name}").df()
+        peildatum, first_year = cut[0]
+        if peildatum is None:
+            # no current snapshot at all: the marts are empty and the release step says why
+            return dg.AssetCheckResult(passed=True, metadata={"rows": len(frame)})
+        outcomes, result = validate_mart(name, frame, peildatum, first_year)
+        write_page(result, set(), monitor.docs / "marts" / f"{name}.html")
+        summary = {
+            "suite": f"mart__{name}",
+            "expectations": len(outcomes),
+            "passed": sum(1 for o in outcomes if not o["failing"]),
+            "failed": sum(1 for o in outcomes if o["failing"]),
+            "rules": [{"rule": o["rule"], "failing": o["failing"]} for o in outcomes],
+        }
+        (monitor.docs / "marts" / f"{name}.summary.json").write_text(json.dumps(summary, indent=2))
+        failing = [o for o in outcomes if o["failing"]]
+        return dg.AssetCheckResult(
+            passed=not failing,
+            metadata={
+                "rows": len(frame),
+                "expectations": len(outcomes),
+                "failures": dg.MetadataValue.md(
+                    "\n".join(
+                        f"- {o['rule']}: {o['failing']:,} failing (e.g. {', '.join(o['sample'])})"
+                        for o in failing
+                    )
+                    or "none"
+                ),
+            },
+        )
+
+    return check
+
+
+MART_SUITES = ("indicatoren", "huisvesting", "doorgaande_lijn")
+mart_checks = [_mart_check(name) for name in MART_SUITES]

@@ -1,0 +1,235 @@
+"""The Dagster assets every source gets: its deliveries, and its raw tables in the warehouse."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from expectations import suite_name, validate_delivery
+from expectations.data_docs import write_index, write_page
+from ingest import warehouse
+from ingest.deliveries import (
+    Outcome,
+    Source,
+    archive,
+    archive_path,
+    discover,
+    identify,
+    process,
+    quarantine,
+)
+from pipelines.defs.alerts import notify_refused
+from pipelines.defs.resources import MonitorResource
+
+
+def deliveries_key(source: Source) -> dg.AssetKey:
+    return dg.AssetKey([source.name, "deliveries"])
+
+
+def table_key(source: Source, table: str) -> dg.AssetKey:
+    # The same key dagster-dbt gives dbt source `source.name`, table `table`.
+    return dg.AssetKey([source.name, table])
+
+
+def build_source_defs(source: Source) -> dg.Definitions:
+    """Per source: a deliveries asset (discover, archive, check, refuse or stage) and one asset
+    per raw table (the current snapshots, pseudonymised, with lineage)."""
+
+    suites = {suite_name(source.name, table.name): table for _kind, table in source.tables()}
+
+    @dg.asset(
+        key=deliveries_key(source),
+        group_name=source.name,
+        kinds={"python", "duckdb"},
+        check_specs=[
+            dg.AssetCheckSpec(
+                name=name,
+                asset=deliveries_key(source),
+                description=f"Great Expectations suite {name} on every new delivery "
+                "(expectations/delivery_suites.py)",
+            )
+            for name in suites
+        ],
+        description=(
+            f"{source.title}: every file in <landing>/{source.name}/, archived by content "
+            "hash, checked against the contract, then refused into quarantine or "
+            "pseudonymised and staged."
+        ),
+    )
+    def deliveries(context: dg.AssetExecutionContext, monitor: MonitorResource):
+        pseudonymiser = monitor.pseudonymiser()
+        staging = monitor.staging(pseudonymiser)
+        max_bytes = monitor.max_delivery_bytes()
+        unreadable: list[tuple[str, str]] = []
+        with monitor.warehouse() as con:
+            log = warehouse.read_log(con, source.name)
+            known = {(e["file_name"], e["delivery_hash"]): e for e in log}
+            outcomes: list[Outcome] = []
+            quarantined: dict[str, Path] = {}
+            for file in discover(monitor.landing, source, unreadable):
+                entry = known.get((file.name, file.sha256))
+                if entry and (entry["status"] == "refused" or (staging / file.sha256).is_dir()):
+                    continue  # the same bytes again: nothing changes
+                archived = archive(file, monitor.archive)
+                outcome = process(
+                    source, file, pseudonymiser, validate_delivery, staging, max_bytes
+                )
+                if outcome.status == "refused":
+                    folder = quarantine(outcome, monitor.quarantine)
+                    quarantined[file.name] = folder
+                    context.log.warning(
+                        f"{source.name}/{file.name} refused ({outcome.reason}); report in {folder}"
+                    )
+                else:
+                    dropped = (
+                        f", {outcome.dropped:,} dropped by row rules" if outcome.dropped else ""
+                    )
+                    context.log.info(
+                        f"{source.name}/{file.name} accepted: {outcome.rows:,} rows{dropped}, "
+                        f"archived as {archived.name[:12]}…"
+                    )
+                if outcome.validation is not None:
+                    _write_docs(context, monitor, file, outcome)
+                warehouse.record(log, outcome)
+                outcomes.append(outcome)
+            # Current snapshots staged under another key, or lost, are restaged from the archive.
+            for entry in warehouse.current_deliveries(log):
+                if not (staging / entry["delivery_hash"]).is_dir():
+                    path = archive_path(
+                        monitor.archive, source.name, entry["delivery_hash"], entry["file_name"]
+                    )
+                    file = identify(source, path, name=entry["file_name"])
+                    outcome = process(
+                        source, file, pseudonymiser, validate_delivery, staging, max_bytes
+                    )
+                    warehouse.record(log, outcome)
+                    outcomes.append(outcome)
+            warehouse.write_log(con, source.name, log)
+        for name, reason in unreadable:
+            context.log.warning(
+                f"{source.name}/{name} could not be read ({reason}); the next run tries again"
+            )
+        current = warehouse.current_deliveries(log)
+        refused = [o for o in outcomes if o.status == "refused"]
+        if outcomes:
+            write_index(monitor.docs)
+        if refused:
+            notify_refused(
+                context.log,
+                source.name,
+                [(o.file.name, o.reason, quarantined.get(o.file.name)) for o in refused],
+            )
+        return dg.MaterializeResult(
+            check_results=[_check_result(name, outcomes) for name in suites],
+            metadata={
+                "new_files": len(outcomes),
+                "accepted": len(outcomes) - len(refused),
+                "refused": len(refused),
+                "dropped_rows": sum(o.dropped for o in outcomes),
+                "refused_files": dg.MetadataValue.md(
+                    "\n".join(f"- `{o.file.name}`: {o.reason}" for o in refused) or "none"
+                ),
+                "current_snapshots": dg.MetadataValue.md(_current_table(current)),
+            },
+        )
+
+    specs = [
+        dg.AssetSpec(
+            key=table_key(source, table.name),
+            deps=[deliveries_key(source)],
+            group_name=source.name,
+            kinds={"duckdb"},
+            description=(
+                f"{kind.description or kind.name} ({table.location or table.name}): "
+                "the current snapshot of every deliverer, as table "
+                f"{warehouse.raw_table(source.name, table.name)}. Identifiers are pseudonyms."
+            ),
+        )
+        for kind, table in source.tables()
+    ]
+
+    @dg.multi_asset(specs=specs, name=f"{source.name}_raw_tables")
+    def raw_tables(context: dg.AssetExecutionContext, monitor: MonitorResource):
+        pseudonymiser = monitor.pseudonymiser()
+        with monitor.warehouse() as con:
+            log = warehouse.read_log(con, source.name)
+            loaded = warehouse.load_current(con, source, log, monitor.staging(pseudonymiser))
+        for name, info in loaded.items():
+            context.log.info(f"{info['table']}: {info['rows']:,} rows")
+            yield dg.MaterializeResult(
+                asset_key=table_key(source, name),
+                metadata={
+                    "table": info["table"],
+                    "dagster/row_count": info["rows"],
+                    "deliveries": dg.MetadataValue.json(
+                        [{**d, "peildatum": str(d["peildatum"])} for d in info["deliveries"]]
+                    ),
+                },
+            )
+
+    return dg.Definitions(assets=[deliveries, raw_tables])
+
+
+def _write_docs(context, monitor: MonitorResource, file, outcome: Outcome) -> None:
+    """GX Data Docs pages for this delivery's suites, identifiers masked.
+
+    The pages are a view of a verdict already taken: a page GX cannot render for odd values
+    is left out with a warning. Storage errors still stop the run.
+    """
+    folder = monitor.docs / "deliveries" / file.source / f"{file.name}.{file.sha256[:12]}"
+    identifiers = {suite_name(file.source, t.name): t.identifier_names for t in file.kind.tables}
+    for name, result in outcome.validation.results.items():
+        try:
+            write_page(result, identifiers[name], folder / f"{name}.html")
+        except OSError:
+            raise
+        except Exception as exc:
+            context.log.warning(
+                f"no Data Docs page for {file.source}/{file.name}, suite {name}: "
+                f"{type(exc).__name__}"
+            )
+
+
+def _check_result(name: str, outcomes: list[Outcome]) -> dg.AssetCheckResult:
+    """One suite over this run's new deliveries: failing rules, counts, masked samples."""
+    rules = [
+        (o.file.name, r)
+        for o in outcomes
+        if o.validation is not None
+        for r in o.validation.outcomes
+        if r.suite == name
+    ]
+    failing = [(f, r) for f, r in rules if r.failing]
+    # refused by this suite: a file rule of its table failed, or its table broke the tolerance
+    refused = sorted(
+        o.file.name
+        for o in outcomes
+        if o.validation is not None
+        and any(suite_name(o.file.source, v.table) == name for v in o.validation.violations)
+    )
+    table = ["| file | rule | level | failing | sample |", "|---|---|---|---|---|"] + [
+        f"| {f} | {r.rule} | {r.level} | {r.failing:,} | {', '.join(r.sample)} |"
+        for f, r in failing
+    ]
+    return dg.AssetCheckResult(
+        check_name=name,
+        passed=not refused,
+        severity=dg.AssetCheckSeverity.ERROR if refused else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "deliveries_validated": len({f for f, _ in rules}),
+            "expectations_evaluated": len(rules),
+            "failing_rules": len(failing),
+            "refused_files": dg.MetadataValue.json(refused),
+            "dropped_rows": sum(r.failing for _, r in failing if r.level == "row"),
+            "failures": dg.MetadataValue.md("\n".join(table) if failing else "none"),
+        },
+    )
+
+
+def _current_table(current: list[dict]) -> str:
+    lines = ["| kind | deliverer | peildatum | file | sha256 |", "|---|---|---|---|---|"]
+    lines += [
+        f"| {e['kind']} | {e['deliverer']} | {e['peildatum']} | {e['file_name']} "
+        f"| {e['delivery_hash'][:12]} |"
+        for e in current
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,195 @@
+"""The release asset: the end of the graph. Everything upstream feeds what it publishes."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import dagster as dg
+
+from ingest import warehouse
+from pipelines import inputs
+from pipelines.defs.disclosure_control import HISTORY, disclosure_control
+from pipelines.defs.indicators import dbt_project, mart_key
+from pipelines.defs.resources import MonitorResource
+from publish import changelog, dcat, package
+from publish.disclosure import summary
+from publish.page import render_page
+from publish.store import latest, publish, write_file
+from sources import all_sources
+
+# Every resource of the package, as published: code lists, suppressed marts, huisvesting
+# (public administrative figures, not suppressed), and the plan's results derived from the
+# published indicatoren.
+TABLES = {
+    "gebieden": """
+        select areas.gebied_code, areas.gebied_naam,
+            case when gemeenten.gemeente_code is null then 'regio' else 'gemeente' end as soort,
+            coalesce(gemeenten.u10 = 'J', areas.gebied_code = 'U10') as in_u10,
+            coalesce(gemeenten.u16 = 'J', true) as in_u16
+        from intermediate.int_areas as areas
+        left join reference.gemeenten as gemeenten on gemeenten.gemeente_code = areas.gebied_code
+    """,
+    "indicatoren_codelijst": "select * from reference.indicatoren_codelijst",
+    "geslachten": "select * from reference.geslachten",
+    "leeftijdsklassen": "select * from reference.leeftijdsklassen",
+    "indicatoren": "select * from published.indicatoren",
+    "doorgaande_lijn": "select * from published.doorgaande_lijn",
+    "huisvesting": "select * from marts.huisvesting",
+    "planresultaten": "select * from published.planresultaten",
+}
+
+CHANGELOG = "CHANGELOG.md"
+MODELS = ("indicatoren", "huisvesting", "doorgaande_lijn", "monitor_metadata", "planresultaten")
+
+
+@dg.asset(
+    deps=[*(mart_key(name) for name in MODELS), disclosure_control],
+    group_name="publish",
+    kinds={"python"},
+    description="A versioned release under <data-dir>/releases/, switched in as `latest`.",
+)
+def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.MaterializeResult:
+    deliveries = []
+    logs = {}
+    with monitor.warehouse() as con:
+        cut = con.sql("select * from marts.monitor_metadata").to_arrow_table().to_pylist()[0]
+        ((report,),) = con.sql("select report from published.disclosure_report").fetchall()
+        tables = {name: con.sql(sql).df() for name, sql in TABLES.items()}
+        for source in all_sources():
+            log = logs[source.name] = warehouse.read_log(con, source.name)
+            deliveries += [
+                {
+                    "source": e["source"],
+                    "kind": e["kind"],
+                    "deliverer": e["deliverer"],
+                    "file": e["file_name"],
+                    "peildatum": e["peildatum"].isoformat(),
+                    "sha256": e["delivery_hash"],
+                    "rows": e["rows"],
+                    "dropped_rows": e["dropped"] or 0,
+                    "validation": json.loads(e["validation"]) if e["validation"] else [],
+                }
+                for e in warehouse.current_deliveries(log)
+            ]
+    if not deliveries:
+        raise dg.Failure(description="no accepted deliveries: there is nothing to publish")
+    files = {
+        "deliveries.json": _json(
+            [{k: v for k, v in d.items() if k != "validation"} for d in deliveries]
+        ),
+        "validation.json": _json(_validation_summary(deliveries, monitor)),
+    }
+    if cut["peildatum"] is None:
+        raise dg.Failure(description="no current snapshot has a peildatum: P is unknown")
+    context.log.info(
+        f"peildatum P = {cut['peildatum']}; {cut['personen_zonder_bsn']:,} of "
+        f"{cut['personen']:,} persons have no bsn and link to no other source"
+    )
+    files["monitor.json"] = _json(cut)
+    disclosure = json.loads(report)
+    if not disclosure["audit"]["passed"]:
+        raise dg.Failure(description="the disclosure audit did not pass: nothing is published")
+    files["disclosure.json"] = _json(disclosure)
+    files["disclosure.md"] = summary(disclosure).encode()
+    files.update(package.data_files(tables))
+    created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    peildatum = cut["peildatum"].isoformat()
+
+    def finish(staging: Path, version: str) -> None:
+        """What carries the version: the package description, the changes against the
+        previous release, the DCAT record and the page. The package is the gate."""
+        described = package.describe(files, version, created, peildatum, deliveries)
+        write_file(staging / "datapackage.json", described)
+        errors = package.validate(staging)
+        if errors:
+            raise dg.Failure(description="the package is not valid: " + "; ".join(errors[:3]))
+        previous = latest(monitor.releases)
+        diff = changelog.compare(previous, staging, mart_inputs())
+        kept = previous / CHANGELOG if previous else None
+        history = kept.read_text() if kept and kept.is_file() else None
+        write_file(
+            staging / "diff.json",
+            json.dumps(diff, ensure_ascii=False, separators=(",", ":")).encode() + b"\n",
+        )
+        write_file(
+            staging / CHANGELOG,
+            changelog.changelog(diff, version, created, history),
+        )
+        write_file(staging / "dcat.jsonld", dcat.describe(described, monitor.public_url))
+        write_file(staging / "index.html", render_page(staging, monitor.public_url))
+        context.log.info(
+            f"against {diff['previous_version'] or 'no earlier release'}: "
+            + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in diff["totals"].items())
+        )
+
+    # What this release is made from: a later run with the same inputs skips everything
+    # after ingestion (pipelines/inputs.py).
+    made_from = inputs.fingerprint(logs, monitor.public_url)
+    published = publish(
+        monitor.releases,
+        files,
+        {"created": created, "peildatum": peildatum, "inputs_fingerprint": made_from},
+        finish=finish,
+    )
+    with monitor.warehouse() as con:
+        if published.changed:
+            # The release's true values and what it withheld, for the releases after it
+            # (publish/disclosure/history.py); they stay in the warehouse, never in a release.
+            con.execute(f"delete from {HISTORY} where version = ?", [published.version])
+            con.execute(
+                f"insert into {HISTORY} select ?, key, value, withheld from published.cells",
+                [published.version],
+            )
+        inputs.record(con, published.version, made_from)
+    verb = "published" if published.changed else "unchanged, still"
+    context.log.info(f"release {published.version} {verb} at {published.path}")
+    return dg.MaterializeResult(
+        metadata={
+            "version": published.version,
+            "path": str(published.path),
+            "changed": published.changed,
+            "deliveries": len(deliveries),
+            "peildatum": cut["peildatum"].isoformat(),
+            "persons_without_bsn": cut["personen_zonder_bsn"],
+            "inputs_fingerprint": made_from,
+        }
+    )
+
+
+def mart_inputs() -> dict:
+    """Per mart, the inputs of its values as its YAML states them (`meta.inputs`): the changelog
+    attributes a changed value to a delivery only when it is the one changed input."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    return {
+        node["name"]: node["meta"]["inputs"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and "inputs" in node.get("meta", {})
+    }
+
+
+def _json(value: object) -> bytes:
+    return (json.dumps(value, indent=2, default=str, ensure_ascii=False) + "\n").encode()
+
+
+def _validation_summary(deliveries: list[dict], monitor: MonitorResource) -> dict:
+    """Per suite: expectations, passed, failed, dropped rows per rule; for every delivery used
+    and every mart. Row tolerance and what counts as a file-level rule are stated with it."""
+    from expectations.gate import ROW_TOLERANCE
+
+    marts = [
+        json.loads(path.read_text())
+        for path in sorted((monitor.docs / "marts").glob("*.summary.json"))
+    ]
+    return {
+        "row_tolerance": ROW_TOLERANCE,
+        "deliveries": [
+            {
+                "file": f"{d['source']}/{d['file']}",
+                "sha256": d["sha256"],
+                "dropped_rows": d["dropped_rows"],
+                "suites": d["validation"],
+            }
+            for d in deliveries
+        ],
+        "marts": marts,
+    }

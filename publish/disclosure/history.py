@@ -1,0 +1,259 @@
+"""Protection across releases (disclosure.md, "Across releases").
+
+The attacker holds every release ever published: the API serves them all and downloads are
+kept. A cell whose true value did not change between two releases is one unknown in both (the
+pipeline knows which; the attacker is assumed to guess right). Two things follow.
+
+1. **A new release starts from the state of the ones before it** (`states`). A cell that an
+   earlier release published with the same true value is *public*: a constant the attacker
+   holds, nothing to protect. A cell that an earlier release withheld with the same true value
+   is *kept* withheld: publishing it would give its value for that release too. Only new and
+   changed cells are chosen afresh, so a pattern moves only where the data moved.
+2. **The audit covers every release together** (`joint_audit`, per block): the cells of all
+   releases, each release's relations and published values, and one unknown for all copies of
+   a cell whose true value is the same (a teller's copies merge only where their noemers do;
+   elsewhere an equation says they are equal). A withheld cell pinned by that problem, or a
+   published cell whose value an earlier release withheld, fails the release.
+
+Each release's true values and which cells it withheld are kept in the warehouse
+(`history.cells`), never in a release. A release made before they were kept has only its
+files: its published values count (a cell it published unchanged is public), and each cell it
+withheld is kept withheld, since whether its value changed cannot be known; it is not in the
+joint audit, whose equations need the true values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+
+from publish.disclosure.audit import AuditResult, Structure, audit
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """One earlier release, aligned with the cells of the new one: per new cell its true value
+    then (NaN where unknown or absent) and whether that release withheld it. Without true
+    values (`known` False) only its published values count."""
+
+    version: str
+    value: np.ndarray
+    withheld: np.ndarray
+    present: np.ndarray
+    known: bool = True
+
+
+@dataclass
+class History:
+    """The releases before the new one, oldest first."""
+
+    releases: list[Earlier] = field(default_factory=list)
+    # The latest release was made under the same thresholds: a block whose true values it had
+    # keeps its pattern without a new audit (publish/disclosure/suppress.py, `_reused`).
+    same_rules: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.releases)
+
+    @property
+    def audited(self) -> list[Earlier]:
+        """The earlier releases whose true values are known: those the joint audit covers."""
+        return [r for r in self.releases if r.known]
+
+
+def align(keys: np.ndarray, version: str, stored: pd.DataFrame, known: bool = True) -> Earlier:
+    """An earlier release's stored cells (columns key, value, withheld) in the order of `keys`."""
+    at = pd.Index(stored["key"]).get_indexer(keys)
+    present = at >= 0
+    value = np.where(present, stored["value"].to_numpy(dtype=float)[np.maximum(at, 0)], np.nan)
+    withheld = present & stored["withheld"].to_numpy(dtype=bool)[np.maximum(at, 0)]
+    return Earlier(version, value, withheld, present, known)
+
+
+def states(value: np.ndarray, history: History) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell of the new release: public (an earlier release published it, value unchanged)
+    and kept (an earlier release withheld it, value unchanged, or withheld it and its value is
+    unknown); a public cell is never kept."""
+    public = np.zeros(len(value), dtype=bool)
+    kept = np.zeros(len(value), dtype=bool)
+    for earlier in history.releases:
+        same = earlier.present & (earlier.value == value)
+        public |= same & ~earlier.withheld
+        kept |= same & earlier.withheld
+        if not earlier.known:
+            kept |= earlier.present & earlier.withheld
+    return public, kept & ~public
+
+
+@dataclass
+class JointResult:
+    """The joint audit of one block: its result over the merged unknowns; the places (cell
+    numbers in the block) where a copy in some release is pinned; the cells the new release
+    publishes whose value an earlier release withheld; and how many earlier releases it
+    covered."""
+
+    audit: AuditResult
+    pinned: np.ndarray
+    leaked: np.ndarray
+    releases: int
+
+    @property
+    def passed(self) -> bool:
+        return self.audit.passed and not len(self.leaked)
+
+
+def joint_audit(
+    structure: Structure,
+    value: np.ndarray,
+    withheld: np.ndarray,
+    earlier: list[Earlier],
+    min_values: int = 2,
+    witnesses: csr_matrix | None = None,
+) -> JointResult:
+    """The attacker's problem over one block of the new release and the same block of every
+    earlier release with known true values.
+
+    `structure`, `value` and `withheld` describe the new release's block (withheld:
+    withheld and not public); each earlier release is aligned with it. A block's relations are
+    the same in every release (its cells are the same grid), so each release's copy of the
+    block uses `structure`. `witnesses` are moves of the new release's cells (deltas); the
+    audit checks them over the merged problem before they count.
+    """
+    n = len(value)
+    releases = [e for e in earlier if e.present.any()]
+    if all(unchanged(e, value, withheld) for e in releases):
+        # The block as it was: the same values withheld the same way, so the same problem as
+        # the new release's own (whose audit passed).
+        return JointResult(
+            AuditResult(int(withheld.sum()), 0, 0), np.empty(0, dtype=np.int64), [], len(releases)
+        )
+    k = len(releases) + 1
+    values = np.concatenate([*(e.value for e in releases), value])
+    hidden = np.concatenate([*(e.withheld for e in releases), withheld])
+    present = np.concatenate([*(e.present for e in releases), np.ones(n, dtype=bool)])
+    parent = np.arange(k * n)
+    equations: list[tuple[int, int]] = []
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    # Each copy joins the latest earlier copy with the same true value: all equal copies end up
+    # connected. Noemers first, so a teller's copies merge only where their noemers did.
+    noemer_of = structure.noemer_of
+    order = np.concatenate([np.flatnonzero(noemer_of < 0), np.flatnonzero(noemer_of >= 0)])
+    for cell in order:
+        last_seen: dict[float, int] = {}
+        for j in range(k):
+            g = j * n + cell
+            if not present[g]:
+                continue
+            v = values[g]
+            if v in last_seen:
+                h = last_seen[v]
+                is_teller = noemer_of[cell] >= 0
+                if not is_teller or find(j * n + noemer_of[cell]) == find(
+                    (h // n) * n + noemer_of[cell]
+                ):
+                    parent[find(g)] = find(h)
+                else:
+                    equations.append((g, h))
+            last_seen[v] = g
+    roots = np.array([find(i) for i in range(k * n)])
+    used = present.copy()
+    labels, rep = np.unique(roots[used], return_inverse=True)
+    node = np.full(k * n, -1)
+    node[used] = rep
+    size = len(labels)
+
+    # A merged unknown is known when any copy is published. A copy the new release publishes
+    # whose value an earlier release withheld is a leak of that release's cell.
+    published_copy = np.zeros(size, dtype=bool)
+    np.logical_or.at(published_copy, node[used], ~hidden[used])
+    published_before = np.zeros(size, dtype=bool)
+    earlier_copies = used.copy()
+    earlier_copies[(k - 1) * n :] = False
+    np.logical_or.at(published_before, node[earlier_copies], ~hidden[earlier_copies])
+    leaked = set()
+    for j, e in enumerate(releases):
+        for cell in np.flatnonzero(e.present & e.withheld & ~withheld):
+            merged = node[j * n + cell]
+            if merged == node[(k - 1) * n + cell] and not published_before[merged]:
+                leaked.add(int(cell))
+    merged_value = np.zeros(size)
+    merged_value[node[used]] = values[used]
+    published = np.where(published_copy, merged_value, np.nan)
+
+    # Every release's relations over the merged unknowns (identical ones once), the equations
+    # between copies that could not merge, and each teller's noemer.
+    lengths = np.diff(structure.ptr)
+    rows = []
+    for j in range(k):
+        mapped = node[j * n + structure.members]
+        starts = np.concatenate([[0], np.cumsum(lengths)])[:-1]
+        for r in range(len(lengths)):
+            members = mapped[starts[r] : starts[r] + lengths[r]]
+            if (members >= 0).all():
+                rows.append(tuple(members.tolist()))
+    rows += [(int(node[g]), int(node[h])) for g, h in equations if node[g] != node[h]]
+    unique = list(dict.fromkeys(rows))
+    merged_noemer = np.full(size, -1)
+    for j in range(k):
+        tellers = np.flatnonzero((noemer_of >= 0) & present[j * n : (j + 1) * n])
+        merged_noemer[node[j * n + tellers]] = node[j * n + noemer_of[tellers]]
+    merged = Structure(
+        members=np.array([m for row in unique for m in row], dtype=np.int64),
+        ptr=np.concatenate([[0], np.cumsum([len(row) for row in unique])]).astype(np.int64),
+        noemer_of=merged_noemer,
+    )
+    moves = None
+    if witnesses is not None and witnesses.shape[0]:
+        moves = _merged_moves(witnesses.tocoo(), node, present, n, k, size)
+    result = audit(merged, published, min_values, hint=merged_value, witnesses=moves)
+    pinned_nodes = np.array(sorted({p.cell for p in result.pinned}), dtype=np.int64)
+    places = np.unique(np.flatnonzero(np.isin(node, pinned_nodes)) % n)
+    return JointResult(result, places, np.array(sorted(leaked), dtype=np.int64), len(releases))
+
+
+def _merged_moves(
+    moves, node: np.ndarray, present: np.ndarray, n: int, k: int, size: int
+) -> csr_matrix:
+    """The moves over the merged unknowns: each as given (columns j * n + cell), and each that
+    moves the new release's cells only also made in every release's copy of the block at once
+    (the copies share their relations): it keeps merged unknowns equal and counts where every
+    copy it moves is withheld and has room. Merged copies move once."""
+    rows = moves.row
+    newest = moves.col >= (k - 1) * n
+    only_new = np.bincount(rows, ~newest, minlength=moves.shape[0]) == 0
+    cell = moves.col % n
+    entries = [np.column_stack([rows, node[moves.col], np.arange(len(rows))])]
+    copy = only_new[rows]
+    for j in range(k - 1):
+        ok = copy & present[j * n + cell]
+        entries.append(
+            np.column_stack([moves.shape[0] + rows[ok], node[j * n + cell[ok]], np.flatnonzero(ok)])
+        )
+    # Made in every copy: the new release's own entries, under the replicated row too.
+    entries.append(
+        np.column_stack([moves.shape[0] + rows[copy], node[moves.col[copy]], np.flatnonzero(copy)])
+    )
+    pairs = np.concatenate(entries)
+    _, first = np.unique(pairs[:, :2], axis=0, return_index=True)
+    pairs = pairs[first]
+    return csr_matrix(
+        (moves.data[pairs[:, 2]], (pairs[:, 0], pairs[:, 1])), shape=(2 * moves.shape[0], size)
+    )
+
+
+def unchanged(earlier: Earlier, value: np.ndarray, withheld: np.ndarray) -> bool:
+    """Whether an earlier release had every cell, with these values, withheld this way."""
+    return bool(
+        earlier.present.all()
+        and np.array_equal(earlier.value, value)
+        and np.array_equal(earlier.withheld, withheld)
+    )

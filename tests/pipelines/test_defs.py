@@ -1,0 +1,74 @@
+"""The code location loads with everything it should define (as dagster-open-platform's
+test_defs.py checks its own).
+
+The expected keys are worked out here from what defines them, not from the Definitions: the
+suppliers' contracts (`sources/<source>/`), the dbt project's model and seed files, and the
+names the README gives the jobs, sensors and schedule.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from sources import all_sources
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = ROOT / "dbt_project" / "models"
+SEEDS = ROOT / "dbt_project" / "seeds"
+
+
+@pytest.fixture(scope="module")
+def defs() -> dg.Definitions:
+    from pipelines.definitions import defs
+
+    return defs
+
+
+def test_every_asset_is_defined(defs):
+    expected = {"disclosure_control", "release"}
+    for source in all_sources():
+        expected.add(f"{source.name}/deliveries")
+        expected |= {f"{source.name}/{t.name}" for kind in source.kinds for t in kind.tables}
+    # dbt: a model is <layer folder>/<file name>, a seed is reference/<file name>
+    expected |= {f"{path.parent.name}/{path.stem}" for path in MODELS.glob("*/*.sql")}
+    expected |= {f"reference/{path.stem}" for path in SEEDS.glob("*.csv")}
+
+    graph = defs.resolve_asset_graph()
+    assert {key.to_user_string() for key in graph.get_all_asset_keys()} == expected
+
+
+def test_every_suite_is_a_check_and_the_mart_suites_block_the_release(defs):
+    from expectations import suite_name
+    from expectations.mart_suites import SUITES
+
+    checks = {
+        (key.asset_key.to_user_string(), key.name)
+        for key in defs.resolve_asset_graph().asset_check_keys
+    }
+    for source in all_sources():
+        for kind in source.kinds:
+            for table in kind.tables:
+                name = suite_name(source.name, table.name)
+                assert (f"{source.name}/deliveries", name) in checks
+    blocking = {
+        (spec.asset_key.to_user_string(), spec.name): spec.blocking
+        for checks_def in defs.asset_checks
+        for spec in checks_def.check_specs
+    }
+    for mart in SUITES:
+        assert (f"marts/{mart}", f"suite_{mart}") in checks
+        assert blocking[(f"marts/{mart}", f"suite_{mart}")] is True
+
+
+def test_jobs_sensors_and_schedule_are_there_and_running(defs):
+    assert {job.name for job in defs.resolve_all_job_defs()} >= {"monitor", "ingest", "publish"}
+    sensors = {sensor.name: sensor for sensor in defs.sensors}
+    assert set(sensors) == {"landing_sensor", "cut_sensor", "alert_on_run_failure"}
+    assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
+    (schedule,) = defs.schedules
+    assert schedule.name == "monthly"
+    assert schedule.job_name == "monitor"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
