@@ -34,7 +34,7 @@ from cli.commands import main
 from synthetic import generate
 from tests.api_server import running_api
 from tests.builders import SHEETS, write_workbook
-from tests.conftest import isolate_pipeline_env, query, run
+from tests.conftest import ROOT, isolate_pipeline_env, query, run
 
 pytestmark = pytest.mark.slow
 
@@ -105,6 +105,35 @@ def test_the_release_passes_frictionless_validate(demo: Demo):
     described = json.loads((demo.latest / "datapackage.json").read_text())
     assert checked == {r["name"] for r in described["resources"]}
     assert len(checked) == 16  # eight resources, as CSV and as Parquet
+
+
+def test_the_release_states_the_outcome_of_every_mart_suite(demo: Demo):
+    """validation.json carries each mart's suite as its check judged it: the three suppressed or
+    published marts, every expectation passed (else there would be no release)."""
+    marts = json.loads((demo.latest / "validation.json").read_text())["marts"]
+    assert [m["suite"] for m in marts] == [
+        "mart__doorgaande_lijn",
+        "mart__huisvesting",
+        "mart__indicatoren",
+    ]
+    for mart in marts:
+        assert mart["failed"] == 0 and mart["passed"] == mart["expectations"] > 0
+        assert len(mart["rules"]) == mart["expectations"]
+
+
+def test_the_areas_code_list_follows_the_municipalities_seed(demo: Demo):
+    """gebieden (the dbt model marts.gebieden): each municipality of the seed as a gemeente in
+    the regions the seed marks with J, and U10 and U16 as regions; U10 lies within U16."""
+    seed = csv_rows(ROOT / "dbt_project" / "seeds" / "gemeenten.csv")
+    expected = {
+        row["gemeente_code"]: ("gemeente", row["u10"] == "J", row["u16"] == "J") for row in seed
+    }
+    expected |= {"U10": ("regio", True, True), "U16": ("regio", False, True)}
+    published = {
+        row["gebied_code"]: (row["soort"], row["in_u10"] == "true", row["in_u16"] == "true")
+        for row in csv_rows(demo.latest / "data" / "gebieden.csv")
+    }
+    assert published == expected
 
 
 def test_the_dcat_record_describes_every_data_file_with_its_checksum(demo: Demo):

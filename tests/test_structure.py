@@ -1,8 +1,8 @@
 """The tree follows the data flow: packages import only downwards, one name per module.
 
 The layers, lowest first, as the README's tree lists them: a package imports only packages
-before it in `PACKAGES`. The graph is read from the source with `ast`, imports inside functions and under
-TYPE_CHECKING included, so a cycle cannot hide behind a late import.
+before it in `PACKAGES`. The graph is read from the source with `ast`, imports inside
+functions and under TYPE_CHECKING included, so a cycle cannot hide behind a late import.
 """
 
 from __future__ import annotations

@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from ingest import warehouse
 from ingest.storage import storage_problem
 from pipelines import inputs
 from pipelines.dbt_child import PARENT_ENV as DBT_PARENT_ENV
@@ -173,7 +175,8 @@ def _mart_check(name: str) -> dg.AssetChecksDefinition:
             "failed": sum(1 for o in outcomes if o["failing"]),
             "rules": [{"rule": o["rule"], "failing": o["failing"]} for o in outcomes],
         }
-        (monitor.docs / "marts" / f"{name}.summary.json").write_text(json.dumps(summary, indent=2))
+        with monitor.warehouse() as con:
+            record_suite_summary(con, name, summary)
         failing = [o for o in outcomes if o["failing"]]
         return dg.AssetCheckResult(
             passed=not failing,
@@ -191,6 +194,30 @@ def _mart_check(name: str) -> dg.AssetChecksDefinition:
         )
 
     return check
+
+
+# The release's validation.json states each mart suite's outcome: the checks keep them in the
+# warehouse, next to the marts they judge, and the release reads them there.
+SUITE_SUMMARIES = ("checks", "mart_suites")
+
+
+def record_suite_summary(con: duckdb.DuckDBPyConnection, mart: str, summary: dict) -> None:
+    schema, table = SUITE_SUMMARIES
+    con.execute(f"create schema if not exists {schema}")
+    con.execute(
+        f"create table if not exists {schema}.{table} (mart varchar primary key, summary json)"
+    )
+    row = [mart, json.dumps(summary)]
+    con.execute(f"insert or replace into {schema}.{table} values (?, ?)", row)
+
+
+def suite_summaries(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The latest outcome of every mart suite, by mart name."""
+    schema, table = SUITE_SUMMARIES
+    if not warehouse.table_exists(con, schema, table):
+        return []
+    query = f"select summary from {schema}.{table} order by mart"
+    return [json.loads(summary) for (summary,) in con.execute(query).fetchall()]
 
 
 MART_SUITES = ("indicatoren", "huisvesting", "doorgaande_lijn")
