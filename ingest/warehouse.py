@@ -34,6 +34,9 @@ LOG_SCHEMA = pa.schema(
         pa.field("validation", pa.string()),
         pa.field("received_seq", pa.int64()),
         pa.field("received_at", pa.timestamp("s")),
+        # The current-snapshot rule's verdict (`current_deliveries`), written with the log so
+        # that dbt reads it instead of stating the rule again.
+        pa.field("is_current", pa.bool_()),
     ]
 )
 
@@ -96,7 +99,9 @@ def record(log: list[dict], outcome: Outcome) -> None:
 
 
 def write_log(con: duckdb.DuckDBPyConnection, source: str, log: list[dict]) -> None:
-    entries = pa.Table.from_pylist(log, schema=LOG_SCHEMA)  # noqa: F841 (read by duckdb below)
+    current = {id(entry) for entry in current_deliveries(log)}
+    rows = [{**entry, "is_current": id(entry) in current} for entry in log]
+    entries = pa.Table.from_pylist(rows, schema=LOG_SCHEMA)  # noqa: F841 (read by duckdb below)
     con.execute("create schema if not exists raw")
     con.execute(f"create or replace table {log_table(source)} as select * from entries")
 

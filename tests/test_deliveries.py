@@ -321,3 +321,30 @@ def test_the_first_data_row_of_a_csv_is_row_2_in_the_report(tmp_path):
     report = render_report(outcome)
     assert "- 2 rows fail: v_nummer is unique in the file\n  rows 3, 5\n" in report
     assert (tmp_path / "staging").exists() is False  # nothing staged for a refused file
+
+
+def test_the_current_snapshot_is_the_newest_accepted_period_then_the_latest_version():
+    """The rule of sources.md, in its one place (ingest/warehouse.py; dbt's
+    int_deliveries__current selects what it marks). GM0344's June workbook was refused, so May
+    stays current; COA's corrected June file (received second) replaces the first June file,
+    and a May file received after both does not displace June."""
+    from ingest.warehouse import current_deliveries
+
+    def entry(hash_, kind, deliverer, period, status, seq):
+        return {
+            "delivery_hash": hash_,
+            "kind": kind,
+            "deliverer": deliverer,
+            "period": period,
+            "status": status,
+            "received_seq": seq,
+        }
+
+    log = [
+        entry("wi_may", "werk_inkomen", "GM0344", "2025-05", "accepted", 1),
+        entry("wi_june", "werk_inkomen", "GM0344", "2025-06", "refused", 2),
+        entry("coa_june_1", "koppelingen", "COA", "2025-06", "accepted", 1),
+        entry("coa_june_2", "koppelingen", "COA", "2025-06", "accepted", 2),
+        entry("coa_may", "koppelingen", "COA", "2025-05", "accepted", 3),
+    ]
+    assert [e["delivery_hash"] for e in current_deliveries(log)] == ["coa_june_2", "wi_may"]

@@ -1,21 +1,12 @@
 {#- The current snapshot per (source, kind, deliverer): the newest accepted period, and within
     a period the latest version received (a corrected file replaces the earlier one). A refused
-    file never becomes current, so the older snapshot stays current. -#}
+    file never becomes current, so the older snapshot stays current. The rule is ingestion's
+    (ingest/warehouse.py, current_deliveries), which marks each entry of the delivery log;
+    this model only selects what it marked. -#}
 with
 
 deliveries as (
     select * from {{ ref('stg_ingest__deliveries') }}
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by source, kind, deliverer
-            order by period desc, received_seq desc
-        ) as newest_rank
-    from deliveries
-    where is_accepted
 ),
 
 final as (
@@ -27,8 +18,8 @@ final as (
         period,
         peildatum,
         counts_for_peildatum
-    from ranked
-    where newest_rank = 1
+    from deliveries
+    where is_current
 )
 
 select * from final

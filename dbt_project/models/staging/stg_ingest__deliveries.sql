@@ -25,7 +25,9 @@ final as (
         peildatum,
         coalesce(counts_for_peildatum, false) as counts_for_peildatum,
         status = 'accepted' as is_accepted,
-        received_seq
+        received_seq,
+        -- decided at ingestion (ingest/warehouse.py, current_deliveries), the rule's one place
+        coalesce(is_current, false) as is_current
     from unioned
 )
 
