@@ -37,17 +37,31 @@ class DisclosureConfig(dg.Config):
     min_possible_values: int = disclosure.Thresholds.min_possible_values
 
 
-@dg.asset(
-    deps=[mart_key(name) for name in SUPPRESSED],
-    group_name="publish",
-    kinds={"python", "duckdb"},
+# The tables as published, one asset each (`published/<mart>`): what dbt's published layer
+# reads as its source `published` and what the release publishes.
+PUBLISHED_TABLES = [
+    dg.AssetSpec(
+        dg.AssetKey(["published", name]),
+        deps=[mart_key(name)],
+        group_name="publish",
+        kinds={"python", "duckdb"},
+        description=f"marts.{name} as published: withheld teller, noemer and percentage empty, "
+        "geheim true (warehouse table published." + name + ").",
+    )
+    for name in SUPPRESSED
+]
+
+
+@dg.multi_asset(
+    name="disclosure_control",
+    specs=PUBLISHED_TABLES,
     description="Primary and secondary suppression of the marts, starting from the releases "
     "before and audited together with them by linear programming; the tables as published go "
     "to the warehouse schema `published`.",
 )
 def disclosure_control(
     context: dg.AssetExecutionContext, config: DisclosureConfig, monitor: MonitorResource
-) -> dg.MaterializeResult:
+):
     thresholds = disclosure.Thresholds(
         min_population=config.min_population,
         small_group=config.small_group,
@@ -112,16 +126,21 @@ def disclosure_control(
             else ""
         )
     )
-    return dg.MaterializeResult(
-        metadata={
-            "share_withheld": loss,
-            "withheld_cells": audit["withheld_cells"],
-            "linear_programs": audit["linear_programs"],
-            "earlier_releases": len(across["earlier_releases"]),
-            "seconds": seconds,
-            "resources": dg.MetadataValue.json(report["resources"]),
-        }
-    )
+    for spec in PUBLISHED_TABLES:
+        name = spec.key.path[-1]
+        yield dg.MaterializeResult(
+            asset_key=spec.key,
+            metadata={
+                "rows": len(published[name]),
+                "resource": dg.MetadataValue.json(report["resources"][name]),
+                # the tables are protected together: these are the whole step's
+                "share_withheld": loss,
+                "withheld_cells": audit["withheld_cells"],
+                "linear_programs": audit["linear_programs"],
+                "earlier_releases": len(across["earlier_releases"]),
+                "seconds": seconds,
+            },
+        )
 
 
 def _marts_built_here(context: dg.AssetExecutionContext) -> bool:

@@ -27,26 +27,23 @@ dbt_project.prepare_if_dev()
 
 
 # The layer dbt builds from the tables disclosure control publishes (models/published/): a
-# second dbt invocation, after `disclosure_control`, whose source `published` is that asset.
+# second dbt invocation, after `disclosure_control`, whose assets `published/<table>` are the
+# source `published` (dbt's default source keys: source name, table name).
 PUBLISHED_LAYER = "path:models/published"
-PUBLISHED_SOURCE = "published"
-DISCLOSURE_CONTROL = dg.AssetKey("disclosure_control")
 # dbt's artifacts and log of a data dir's runs, inside it (`<data-dir>/dbt/`)
 DBT_TARGET = "dbt"
 
 
 class MonitorTranslator(DagsterDbtTranslator):
-    """Sources keep dbt's default keys (source, table), which are the ingestion assets' keys,
-    except the tables disclosure control publishes, which are its asset. Models are keyed and
-    grouped by their layer: staging/…, intermediate/…, marts/…, published/…; seeds are the
-    reference group."""
+    """Sources keep dbt's default keys (source, table): the ingestion assets' raw tables, and
+    the tables disclosure control publishes (published/…). Models are keyed and grouped by
+    their layer: staging/…, intermediate/…, marts/…, published/…; seeds are the reference
+    group."""
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any):
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         kind = props["resource_type"]
-        if kind == "source" and props["source_name"] == PUBLISHED_SOURCE:
-            return spec.replace_attributes(key=DISCLOSURE_CONTROL)
         if kind == "model":
             layer = props["fqn"][1]
             return spec.replace_attributes(
