@@ -26,7 +26,7 @@ import csv
 import json
 from pathlib import Path
 
-from publish.store import MANIFEST
+from publish.store import MANIFEST, typed_value
 from publish.tableschema import DATASETS, RESOURCES, Resource
 
 DELIVERIES = "deliveries.json"
@@ -110,7 +110,10 @@ def _read(folder: Path | None, resource: Resource) -> dict[Key, Row]:
     rows: dict[Key, Row] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for record in csv.DictReader(handle):
-            key = tuple(_typed(types[k], record.get(k) or "") for k in resource.primary_key)
+            key = tuple(
+                typed_value(record.get(k) or "", {"type": types[k]}, float)
+                for k in resource.primary_key
+            )
             if key in rows:
                 raise ValueError(f"{path}: primary key {key} occurs more than once")
             rows[key] = tuple(record.get(name) or "" for name in resource.field_names)
@@ -146,18 +149,6 @@ def _peildatum(folder: Path | None) -> str | None:
             if value is not None:
                 return str(value)
     return None
-
-
-def _typed(type_: str, text: str) -> object:
-    if text == "":
-        return None
-    if type_ == "integer":
-        return int(text)
-    if type_ == "number":
-        return float(text)
-    if type_ == "boolean":
-        return text == "true"
-    return text
 
 
 def _order(key: Key) -> tuple:
@@ -217,8 +208,8 @@ def _compare_rows(resource: Resource, old: dict[Key, Row], new: dict[Key, Row]) 
             {
                 "key": shown,
                 "field": names[i],
-                "old": _typed(types[i], before[i]),
-                "new": _typed(types[i], after[i]),
+                "old": typed_value(before[i], {"type": types[i]}, float),
+                "new": typed_value(after[i], {"type": types[i]}, float),
             }
             for i in values
             if i != geheim and before[i] and after[i] and before[i] != after[i]

@@ -24,7 +24,6 @@ timestamps or the folder's own path, and everything is sorted explicitly.
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
 import hashlib
 import json
@@ -46,6 +45,7 @@ from publish.formatting import (
     format_pct,
     format_size,
 )
+from publish.store import read_resource
 
 __all__ = ["format_pct", "render_page", "target_status"]
 
@@ -157,37 +157,6 @@ def _environment() -> Environment:
 
 
 # --- reading -------------------------------------------------------------------------------
-
-
-def read_resource(release_dir: Path, resource: dict) -> list[dict]:
-    """The rows of a CSV resource, typed by its Table Schema (missing values become None)."""
-    schema = resource.get("schema", {})
-    fields = {field["name"]: field for field in schema.get("fields", [])}
-    missing = set(schema.get("missingValues", [""]))
-    with (release_dir / resource["path"]).open(encoding="utf-8", newline="") as handle:
-        return [
-            {
-                name: None if value in missing else _typed(value, fields.get(name, {}))
-                for name, value in row.items()
-            }
-            for row in csv.DictReader(handle)
-        ]
-
-
-def _typed(value: str, field: dict):
-    kind = field.get("type", "string")
-    if kind == "integer":
-        return int(value)
-    if kind == "number":
-        # Decimal keeps "42.5" exactly what the file says; floats would invite 42.49999.
-        return Decimal(value)
-    if kind == "boolean":
-        if value in field.get("trueValues", ["true", "True", "TRUE", "1"]):
-            return True
-        if value in field.get("falseValues", ["false", "False", "FALSE", "0"]):
-            return False
-        raise ValueError(f"not a boolean in {field.get('name')}: {value!r}")
-    return value
 
 
 def target_status(percentage: Decimal | None, doel_pct: int | None, geheim: bool) -> str:

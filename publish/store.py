@@ -8,6 +8,7 @@ when the content differs from the latest release.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
@@ -15,6 +16,7 @@ import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 LATEST = "latest"
@@ -140,3 +142,51 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# --- reading a release's rows ------------------------------------------------------------------
+
+
+def read_rows(release: Path, name: str, number: Callable[[str], object] = Decimal) -> list[dict]:
+    """The rows of the release's CSV resource `name`, typed by the release's own
+    datapackage.json (see `read_resource`)."""
+    package = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
+    resource = next(r for r in package["resources"] if r["name"] == name)
+    return read_resource(release, resource, number)
+
+
+def read_resource(
+    release: Path, resource: dict, number: Callable[[str], object] = Decimal
+) -> list[dict]:
+    """The rows of a CSV resource as its Table Schema types them: integers as int, numbers by
+    `number` (Decimal keeps "42.5" exactly what the file says; floats would invite 42.49999),
+    booleans, and missing values as None."""
+    schema = resource.get("schema", {})
+    fields = {field["name"]: field for field in schema.get("fields", [])}
+    missing = set(schema.get("missingValues", [""]))
+    with (release / resource["path"]).open(encoding="utf-8", newline="") as handle:
+        return [
+            {
+                name: None if value in missing else typed_value(value, fields.get(name, {}), number)
+                for name, value in row.items()
+            }
+            for row in csv.DictReader(handle)
+        ]
+
+
+def typed_value(text: str, field: dict, number: Callable[[str], object] = Decimal) -> object:
+    """One CSV value typed by its Table Schema field; "" is missing (None)."""
+    if text == "":
+        return None
+    kind = field.get("type", "string")
+    if kind == "integer":
+        return int(text)
+    if kind == "number":
+        return number(text)
+    if kind == "boolean":
+        if text in field.get("trueValues", ["true", "True", "TRUE", "1"]):
+            return True
+        if text in field.get("falseValues", ["false", "False", "FALSE", "0"]):
+            return False
+        raise ValueError(f"not a boolean in {field.get('name')}: {text!r}")
+    return text

@@ -1,8 +1,8 @@
 """Releases in the layout publish/ writes (README: the data dir), from small hand-made tables.
 
-For the API tests and `benchmarks/api.py`. The types here are written out from the release
-contract, independently of `api/tableschema.py`, so a test can hold one against the other.
-Values are made up but shaped like the real ones: counts, percentages rounded half away
+For the API tests and `benchmarks/api.py`. The columns and their types come from the release
+contract (dbt's exposure, dbt_project/models/published/_release.yml); the rows are written out
+here. Values are made up but shaped like the real ones: counts, percentages rounded half away
 from zero, and rows withheld by disclosure control (noemer below 10: teller, noemer and
 percentage empty; a teller or remainder of 1 or 2: teller and percentage empty), with
 `geheim` true.
@@ -16,110 +16,25 @@ import io
 import json
 import os
 import random
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from publish.store import LATEST, MANIFEST, content_digest
+from publish.store import LATEST, MANIFEST, content_digest, read_rows, typed_value
+from publish.tableschema import contract
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# name -> [(column, Table Schema type)], and the primary key, as in the release contract.
+# name -> [(column, Table Schema type)], and the primary key: the release contract as dbt's
+# exposure states it (publish/tableschema.py reads the same file).
+_CONTRACT = contract()
 COLUMNS: dict[str, list[tuple[str, str]]] = {
-    "indicatoren": [
-        ("gebied_code", "string"),
-        ("gebied_naam", "string"),
-        ("cohort_jaar", "integer"),
-        ("duur_maanden", "integer"),
-        ("geslacht", "string"),
-        ("leeftijdsklasse", "string"),
-        ("indicator", "string"),
-        ("teller", "integer"),
-        ("noemer", "integer"),
-        ("percentage", "number"),
-        ("geheim", "boolean"),
-    ],
-    "huisvesting": [
-        ("gebied_code", "string"),
-        ("gebied_naam", "string"),
-        ("periode", "string"),
-        ("taakstelling", "integer"),
-        ("gehuisvest", "integer"),
-        ("realisatie_pct", "number"),
-        ("voorlopig", "boolean"),
-        ("achterstand_begin", "integer"),
-        ("achterstand_eind", "integer"),
-    ],
-    "doorgaande_lijn": [
-        ("gebied_code", "string"),
-        ("gebied_naam", "string"),
-        ("jaar", "integer"),
-        ("indicator", "string"),
-        ("teller", "integer"),
-        ("noemer", "integer"),
-        ("percentage", "number"),
-        ("doel_pct", "integer"),
-        ("geheim", "boolean"),
-    ],
-    "planresultaten": [
-        ("gebied_code", "string"),
-        ("gebied_naam", "string"),
-        ("indicator", "string"),
-        ("duur_maanden", "integer"),
-        ("cohort_jaar", "integer"),
-        ("vorig_cohort_jaar", "integer"),
-        ("percentage", "number"),
-        ("vorig_percentage", "number"),
-        ("richting", "string"),
-        ("doel", "string"),
-        ("behaald", "boolean"),
-    ],
-    "gebieden": [
-        ("gebied_code", "string"),
-        ("gebied_naam", "string"),
-        ("soort", "string"),
-        ("in_u10", "boolean"),
-        ("in_u16", "boolean"),
-    ],
-    "indicatoren_codelijst": [
-        ("indicator", "string"),
-        ("resource", "string"),
-        ("label_nl", "string"),
-        ("label_en", "string"),
-        ("definitie_nl", "string"),
-        ("definitie_en", "string"),
-        ("populatie_nl", "string"),
-        ("populatie_en", "string"),
-        ("doel_pct", "integer"),
-    ],
-    "geslachten": [("geslacht", "string"), ("label_nl", "string"), ("label_en", "string")],
-    "leeftijdsklassen": [
-        ("leeftijdsklasse", "string"),
-        ("label_nl", "string"),
-        ("label_en", "string"),
-        ("leeftijd_van", "integer"),
-        ("leeftijd_tot_en_met", "integer"),
-    ],
+    r["name"]: [(f["name"], f["type"]) for f in r["fields"]] for r in _CONTRACT
 }
-PRIMARY_KEYS = {
-    "indicatoren": [
-        "cohort_jaar",
-        "duur_maanden",
-        "gebied_code",
-        "geslacht",
-        "leeftijdsklasse",
-        "indicator",
-    ],
-    "huisvesting": ["gebied_code", "periode"],
-    "doorgaande_lijn": ["jaar", "gebied_code", "indicator"],
-    "planresultaten": ["gebied_code", "indicator", "duur_maanden"],
-    "gebieden": ["gebied_code"],
-    "indicatoren_codelijst": ["indicator"],
-    "geslachten": ["geslacht"],
-    "leeftijdsklassen": ["leeftijdsklasse"],
-}
-DATASETS = ("indicatoren", "huisvesting", "doorgaande_lijn", "planresultaten")
+PRIMARY_KEYS = {r["name"]: list(r["primary_key"]) for r in _CONTRACT}
+DATASETS = tuple(r["name"] for r in _CONTRACT if r["kind"] == "dataset")
 ARROW = {
     "string": pa.string(),
     "integer": pa.int64(),
@@ -376,7 +291,8 @@ def _csv(name: str, rows: list[dict]) -> bytes:
 
 def _parquet(name: str, rows: list[dict]) -> bytes:
     schema = pa.schema([(c, ARROW[t]) for c, t in COLUMNS[name]])
-    table = pa.Table.from_pylist(rows, schema=schema)
+    plain = [{c: float(v) if isinstance(v, Decimal) else v for c, v in row.items()} for row in rows]
+    table = pa.Table.from_pylist(plain, schema=schema)
     sink = io.BytesIO()
     pq.write_table(table, sink)
     return sink.getvalue()
@@ -413,7 +329,52 @@ def _resource(name: str, path: str, data: bytes, fmt: str) -> dict:
             "missingValues": [""],
         },
     }
+    if fmt == "csv":
+        resource["encoding"] = "utf-8"
     return resource
+
+
+def package_files(
+    tables: dict[str, list[dict]],
+    *,
+    version: str,
+    created: str,
+    peildatum: str,
+    **package: object,
+) -> dict[str, bytes]:
+    """The data files of `tables` (CSV and Parquet, columns and types from the contract) and
+    the datapackage.json describing them; `package` sets or adds the package's own fields."""
+    files: dict[str, bytes] = {}
+    resources = []
+    for name, rows in tables.items():
+        for fmt, data in (("csv", _csv(name, rows)), ("parquet", _parquet(name, rows))):
+            path = f"data/{name}.{fmt}"
+            files[path] = data
+            resources.append(_resource(name, path, data, fmt))
+    described = {
+        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
+        "name": "monitor-statushouders-u16",
+        "title": "Monitor Statushouders U16",
+        "description": "Testrelease.",
+        "title_en": "Monitor Statushouders U16",
+        "description_en": "Test release.",
+        "version": version,
+        "created": created,
+        "peildatum": peildatum,
+        "licenses": [
+            {
+                "name": "CC-BY-4.0",
+                "path": "https://creativecommons.org/licenses/by/4.0/",
+                "title": "Creative Commons Attribution 4.0",
+            }
+        ],
+        **package,
+        "resources": resources,
+    }
+    files["datapackage.json"] = (json.dumps(described, indent=2, ensure_ascii=False) + "\n").encode(
+        "utf-8"
+    )
+    return files
 
 
 def build_release(
@@ -430,34 +391,8 @@ def build_release(
     replaced with os.replace, so a reader never sees half a release.
     """
     tables = tables if tables is not None else small_tables()
-    files: dict[str, bytes] = {}
-    resources = []
-    for name, rows in tables.items():
-        files[f"data/{name}.csv"] = _csv(name, rows)
-        files[f"data/{name}.parquet"] = _parquet(name, rows)
-        resources.append(_resource(name, f"data/{name}.csv", files[f"data/{name}.csv"], "csv"))
-        parquet = f"data/{name}.parquet"
-        resources.append(_resource(name, parquet, files[parquet], "parquet"))
-    package = {
-        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
-        "name": "monitor-statushouders-u16",
-        "title": "Monitor Statushouders U16",
-        "description": "Testrelease.",
-        "title_en": "Monitor Statushouders U16",
-        "description_en": "Test release.",
-        "version": version,
-        "created": "2025-07-05T06:00:00+00:00",
-        "peildatum": peildatum,
-        "licenses": [
-            {
-                "name": "CC-BY-4.0",
-                "path": "https://creativecommons.org/licenses/by/4.0/",
-                "title": "Creative Commons Attribution 4.0",
-            }
-        ],
-        "resources": resources,
-    }
-    files["datapackage.json"] = json.dumps(package, indent=2).encode()
+    created = "2025-07-05T06:00:00+00:00"
+    files = package_files(tables, version=version, created=created, peildatum=peildatum)
     links = "".join(f'<li><a href="data/{n}.csv">{n}</a></li>' for n in tables)
     files["index.html"] = (
         f"<!doctype html><title>Release {version}</title><ul>{links}</ul>".encode()
@@ -465,7 +400,7 @@ def build_release(
     files["CHANGELOG.md"] = f"# {version}\n".encode()
     manifest = {
         "version": version,
-        "created": "2025-07-05T06:00:00+00:00",
+        "created": created,
         "peildatum": peildatum,
         "content_digest": content_digest(files),
         "files": sorted(files),
@@ -499,24 +434,9 @@ def switch_latest(releases: Path, version: str) -> None:
 
 
 def read_csv(release: Path, name: str) -> list[dict]:
-    """A release's CSV read with the csv module and typed by its datapackage.json."""
-    package = json.loads((release / "datapackage.json").read_text())
-    resource = next(r for r in package["resources"] if r["name"] == name)
-    types = {f["name"]: f["type"] for f in resource["schema"]["fields"]}
-    with (release / resource["path"]).open(encoding="utf-8", newline="") as handle:
-        return [
-            {column: typed(value, types[column]) for column, value in row.items()}
-            for row in csv.DictReader(handle)
-        ]
+    """A release's CSV typed by its datapackage.json, numbers as floats (as JSON has them)."""
+    return read_rows(release, name, number=float)
 
 
 def typed(value: str, type_: str) -> object:
-    if value == "":
-        return None
-    if type_ == "integer":
-        return int(value)
-    if type_ == "number":
-        return float(value)
-    if type_ == "boolean":
-        return {"true": True, "false": False}[value]
-    return value
+    return typed_value(value, {"type": type_}, float)

@@ -4,22 +4,16 @@ Four areas, three cohorts and a peildatum of 30 September 2024, so that the publ
 (cohort, duration) pairs form the usual triangle: 2021 up to 30 months, 2022 up to 18, 2023
 only 6. Withholding follows the two primary rules of disclosure.md (noemer below 10; one or two
 people with or without the characteristic), enough to give the page geheim rows with empty
-values. Tests work out what the page must show from these tables, never from the page.
+values. Tests work out what the page must show from these tables, never from the page. The
+files are written as every test release is (`tests/release_fixture.py`, `package_files`).
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import json
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from tests.release_fixture import ARROW, COLUMNS
+from tests.release_fixture import package_files
 
 PEILDATUM = "2024-09-30"
 CREATED = "2024-10-05T06:00:00+00:00"
@@ -145,19 +139,6 @@ DOCUMENTS = {
     "validation.json": '{"suites": []}\n',
     "deliveries.json": '{"deliveries": []}\n',
     "monitor.json": '{"peildatum": "2024-09-30", "eerste_jaar": 2021}\n',
-}
-
-# The columns of every resource, as in the release contract (one list for both fixtures).
-SCHEMAS = COLUMNS
-KIND = {
-    "indicatoren": "dataset",
-    "huisvesting": "dataset",
-    "doorgaande_lijn": "dataset",
-    "planresultaten": "dataset",
-    "gebieden": "codelist",
-    "indicatoren_codelijst": "codelist",
-    "geslachten": "codelist",
-    "leeftijdsklassen": "codelist",
 }
 
 
@@ -370,91 +351,24 @@ def tables() -> dict[str, list[dict]]:
     }
 
 
-def csv_bytes(name: str, rows: list[dict]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    columns = [column for column, _ in SCHEMAS[name]]
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_csv_cell(row[column]) for column in columns])
-    return out.getvalue().encode("utf-8")
-
-
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def parquet_bytes(name: str, rows: list[dict]) -> bytes:
-    schema = pa.schema([(column, ARROW[kind]) for column, kind in SCHEMAS[name]])
-    columns = {
-        column: [float(r[column]) if isinstance(r[column], Decimal) else r[column] for r in rows]
-        for column, _ in SCHEMAS[name]
-    }
-    sink = io.BytesIO()
-    pq.write_table(pa.table(columns, schema=schema), sink)
-    return sink.getvalue()
-
-
-def _resource(name: str, path: str, content: bytes, fmt: str) -> dict:
-    resource = {
-        "name": name if fmt == "csv" else f"{name}-parquet",
-        "path": path,
-        "format": fmt,
-        "mediatype": "text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
-        "bytes": len(content),
-        "hash": "sha256:" + hashlib.sha256(content).hexdigest(),
-        "title": f"Tabel {name}",
-        "description": f"De tabel {name}.",
-        "title_en": f"Table {name}",
-        "description_en": f"The table {name}.",
-        "x-kind": KIND[name],
-        "schema": {
-            "fields": [
-                {"name": column, "type": kind, "title": column, "title_en": column}
-                for column, kind in SCHEMAS[name]
-            ],
-            "missingValues": [""],
-        },
-    }
-    if fmt == "csv":
-        resource["encoding"] = "utf-8"
-    return resource
-
-
 def write_sample_release(folder: Path, *, leave_out: tuple[str, ...] = ()) -> Path:
     """Write the release into `folder` (without index.html); `leave_out` skips documents."""
-    (folder / "data").mkdir(parents=True, exist_ok=True)
-    resources = []
-    for name, rows in tables().items():
-        for fmt, content in (
-            ("csv", csv_bytes(name, rows)),
-            ("parquet", parquet_bytes(name, rows)),
-        ):
-            path = f"data/{name}.{fmt}"
-            (folder / path).write_bytes(content)
-            resources.append(_resource(name, path, content, fmt))
+    files = package_files(
+        tables(),
+        version=VERSION,
+        created=CREATED,
+        peildatum=PEILDATUM,
+        title="Monitor Statushouders U16",
+        description="Hoe het statushouders in de U16-gemeenten vergaat na huisvesting.",
+        title_en="Monitor of permit holders, U16 region",
+        description_en="How permit holders in the U16 municipalities fare after housing.",
+        licenses=[LICENCE],
+        keywords=["statushouders", "inburgering"],
+    )
+    for path, data in files.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_bytes(data)
     for path, text in DOCUMENTS.items():
         if path not in leave_out:
             (folder / path).write_text(text, encoding="utf-8")
-    package = {
-        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
-        "name": "monitor-statushouders-u16",
-        "title": "Monitor Statushouders U16",
-        "description": "Hoe het statushouders in de U16-gemeenten vergaat na huisvesting.",
-        "title_en": "Monitor of permit holders, U16 region",
-        "description_en": "How permit holders in the U16 municipalities fare after housing.",
-        "version": VERSION,
-        "created": CREATED,
-        "peildatum": PEILDATUM,
-        "licenses": [LICENCE],
-        "keywords": ["statushouders", "inburgering"],
-        "resources": resources,
-    }
-    (folder / "datapackage.json").write_text(
-        json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
     return folder
