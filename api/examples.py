@@ -4,7 +4,7 @@ FastAPI writes the document without null values, so an example holds none where 
 requires the key.
 
 Written by hand, with made-up but consistent numbers (14.8 is 61 of 412; a backlog ends at
-its begin + task − housed), for release 1.2.0 of 31 May 2025. `tests/test_api_contract.py`
+its begin + task − housed), for release 1.2.0 of 31 May 2025. `tests/api/test_api_contract.py`
 validates every example against its operation's response schema and checks that each row
 has exactly its resource's columns.
 """

@@ -156,7 +156,7 @@ def _environment() -> Environment:
     )
 
 
-# --- reading -------------------------------------------------------------------------------
+# --- verdicts and identifiers --------------------------------------------------------------
 
 
 def target_status(percentage: Decimal | None, doel_pct: int | None, geheim: bool) -> str:

@@ -4,7 +4,7 @@ The published contract is written once, in dbt: the exposure `open_data_release`
 (dbt_project/models/published/_release.yml) lists every resource, its columns in order, each
 column's type and its Dutch and English texts (`title`/`description`, `title_en`/
 `description_en`). This module reads that file, the same one dbt puts in its manifest
-(tests/test_tableschema.py holds the two equal), and the code lists' values from the seeds,
+(tests/publish/test_tableschema.py holds the two equal), and the code lists' values from the seeds,
 so the API needs neither dbt nor a release to build its OpenAPI document at start-up. At run
 time the API serves the release's own `datapackage.json` (`/v1/datasets/{name}`) and reads the
 columns from the release's own Parquet files.

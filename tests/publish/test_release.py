@@ -23,7 +23,7 @@ from publish.package import data_files, describe, validate
 from publish.store import LATEST, MANIFEST, latest, publish, versions, write_file
 from tests import sample_release
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def sample_tables() -> dict[str, pd.DataFrame]:

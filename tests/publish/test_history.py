@@ -1,7 +1,7 @@
 """Protection across releases: a new release starts from the ones before it, and an attacker
 who holds them all (tests/attacker.py, written apart from publish/) pins nothing.
 
-The tables are built by hand with tests/test_disclosure.py's `table`: person counts at the
+The tables are built by hand with tests/publish/test_disclosure.py's `table`: person counts at the
 finest level, summed up to their totals. Every noemer is 30 or a sum of 30s, so only tellers
 are withheld and the patterns can be followed by hand.
 """
@@ -14,7 +14,7 @@ import pandas as pd
 from publish import disclosure as dc
 from publish.disclosure.history import History, align
 from tests.attacker import pinned_across
-from tests.test_disclosure import SHARED, shape, table
+from tests.publish.test_disclosure import SHARED, shape, table
 
 AREAS = dc.Hierarchy("gebied_code", {"U16": ("A", "B", "C")})
 HIERARCHIES = [("gebied_code", AREAS.totals), ("geslacht", dc.SEX.totals)]

@@ -15,7 +15,7 @@ import pytest
 
 from sources import all_sources
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "dbt_project" / "models"
 SEEDS = ROOT / "dbt_project" / "seeds"
 

@@ -24,7 +24,7 @@ from synthetic import measure as m
 from synthetic.dates import month_end as end_day
 
 PEILDATUM = "2025-06"
-SEEDS = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 
 KOPPELINGEN_COLUMNS = [
     "v_nummer", "bsn", "geboortedatum", "geslacht", "nationaliteit", "huishouden_nr",
