@@ -11,10 +11,9 @@ import sys
 import warnings
 from pathlib import Path
 
-from ingest.storage import storage_problem
-
 # Only light modules here: a second run on a locked data dir should say so at once, not after
 # importing Dagster (seconds). The rest is imported where it is used.
+from ingest.storage import storage_problem
 from pipelines.lock import DataDirBusy, Holder, data_dir_lock
 
 # sysexits.h EX_TEMPFAIL: try again later. Lets a cron job tell "busy" from "failed".
