@@ -33,7 +33,12 @@ def prepare_dbt() -> None:
         cwd=DBT_PROJECT_DIR,
         capture_output=True,
         text=True,
-        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        # the profile every build has (statushouders-dbt names the warehouse by its file name)
+        env={
+            **os.environ,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "STATUSHOUDERS_DBT_WAREHOUSE": "warehouse.duckdb",
+        },
         check=False,
     )
     if completed.returncode != 0:
