@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pipelines.dbt_child import RELATIVE_WAREHOUSE_ENV
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 # dbt lives next to the interpreter in the project's environment, whatever PATH says. It is
 # started through `statushouders-dbt` (pipelines/dbt_child.py), which the kernel stops when
@@ -37,7 +39,7 @@ def prepare_dbt() -> None:
         env={
             **os.environ,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "STATUSHOUDERS_DBT_WAREHOUSE": "warehouse.duckdb",
+            RELATIVE_WAREHOUSE_ENV: "warehouse.duckdb",
         },
         check=False,
     )

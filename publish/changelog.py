@@ -106,13 +106,12 @@ def _read(folder: Path | None, resource: Resource) -> dict[Key, Row]:
     path = None if folder is None else folder / "data" / f"{resource.name}.csv"
     if path is None or not path.is_file():
         return {}
-    types = {f.name: f.type for f in resource.fields}
+    fields = _schema_fields(resource)
     rows: dict[Key, Row] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for record in csv.DictReader(handle):
             key = tuple(
-                typed_value(record.get(k) or "", {"type": types[k]}, float)
-                for k in resource.primary_key
+                typed_value(record.get(k) or "", fields[k], float) for k in resource.primary_key
             )
             if key in rows:
                 raise ValueError(f"{path}: primary key {key} occurs more than once")
@@ -188,11 +187,16 @@ def _compare_deliveries(old: dict[tuple, dict], new: dict[tuple, dict]) -> dict:
     }
 
 
+def _schema_fields(resource: Resource) -> dict[str, dict]:
+    """The resource's fields as Table Schema fields, for `typed_value`; made once per table."""
+    return {f.name: {"name": f.name, "type": f.type} for f in resource.fields}
+
+
 def _compare_rows(resource: Resource, old: dict[Key, Row], new: dict[Key, Row]) -> dict:
     """Every changed published value, the rows newly withheld and released (by key), and the
     rows added and removed."""
     names = resource.field_names
-    types = [f.type for f in resource.fields]
+    fields = _schema_fields(resource)
     values = [i for i, name in enumerate(names) if name not in resource.primary_key]
     geheim = names.index(GEHEIM) if GEHEIM in names else None
     changed, withheld, released = [], [], []
@@ -208,8 +212,8 @@ def _compare_rows(resource: Resource, old: dict[Key, Row], new: dict[Key, Row]) 
             {
                 "key": shown,
                 "field": names[i],
-                "old": typed_value(before[i], {"type": types[i]}, float),
-                "new": typed_value(after[i], {"type": types[i]}, float),
+                "old": typed_value(before[i], fields[names[i]], float),
+                "new": typed_value(after[i], fields[names[i]], float),
             }
             for i in values
             if i != geheim and before[i] and after[i] and before[i] != after[i]
