@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 from pipelines.dbt_child import RELATIVE_WAREHOUSE_ENV
+from pipelines.dbt_sources import write_dbt_sources
+from sources import all_sources
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 # dbt lives next to the interpreter in the project's environment, whatever PATH says. It is
@@ -19,11 +21,13 @@ DBT_EXECUTABLE = str(_WRAPPED if _WRAPPED.exists() else Path(sys.executable).par
 
 
 def prepare_dbt() -> None:
-    """Write dbt's manifest.json, which `@dbt_assets` reads when the definitions load.
+    """Write dbt's sources from the supplier packages, then dbt's manifest.json, which
+    `@dbt_assets` reads when the definitions load.
 
     Parsing takes seconds, so it is skipped while the manifest is newer than every file of
     the dbt project.
     """
+    write_dbt_sources(DBT_PROJECT_DIR, all_sources())
     manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
     sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
     for folder in ("models", "macros", "seeds", "tests"):

@@ -1,14 +1,15 @@
-{#- Every delivery of every supplier, accepted or refused: the lineage the monitor's cut rests on. -#}
+{#- Every delivery of every supplier, accepted or refused: the lineage the monitor's cut rests on.
+    suppliers() and the sources are written from the supplier packages (pipelines/dbt_sources.py). -#}
 with
 
-{% for source_name in ['coa', 'duo', 'werk_inkomen', 'taalscholen'] %}
+{% for source_name in suppliers() %}
 {{ source_name }}_deliveries as (
     select * from {{ source(source_name, 'deliveries') }}
 ),
 {% endfor %}
 
 unioned as (
-    {% for source_name in ['coa', 'duo', 'werk_inkomen', 'taalscholen'] %}
+    {% for source_name in suppliers() %}
     select * from {{ source_name }}_deliveries
     {% if not loop.last %}union all{% endif %}
     {% endfor %}

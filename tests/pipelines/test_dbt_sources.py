@@ -1,0 +1,96 @@
+"""dbt's sources follow the supplier packages: a new package is a new dbt source, and its
+delivery log joins the union of deliveries, without a line of dbt written by hand."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from contract.tables import Column, Table
+from ingest.deliveries import DeliveryKind, Source
+from pipelines.dbt_child import RELATIVE_WAREHOUSE_ENV
+from pipelines.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from pipelines.dbt_sources import write_dbt_sources
+from sources import all_sources
+
+# A fifth supplier as a package would declare it: one kind of file with one table.
+GEMEENTEPANEL = Source(
+    name="gemeentepanel",
+    title="Gemeentepanel",
+    kinds=(
+        DeliveryKind(
+            name="enquetes",
+            pattern=r"enquetes_(?P<period>\d{4}-\d{2})\.csv",
+            period="month",
+            tables=(Table(name="antwoorden", columns=(Column("v_nummer", "v_nummer"),)),),
+            parse=lambda path, file: None,
+            deliverer="panel",
+        ),
+    ),
+)
+
+
+def test_the_dagster_delivery_logs_feed_the_union_of_deliveries():
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    upstream = {
+        key.to_user_string()
+        for key in graph.get(
+            next(
+                k
+                for k in graph.get_all_asset_keys()
+                if k.to_user_string() == "staging/stg_ingest__deliveries"
+            )
+        ).parent_keys
+    }
+    assert upstream == {f"{source.name}/deliveries" for source in all_sources()}
+
+
+def test_an_unchanged_project_is_not_written_again(tmp_path):
+    (tmp_path / "models" / "staging").mkdir(parents=True)
+    (tmp_path / "macros").mkdir()
+    assert len(write_dbt_sources(tmp_path, all_sources())) == 2
+    assert write_dbt_sources(tmp_path, all_sources()) == []
+    assert len(write_dbt_sources(tmp_path, (*all_sources(), GEMEENTEPANEL))) == 2
+
+
+@pytest.mark.slow
+def test_dbt_parses_a_new_supplier_from_its_package_alone(tmp_path):
+    """A copy of the dbt project, its sources written with a fifth supplier, and one staging
+    model that reads the new raw table: dbt parses it, the raw table is
+    `raw.gemeentepanel__antwoorden` as ingestion names it, and the new delivery log is one
+    of the union's inputs."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(
+        DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
+    )
+    write_dbt_sources(project, (*all_sources(), GEMEENTEPANEL))
+    (project / "models" / "staging" / "stg_gemeentepanel__antwoorden.sql").write_text(
+        "select v_nummer_pseudoniem as person_id from {{ source('gemeentepanel', 'antwoorden') }}\n"
+    )
+    completed = subprocess.run(
+        [DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(project)],
+        cwd=project,
+        env={
+            **os.environ,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            RELATIVE_WAREHOUSE_ENV: "warehouse.duckdb",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    manifest = json.loads((project / "target" / "manifest.json").read_text())
+    new = manifest["sources"]["source.statushouders.gemeentepanel.antwoorden"]
+    assert (new["schema"], new["identifier"]) == ("raw", "gemeentepanel__antwoorden")
+    union = manifest["nodes"]["model.statushouders.stg_ingest__deliveries"]
+    assert sorted(union["depends_on"]["nodes"]) == sorted(
+        f"source.statushouders.{name}.deliveries"
+        for name in ("coa", "duo", "taalscholen", "werk_inkomen", "gemeentepanel")
+    )
