@@ -1,6 +1,6 @@
 """Releases in the layout publish/ writes (README: the data dir), from small hand-made tables.
 
-For the API tests and `benchmarks/api.py`. The columns and their types come from the release
+For the API tests and `benchmarks/api_load.py`. The columns and their types come from the release
 contract (dbt's exposure, dbt_project/models/published/_release.yml); the rows are written out
 here. Values are made up but shaped like the real ones: counts, percentages rounded half away
 from zero, and rows withheld by disclosure control (noemer below 10: teller, noemer and

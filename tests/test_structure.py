@@ -89,3 +89,11 @@ def test_no_two_modules_share_a_name():
         if path.name != "__init__.py"
     )
     assert [name for name, count in names.items() if count > 1] == []
+
+
+def test_no_script_hides_a_package():
+    """`python benchmarks/ingest.py` puts benchmarks/ first on the path, where `import ingest`
+    then finds the script: a benchmark or script named as a package breaks every script of
+    its folder that imports that package."""
+    scripts = {p.stem for folder in ("benchmarks", "scripts") for p in (ROOT / folder).glob("*.py")}
+    assert scripts & {*PACKAGES, "tests"} == set()

@@ -13,7 +13,7 @@ its leanest JSON (no count, no facets), and facet suggestions off.
 Targets: p99 at most 25 ms, and at least Datasette's requests per second.
 
     apt-get install wrk    # once
-    uv run --group bench python benchmarks/api.py [--duration 10] [--repeat 3] [--connections 32]
+    uv run --group bench python benchmarks/api_load.py [--duration 10] [--repeat 3] [--connections 32]
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ def main() -> int:
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and wrk")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
-        print("benchmarks/api.py: wrk is not installed (apt-get install wrk)", file=sys.stderr)
+        print("benchmarks/api_load.py: wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 2
     pin = not args.no_pin and shutil.which("taskset") is not None and os.cpu_count() > 1
     before = os.getloadavg()[0]

@@ -4,7 +4,7 @@ Generates a landing folder (or reuses --landing), runs the Dagster `ingest` job 
 process against a fresh data dir, and prints the wall time, rows per second and the child's
 peak memory. Target: under 60 s on 2 cores.
 
-    uv run python benchmarks/ingest.py [--scale 20] [--landing DIR]
+    uv run python benchmarks/ingest_job.py [--scale 20] [--landing DIR]
 """
 
 from __future__ import annotations
