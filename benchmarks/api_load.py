@@ -13,7 +13,8 @@ its leanest JSON (no count, no facets), and facet suggestions off.
 Targets: p99 at most 25 ms, and at least Datasette's requests per second.
 
     apt-get install wrk    # once
-    uv run --group bench python benchmarks/api_load.py [--duration 10] [--repeat 3] [--connections 32]
+    uv run --group bench python benchmarks/api_load.py [--duration 10] [--repeat 3]
+        [--connections 32]
 """
 
 from __future__ import annotations
