@@ -73,3 +73,15 @@ def test_jobs_sensors_and_schedule_are_there_and_running(defs):
     assert schedule.name == "monthly"
     assert schedule.job_name == "monitor"
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+
+
+def test_every_delivery_log_feeds_the_union_of_deliveries(defs):
+    """dbt's sources are written from the supplier packages (pipelines/dbt_sources.py)."""
+    graph = defs.resolve_asset_graph()
+    (union,) = [
+        key
+        for key in graph.get_all_asset_keys()
+        if key.to_user_string() == "staging/stg_ingest__deliveries"
+    ]
+    upstream = {key.to_user_string() for key in graph.get(union).parent_keys}
+    assert upstream == {f"{source.name}/deliveries" for source in all_sources()}
