@@ -479,6 +479,8 @@ def micro_tables(draw):
     return micro
 
 
+# The fast loop's longest test (about 20 s): the full suite runs it.
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(micro=micro_tables(), seed=st.integers(0, 2**16))
 def test_random_tables_leave_no_cell_pinned_and_are_deterministic(micro, seed):
