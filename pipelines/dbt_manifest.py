@@ -34,12 +34,17 @@ def prepare_dbt() -> None:
         sources += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
     if manifest.exists() and manifest.stat().st_mtime > max(p.stat().st_mtime for p in sources):
         return
+    parse_dbt(DBT_PROJECT_DIR)
+
+
+def parse_dbt(project_dir: Path) -> None:
+    """`dbt parse` of a dbt project into its target/manifest.json, with the profile every
+    build has (statushouders-dbt names the warehouse by its file name)."""
     completed = subprocess.run(
-        [DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
-        cwd=DBT_PROJECT_DIR,
+        [DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(project_dir)],
+        cwd=project_dir,
         capture_output=True,
         text=True,
-        # the profile every build has (statushouders-dbt names the warehouse by its file name)
         env={
             **os.environ,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

@@ -5,16 +5,13 @@ code location's delivery logs feed the union is in test_defs.py, with the defini
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 
 import pytest
 
 from contract.tables import Column, Table
 from ingest.deliveries import DeliveryKind, Source
-from pipelines.dbt_child import RELATIVE_WAREHOUSE_ENV
-from pipelines.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from pipelines.dbt_manifest import DBT_PROJECT_DIR, parse_dbt
 from pipelines.dbt_sources import write_dbt_sources
 from sources import all_sources
 
@@ -57,19 +54,7 @@ def test_dbt_parses_a_new_supplier_from_its_package_alone(tmp_path):
     (project / "models" / "staging" / "stg_gemeentepanel__antwoorden.sql").write_text(
         "select v_nummer_pseudoniem as person_id from {{ source('gemeentepanel', 'antwoorden') }}\n"
     )
-    completed = subprocess.run(
-        [DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(project)],
-        cwd=project,
-        env={
-            **os.environ,
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            RELATIVE_WAREHOUSE_ENV: "warehouse.duckdb",
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
+    parse_dbt(project)
     manifest = json.loads((project / "target" / "manifest.json").read_text())
     new = manifest["sources"]["source.statushouders.gemeentepanel.antwoorden"]
     assert (new["schema"], new["identifier"]) == ("raw", "gemeentepanel__antwoorden")
