@@ -34,16 +34,18 @@ def sources_yml(sources: tuple[Source, ...]) -> str:
             for kind, table in source.tables()
         ]
         tables.append(("deliveries", "Every delivery, accepted or refused (the delivery log)."))
+        # schema and table names as ingestion writes them: <schema>.<source>__<table>
+        schema = warehouse.log_table(source.name).split(".")[0]
         declared.append(
             {
                 "name": source.name,
                 "description": f"{source.title}: the raw tables ingestion loads from sources/"
                 f"{source.name}/. Current snapshots only, identifiers pseudonymised.",
-                "schema": "raw",
+                "schema": schema,
                 "tables": [
                     {
                         "name": name,
-                        "identifier": warehouse.raw_table(source.name, name).split(".", 1)[1],
+                        "identifier": warehouse.raw_table(source.name, name).split(".")[1],
                         "description": description,
                     }
                     for name, description in tables
