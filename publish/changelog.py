@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
+from operator import itemgetter
 from pathlib import Path
 
 from publish.store import MANIFEST, typed_value
@@ -109,14 +111,48 @@ def _read(folder: Path | None, resource: Resource) -> dict[Key, Row]:
     fields = _schema_fields(resource)
     rows: dict[Key, Row] = {}
     with path.open(encoding="utf-8", newline="") as handle:
-        for record in csv.DictReader(handle):
-            key = tuple(
-                typed_value(record.get(k) or "", fields[k], float) for k in resource.primary_key
-            )
+        records = csv.reader(handle)
+        header = next(records, [])
+        # a repeated column name is its last column, as with csv.DictReader
+        at = {name: i for i, name in enumerate(header)}
+        # A column the file lacks reads as '' (past the end of every row).
+        positions = [at.get(name, len(header)) for name in resource.field_names]
+        width = len(header) + 1
+        row_of = _picker(positions)
+        key_of = _picker([resource.field_names.index(k) for k in resource.primary_key])
+        # Each key field's typed values, made once per distinct text: keys repeat a lot.
+        typed = [_Typed(fields[k]) for k in resource.primary_key]
+        for record in records:
+            if not record:  # a blank line is no row (csv.DictReader skips it too)
+                continue
+            if len(record) < width:
+                record += [""] * (width - len(record))
+            row = row_of(record)
+            key = tuple(map(_Typed.__getitem__, typed, key_of(row)))
             if key in rows:
                 raise ValueError(f"{path}: primary key {key} occurs more than once")
-            rows[key] = tuple(record.get(name) or "" for name in resource.field_names)
+            rows[key] = row
     return rows
+
+
+def _picker(positions: list[int]) -> Callable[[list], tuple]:
+    """The values at `positions` of a sequence, as a tuple (also for one position)."""
+    if len(positions) == 1:
+        (only,) = positions
+        return lambda values: (values[only],)
+    return itemgetter(*positions)
+
+
+class _Typed(dict):
+    """A field's CSV texts and their typed values, each typed on first sight."""
+
+    def __init__(self, field: dict) -> None:
+        super().__init__()
+        self.field = field
+
+    def __missing__(self, text: str) -> object:
+        value = self[text] = typed_value(text, self.field, float)
+        return value
 
 
 def _deliveries(folder: Path | None) -> dict[tuple, dict]:
@@ -200,10 +236,9 @@ def _compare_rows(resource: Resource, old: dict[Key, Row], new: dict[Key, Row]) 
     values = [i for i, name in enumerate(names) if name not in resource.primary_key]
     geheim = names.index(GEHEIM) if GEHEIM in names else None
     changed, withheld, released = [], [], []
-    for key in sorted(old.keys() & new.keys(), key=_order):
+    differ = [key for key in old.keys() & new.keys() if old[key] != new[key]]
+    for key in sorted(differ, key=_order):
         before, after = old[key], new[key]
-        if before == after:
-            continue
         shown = dict(zip(resource.primary_key, key, strict=True))
         if geheim is not None and before[geheim] != after[geheim]:
             (withheld if after[geheim] == "true" else released).append({"key": shown})
