@@ -50,8 +50,8 @@ def statushouders(*args: str) -> tuple[float, str, dict[str, float]]:
     return elapsed, last, steps
 
 
-def slowest(steps: dict[str, float]) -> str:
-    ranked = sorted(steps.items(), key=lambda s: -s[1])[:4]
+def slowest(steps: dict[str, float], count: int = 4) -> str:
+    ranked = sorted(steps.items(), key=lambda s: -s[1])[:count]
     return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in ranked)
 
 
@@ -107,7 +107,7 @@ def main() -> int:
         workbook = correct_workbook(landing)
         cut, said_cut, steps_cut = statushouders(*run)
         print(f"corrected {workbook.name}: {cut:7.1f} s   {said_cut}")
-        print(f"  slowest steps: {slowest(steps_cut)}")
+        print(f"  its steps: {slowest(steps_cut, len(steps_cut))}")
 
     print(f"nothing new / full: {again / full:6.1%}  (target <= 5%: {_met(again / full, 0.05)})")
     print(f"cut / full:         {cut / full:6.1%}  (target <= 20%: {_met(cut / full, 0.20)})")
