@@ -30,6 +30,8 @@ ARROW = {
     "number": pa.float64(),
     "boolean": pa.bool_(),
 }
+# The Python type of a value of each Table Schema type (any other: str).
+TYPES = {"integer": int, "number": float, "boolean": bool}
 FOREIGN_KEYS = {
     "gebied_code": "gebieden",
     "indicator": "indicatoren_codelijst",
@@ -134,22 +136,16 @@ def _rows(frame: pd.DataFrame, resource: Resource) -> list[list]:
     if missing:
         raise ValueError(f"{resource.name}: columns {sorted(missing)} are missing")
     ordered = frame[columns].sort_values(list(resource.primary_key), kind="stable")
-    out = []
-    for record in ordered.itertuples(index=False):
-        row = []
-        for field, value in zip(resource.fields, record, strict=True):
-            if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-                row.append(None)
-            elif field.type == "integer":
-                row.append(int(value))
-            elif field.type == "number":
-                row.append(float(value))
-            elif field.type == "boolean":
-                row.append(bool(value))
-            else:
-                row.append(str(value))
-        out.append(row)
-    return out
+    # Column by column: a missing value (None, NaN, pd.NA) is None, the others are typed as
+    # the schema's field.
+    typed = []
+    for field in resource.fields:
+        series = ordered[field.name]
+        kind = TYPES.get(field.type, str)
+        missing = series.isna().to_numpy()
+        values = series.to_numpy(dtype=object)
+        typed.append([None if m else kind(v) for v, m in zip(values, missing, strict=True)])
+    return [list(row) for row in zip(*typed, strict=True)]
 
 
 def _cell(value: object) -> str:
