@@ -28,7 +28,7 @@ from collections.abc import Callable
 from operator import itemgetter
 from pathlib import Path
 
-from publish.store import MANIFEST, typed_value
+from publish.store import MANIFEST, TypedTexts, typed_value
 from publish.tableschema import DATASETS, RESOURCES, Resource
 
 DELIVERIES = "deliveries.json"
@@ -121,14 +121,14 @@ def _read(folder: Path | None, resource: Resource) -> dict[Key, Row]:
         row_of = _picker(positions)
         key_of = _picker([resource.field_names.index(k) for k in resource.primary_key])
         # Each key field's typed values, made once per distinct text: keys repeat a lot.
-        typed = [_Typed(fields[k]) for k in resource.primary_key]
+        typed = [TypedTexts(fields[k], float) for k in resource.primary_key]
         for record in records:
             if not record:  # a blank line is no row (csv.DictReader skips it too)
                 continue
             if len(record) < width:
                 record += [""] * (width - len(record))
             row = row_of(record)
-            key = tuple(map(_Typed.__getitem__, typed, key_of(row)))
+            key = tuple(map(TypedTexts.__getitem__, typed, key_of(row)))
             if key in rows:
                 raise ValueError(f"{path}: primary key {key} occurs more than once")
             rows[key] = row
@@ -141,18 +141,6 @@ def _picker(positions: list[int]) -> Callable[[list], tuple]:
         (only,) = positions
         return lambda values: (values[only],)
     return itemgetter(*positions)
-
-
-class _Typed(dict):
-    """A field's CSV texts and their typed values, each typed on first sight."""
-
-    def __init__(self, field: dict) -> None:
-        super().__init__()
-        self.field = field
-
-    def __missing__(self, text: str) -> object:
-        value = self[text] = typed_value(text, self.field, float)
-        return value
 
 
 def _deliveries(folder: Path | None) -> dict[tuple, dict]:

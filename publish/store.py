@@ -163,15 +163,36 @@ def read_resource(
     booleans, and missing values as None."""
     schema = resource.get("schema", {})
     fields = {field["name"]: field for field in schema.get("fields", [])}
-    missing = set(schema.get("missingValues", [""]))
+    missing = frozenset(schema.get("missingValues", [""]))
     with (release / resource["path"]).open(encoding="utf-8", newline="") as handle:
+        records = csv.reader(handle)
+        header = next(records, [])
+        typed = [TypedTexts(fields.get(name, {}), number, missing) for name in header]
+        # a blank line is no row, as with csv.DictReader
         return [
-            {
-                name: None if value in missing else typed_value(value, fields.get(name, {}), number)
-                for name, value in row.items()
-            }
-            for row in csv.DictReader(handle)
+            dict(zip(header, map(TypedTexts.__getitem__, typed, record), strict=True))
+            for record in records
+            if record
         ]
+
+
+class TypedTexts(dict):
+    """One field's CSV texts and their values as `typed_value` types them (a missing value
+    as None), each typed when first seen: a release's values repeat a lot."""
+
+    def __init__(
+        self,
+        field: dict,
+        number: Callable[[str], object] = Decimal,
+        missing: frozenset[str] = frozenset({""}),
+    ) -> None:
+        super().__init__()
+        self.field, self.number, self.missing = field, number, missing
+
+    def __missing__(self, text: str) -> object:
+        value = None if text in self.missing else typed_value(text, self.field, self.number)
+        self[text] = value
+        return value
 
 
 def typed_value(text: str, field: dict, number: Callable[[str], object] = Decimal) -> object:
