@@ -2,7 +2,9 @@
 
 It starts from the releases published before (publish/disclosure/history.py): their true values and
 which cells they withheld are kept in the warehouse table `history.cells`, one row per cell
-per release, written when the release is published (pipelines/defs/release.py).
+per release, written when the release is published (pipelines/defs/release.py). The latest
+release's moves (the optimiser's proof that its withheld cells move) are kept beside them in
+`history.moves`.
 """
 
 import json
@@ -13,6 +15,7 @@ import dagster as dg
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_matrix
 
 from contract.reference import load_reference
 from pipelines import inputs
@@ -24,6 +27,9 @@ from publish.store import MANIFEST, versions
 
 SUPPRESSED = ("indicatoren", "doorgaande_lijn")
 HISTORY = "history.cells"
+# The latest release's moves (History.moves), one row per moved cell; only the latest's are
+# kept: the next release reads no other.
+MOVES = "history.moves"
 # The thresholds that decide what is safe: a block unchanged since a release made under the
 # same ones keeps that release's pattern (the others only steer which pattern is chosen).
 RULES = ("min_population", "small_group", "min_possible_values")
@@ -106,6 +112,15 @@ def disclosure_control(
         con.register("_cells", disclosure.kept_cells(suppression))
         con.sql("create or replace table published.cells as select * from _cells")
         con.unregister("_cells")
+        # by key, like the cells: the next release's cells are numbered afresh
+        con.register("_moves", disclosure.kept_moves(suppression))
+        con.register("_keys", _numbered(suppression.cells.keys))
+        con.sql(
+            "create or replace table published.moves as "
+            "select m.move, k.key, m.delta from _moves m join _keys k using (cell)"
+        )
+        con.unregister("_moves")
+        con.unregister("_keys")
     audit = report["audit"]
     across = report["across_releases"]
     if not audit["passed"]:
@@ -117,12 +132,18 @@ def disclosure_control(
             metadata={"pinned": dg.MetadataValue.json(audit["pinned"][:20])},
         )
     loss = report["information_loss"]["share_of_cells_withheld"]
+    settled = sum(o.settled for o in suppression.optimiser)
     context.log.info(
         f"{audit['withheld_cells']:,} cells withheld ({100 * loss:.1f}%), audit passed: "
         f"no cell pinned ({audit['linear_programs']:,} linear programs)"
         + (
             f", together with {len(across['earlier_releases'])} earlier release(s)"
             if across["earlier_releases"]
+            else ""
+        )
+        + (
+            f"; {settled:,} tables unchanged since the latest release not solved again"
+            if settled
             else ""
         )
     )
@@ -162,7 +183,9 @@ def earlier_releases(
     gets its true values from the warehouse after all when it was made from exactly the
     deliveries current now: then the marts are its truth. When the marts equal the latest
     release's truth, the new release would be the latest again: it is made against the
-    releases before it, as the latest was, so the same data gives the same release.
+    releases before it, as the latest was, so the same data gives the same release. With
+    the latest release come the moves kept with it (`history.moves`): a table unchanged since
+    is not solved again.
     """
     found = versions(monitor.releases)
     releases = []
@@ -181,7 +204,9 @@ def earlier_releases(
         releases = releases[:-1]
     rules = {name: getattr(thresholds, name) for name in RULES}
     same_rules = bool(releases) and _rules(monitor.releases / releases[-1].version) == rules
-    return history.History(releases, same_rules)
+    latest = releases[-1] if releases else None
+    moves = _stored_moves(monitor, latest.version, cells) if latest and latest.known else None
+    return history.History(releases, same_rules, moves)
 
 
 def _rules(folder: Path) -> dict | None:
@@ -203,6 +228,37 @@ def _stored(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "(version varchar, key varchar, value double, withheld boolean)"
     )
     return con.sql(f"select version, key, value, withheld from {HISTORY}").df()
+
+
+def moves_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.sql("create schema if not exists history")
+    con.sql(
+        f"create table if not exists {MOVES} "
+        "(version varchar, move bigint, key varchar, delta double)"
+    )
+
+
+def _stored_moves(
+    monitor: MonitorResource, version: str, cells: disclosure.Cells
+) -> csr_matrix | None:
+    """The moves kept with release `version` over the new cells (looked up by key in the
+    warehouse: a million entries); None when it kept none."""
+    with monitor.warehouse() as con:
+        moves_table(con)
+        con.register("_keys", _numbered(cells.keys))
+        found = con.execute(
+            f"select m.move, coalesce(k.cell, -1) as cell, m.delta from {MOVES} m "
+            "left join _keys k using (key) where m.version = ?",
+            [version],
+        ).fetchnumpy()
+        con.unregister("_keys")
+    if not len(found["move"]):
+        return None
+    return history.moves_matrix(found["move"], found["cell"], found["delta"], len(cells.value))
+
+
+def _numbered(keys: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame({"cell": np.arange(len(keys), dtype=np.int64), "key": keys})
 
 
 def _from_files(folder: Path, shapes: dict) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import dagster as dg
 
 from ingest import warehouse
 from pipelines import inputs
-from pipelines.defs.disclosure_control import HISTORY, disclosure_control
+from pipelines.defs.disclosure_control import HISTORY, MOVES, disclosure_control, moves_table
 from pipelines.defs.indicators import dbt_project, mart_key, suite_summaries
 from pipelines.defs.resources import MonitorResource
 from publish import changelog, dcat, package
@@ -140,6 +140,15 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
                 f"insert into {HISTORY} select ?, key, value, withheld from published.cells",
                 [published.version],
             )
+            # Its moves replace the earlier release's: the next release reads the latest's only.
+            # (A warehouse whose disclosure control ran before moves were kept has none.)
+            moves_table(con)
+            con.execute(f"delete from {MOVES}")
+            if warehouse.table_exists(con, "published", "moves"):
+                con.execute(
+                    f"insert into {MOVES} select ?, move, key, delta from published.moves",
+                    [published.version],
+                )
         inputs.record(con, published.version, made_from)
     verb = "published" if published.changed else "unchanged, still"
     context.log.info(f"release {published.version} {verb} at {published.path}")

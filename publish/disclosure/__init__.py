@@ -38,6 +38,7 @@ The modules, in the order the work flows:
 from publish.disclosure.blocks import (
     audit_published,
     kept_cells,
+    kept_moves,
     protect,
     protect_tables,
     published_frames,
@@ -80,6 +81,7 @@ __all__ = [
     "audit_published",
     "cells_of",
     "kept_cells",
+    "kept_moves",
     "line_moves",
     "primary",
     "protect",

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_matrix
 
 from publish.disclosure.audit import (
     AuditResult,
@@ -60,12 +61,15 @@ def protect(
     history = history or History()
     public, kept = states(cells.value, history)
     blocks = np.unique(cells.block)
+    stored = _by_block(history.moves, cells.block) if history.moves is not None else {}
     # Threads, not processes: HiGHS solves without holding the GIL, and a process pool inside
     # a Dagster step (or a test run) would re-import the caller's main module.
     with ThreadPoolExecutor(max(1, workers)) as pool:
         parts = list(
             pool.map(
-                lambda b: _protect_block(cells, int(b), thresholds, history, public, kept),
+                lambda b: _protect_block(
+                    cells, int(b), thresholds, history, public, kept, stored.get(int(b))
+                ),
                 blocks,
             )
         )
@@ -96,9 +100,64 @@ def protect(
     }
     across["passed"] = all(p.joint is None or p.joint.passed for p in parts)
     suppression = Suppression(
-        cells, reason, rounds, merged, thresholds, [p.outcome for p in parts], public, across
+        cells,
+        reason,
+        rounds,
+        merged,
+        thresholds,
+        [p.outcome for p in parts],
+        public,
+        across,
+        _moves(parts, len(cells.value)),
     )
     return suppression
+
+
+def _by_block(moves: csr_matrix, block: np.ndarray) -> dict[int, csr_matrix]:
+    """Each block's moves over its own cells, numbered as `Cells.only` numbers them (a move
+    that would span blocks is none of theirs)."""
+    entries = moves.tocoo()
+    order = np.argsort(block, kind="stable")
+    local = np.empty(len(block), dtype=np.int64)
+    local[order] = np.arange(len(block)) - np.searchsorted(block[order], block[order])
+    of = block[entries.col]
+    lowest = np.full(moves.shape[0], np.iinfo(np.int64).max)
+    highest = np.full(moves.shape[0], -1)
+    np.minimum.at(lowest, entries.row, of)
+    np.maximum.at(highest, entries.row, of)
+    one = (lowest == highest)[entries.row]
+    found = {}
+    sizes = np.bincount(block)
+    by = np.argsort(of[one], kind="stable")
+    row, col, data, of = (a[one][by] for a in (entries.row, entries.col, entries.data, of))
+    for part in np.split(np.arange(len(of)), np.flatnonzero(np.diff(of)) + 1):
+        if not len(part):
+            continue
+        b = int(of[part[0]])
+        rows, renumbered = np.unique(row[part], return_inverse=True)
+        found[b] = csr_matrix(
+            (data[part], (renumbered, local[col[part]])), shape=(len(rows), int(sizes[b]))
+        )
+    return found
+
+
+def _moves(parts: list, size: int) -> csr_matrix:
+    """Every block's moves over all cells, one row each."""
+    rows, columns, deltas, count = [], [], [], 0
+    for part in parts:
+        if part.moves is None or not part.moves.shape[0]:
+            continue
+        moves = part.moves.tocoo()
+        rows.append(count + moves.row)
+        columns.append(part.cells[moves.col])
+        deltas.append(moves.data)
+        count += moves.shape[0]
+    if not count:
+        return csr_matrix((0, size))
+    return csr_matrix(
+        (np.concatenate(deltas), (np.concatenate(rows), np.concatenate(columns))),
+        shape=(count, size),
+    )
 
 
 def kept_cells(suppression: Suppression) -> pd.DataFrame:
@@ -109,6 +168,22 @@ def kept_cells(suppression: Suppression) -> pd.DataFrame:
             "key": suppression.cells.keys.astype(str),
             "value": suppression.cells.value,
             "withheld": suppression.withheld,
+        }
+    )
+
+
+def kept_moves(suppression: Suppression) -> pd.DataFrame:
+    """The moves of a suppression as history keeps them (History.moves): move number, cell
+    (its row in `kept_cells`), delta; one row per cell a move moves."""
+    moves = suppression.moves
+    if moves is None:
+        moves = csr_matrix((0, len(suppression.cells.value)))
+    moves = moves.tocoo()
+    return pd.DataFrame(
+        {
+            "move": moves.row.astype(np.int64),
+            "cell": moves.col.astype(np.int64),
+            "delta": moves.data,
         }
     )
 

@@ -54,6 +54,10 @@ class History:
     # The latest release was made under the same thresholds: a block whose true values it had
     # keeps its pattern without a new audit (publish/disclosure/suppress.py, `_reused`).
     same_rules: bool = False
+    # The latest release's moves over the new cells, one row each (deltas from the true
+    # values): the optimiser's proof that its withheld cells move. A table nothing changed in
+    # takes them instead of being solved again; the audits check each before it counts.
+    moves: csr_matrix | None = None
 
     def __bool__(self) -> bool:
         return bool(self.releases)
@@ -71,6 +75,15 @@ def align(keys: np.ndarray, version: str, stored: pd.DataFrame, known: bool = Tr
     value = np.where(present, stored["value"].to_numpy(dtype=float)[np.maximum(at, 0)], np.nan)
     withheld = present & stored["withheld"].to_numpy(dtype=bool)[np.maximum(at, 0)]
     return Earlier(version, value, withheld, present, known)
+
+
+def moves_matrix(move: np.ndarray, cell: np.ndarray, delta: np.ndarray, size: int) -> csr_matrix:
+    """Moves over `size` cells from their entries (move number, cell, delta), one row per
+    move. A cell of -1 is one the cells lack: its move is left out whole."""
+    lost = np.unique(move[cell < 0])
+    kept = ~np.isin(move, lost)
+    rows, row = np.unique(move[kept], return_inverse=True)
+    return csr_matrix((delta[kept], (row, cell[kept])), shape=(len(rows), size))
 
 
 def states(value: np.ndarray, history: History) -> tuple[np.ndarray, np.ndarray]:

@@ -160,6 +160,9 @@ class BlockResult:
     lower_bound: float = 0.0
     tables: int = 0
     optimal_tables: int = 0
+    # Tables with nothing to choose and nothing changed since the latest release: its moves
+    # stand in for a new solve.
+    settled: int = 0
     rounds: int = 0
     lps: int = 0
     cuts: int = 0
@@ -181,6 +184,7 @@ def suppress_block(
     moves: Callable[[np.ndarray], csr_matrix | None] = lambda cells: None,
     public: np.ndarray | None = None,
     earlier: Sequence[Release] = (),
+    stored: csr_matrix | None = None,
 ) -> BlockResult:
     """Cells to withhold in one block beyond `must` (its primary cells): noemer tables first,
     then teller tables. `tables` labels each cell of the block with its table, -1 elsewhere.
@@ -191,7 +195,12 @@ def suppress_block(
     withheld are unknowns of the attacker's problem too, with that release's relations, so
     the pattern holds against an attacker who holds every release. The witnesses are then
     moves over every release's copy of the block: release j's cell c is column j * size + c,
-    the new release's last."""
+    the new release's last.
+
+    `stored` are the latest earlier release's moves over the block's cells. A table whose
+    every cell is withheld or public already, with the same value in every earlier release,
+    has nothing to choose and the same relations as then: it is not solved again, and those of
+    the moves that move its cells are its witnesses (the audits check each)."""
     public = np.zeros(len(value), dtype=bool) if public is None else public
     size = len(value)
     before = [_Before.of(structure, release) for release in earlier]
@@ -211,6 +220,14 @@ def suppress_block(
     try:
         for label in order:
             cells = np.flatnonzero(tables == label)
+            if stored is not None and _settled(cells, withheld, public, value, before):
+                listed = moves(cells)
+                key = id(listed) if listed is not None else -1 - int(label)
+                if key not in libraries:
+                    libraries[key] = Library(listed, len(cells))
+                witnesses.append(_stored_witnesses(stored, cells, libraries[key], len(before)))
+                result.settled += 1
+                continue
             if noemer_of[cells[0]] < 0:
                 model = noemer_model(structure, value, cost, cells, largest, withheld, public)
             else:
@@ -254,6 +271,40 @@ def suppress_block(
             result.method = "near-optimal"
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _settled(
+    cells: np.ndarray,
+    withheld: np.ndarray,
+    public: np.ndarray,
+    value: np.ndarray,
+    before: Sequence[_Before],
+) -> bool:
+    """Whether a table has nothing to choose (each cell withheld or public) and is as it was
+    in every earlier release (present, same values)."""
+    if not before or not (withheld[cells] | public[cells]).all():
+        return False
+    return all(
+        b.present[cells].all() and np.array_equal(b.value[cells], value[cells]) for b in before
+    )
+
+
+def _stored_witnesses(
+    stored: csr_matrix, cells: np.ndarray, library: Library, earlier: int
+) -> csr_matrix:
+    """The stored moves that move a settled table's cells, as witnesses over every release's
+    copy (the new release's columns); those within the table also join its library, where a
+    solve would have put them for the tables that share it."""
+    size = stored.shape[1]
+    touching = np.flatnonzero(stored[:, cells].getnnz(axis=1) > 0)
+    rows = stored[touching].tocsr()
+    own = rows[:, cells].tocsr()  # the table's own cells, numbered as in the table
+    library.extend(own[own.getnnz(axis=1) == rows.getnnz(axis=1)])
+    rows = rows.tocoo()
+    return csr_matrix(
+        (rows.data, (rows.row, earlier * size + rows.col)),
+        shape=(rows.shape[0], (earlier + 1) * size),
+    )
 
 
 class Release(Protocol):
@@ -667,6 +718,13 @@ class Library:
     def add(self, support: np.ndarray, move: np.ndarray) -> None:
         self._found.append((support, move))
         self._arrays = None
+
+    def extend(self, moves: csr_matrix) -> None:
+        """Moves of the table's cells, one row each, found before (an earlier release's)."""
+        if moves.shape[0]:
+            self.arrays()  # keeps the order: what was found so far, then these
+            self._chunks.append(moves)
+            self._arrays = None
 
     def arrays(self) -> tuple[csr_matrix, csr_matrix, np.ndarray, np.ndarray, np.ndarray]:
         """The moves, which cells each moves, and their entries (row, column, value)."""

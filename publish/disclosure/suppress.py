@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from publish.disclosure import optimal
 from publish.disclosure.audit import (
@@ -36,6 +37,9 @@ class Suppression:
     # Cells an earlier release published with the same value, and the audit across releases.
     public: np.ndarray | None = None
     across: dict | None = None
+    # Moves that free the withheld cells, one row each over all cells (deltas from the true
+    # values): kept with the release, so that the next one need not solve what did not change.
+    moves: csr_matrix | None = None
 
     @property
     def withheld(self) -> np.ndarray:
@@ -148,6 +152,9 @@ class _Block:
     rounds: int
     outcome: optimal.BlockResult
     joint: JointResult | None = None
+    # The moves that free this release's withheld cells of the block, over its cells (kept
+    # with the release for the next one; see History.moves).
+    moves: csr_matrix | None = None
 
 
 def _protect_block(
@@ -157,6 +164,7 @@ def _protect_block(
     history: History,
     public_all: np.ndarray,
     kept_all: np.ndarray,
+    stored: csr_matrix | None = None,
 ) -> _Block:
     """One block: the optimiser's pattern, proven by the exact audit; where the optimiser
     gives up, the heuristic in rounds, until the audit passes; then, with earlier releases,
@@ -172,6 +180,7 @@ def _protect_block(
     reason[kept & (reason == NONE)] = KEPT
     reused = _reused(block, keep, cells.value, reason, public, history, earlier)
     if reused is not None:
+        reused.moves = stored
         return reused
     too_large = np.bincount(cells.table).max(initial=0) > thresholds.optimiser_cells
     if too_large:
@@ -191,6 +200,7 @@ def _protect_block(
             cells.moves,
             public,
             earlier,
+            stored if earlier and earlier[-1].version == history.releases[-1].version else None,
         )
     optimised = outcome.secondary is not None
     # The optimiser's moves span every release's copy of the block, the new release last; its
@@ -259,7 +269,17 @@ def _protect_block(
         result.pinned += [Pinned(int(c), np.nan, np.nan) for c in (*joint.leaked, *joint.pinned)]
     if optimised and rounds > 1:
         outcome.notes.append(f"the audit widened it in {rounds - 1} more rounds")
-    return _Block(block, keep, reason, result, rounds, outcome, joint)
+    moves = None if witnesses is None else _own(witnesses, len(earlier) * len(cells.value))
+    return _Block(block, keep, reason, result, rounds, outcome, joint, moves)
+
+
+def _own(witnesses: csr_matrix, offset: int) -> csr_matrix:
+    """The witnesses that move the new release's cells alone (columns from `offset` on), over
+    those cells: a move that also moves an earlier release's copy is not one of this release."""
+    witnesses = witnesses.tocsr()
+    earlier = witnesses[:, :offset].getnnz(axis=1) > 0
+    mine = witnesses[~earlier & (witnesses.getnnz(axis=1) > 0)]
+    return mine[:, offset:].tocsr()
 
 
 def _reused(

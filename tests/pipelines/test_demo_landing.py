@@ -588,6 +588,22 @@ def test_a_corrected_delivery_is_held_back_by_each_failing_gate_then_published(
     assert (corrected.before / "release.json").is_file()  # the older release stays complete
 
 
+def test_the_latest_release_keeps_its_moves_for_the_next(corrected: Corrected):
+    """The warehouse keeps the moves of the latest release only, by cell key, each cell one
+    the release's cells hold."""
+    warehouse = corrected.after.parent.parent / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        versions = con.execute("select distinct version from history.moves").fetchall()
+        strays = con.execute(
+            "select count(*) from history.moves m anti join history.cells c "
+            "on c.version = m.version and c.key = m.key"
+        ).fetchone()
+        moves = con.execute("select count(distinct move) from history.moves").fetchone()
+    assert versions == [("1.1.0",)]
+    assert strays == (0,)
+    assert moves[0] > 0
+
+
 def published_with_truth(release: Path, truth: pd.DataFrame) -> pd.DataFrame:
     """The release's indicatoren as published, with the true tellers and noemers beside."""
     published = pd.read_csv(
