@@ -176,7 +176,7 @@ def kept_moves_over(keys: np.ndarray, earlier: dc.Suppression) -> csr_matrix:
     """The earlier release's kept moves over the new cells, looked up by key (the warehouse
     does this in SQL: pipelines/defs/disclosure_control.py)."""
     kept = dc.kept_moves(earlier)
-    at = pd.Index(keys).get_indexer(earlier.cells.keys[kept["cell"].to_numpy()])
+    at = pd.Index(keys).get_indexer(earlier.cells.keys)[kept["cell"].to_numpy()]
     return moves_matrix(kept["move"].to_numpy(), at, kept["delta"].to_numpy(), len(keys))
 
 
