@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from publish import disclosure as dc
-from publish.disclosure.history import History, align, moves_matrix
+from publish.disclosure.history import History, align, align_moves
 
 SEXES = ("M", "V")
 AGES = ("18-29", "30-49", "50-64")
@@ -149,11 +149,7 @@ def main() -> None:
             [align(cells.keys, version, stored) for version, stored in kept], same_rules=True
         )
         if latest is not None:
-            moves = dc.kept_moves(latest)
-            at = pd.Index(cells.keys).get_indexer(latest.cells.keys)[moves["cell"].to_numpy()]
-            history.moves = moves_matrix(
-                moves["move"].to_numpy(), at, moves["delta"].to_numpy(), len(cells.keys)
-            )
+            history.moves = align_moves(cells.keys, latest.cells.keys, dc.kept_moves(latest))
         aware = dc.protect(cells, workers=2, history=history)
         seconds = time.perf_counter() - start
         rows, rows_alone = geheim(aware), geheim(alone)

@@ -86,6 +86,14 @@ def moves_matrix(move: np.ndarray, cell: np.ndarray, delta: np.ndarray, size: in
     return csr_matrix((delta[kept], (row, cell[kept])), shape=(len(rows), size))
 
 
+def align_moves(keys: np.ndarray, earlier_keys: np.ndarray, kept: pd.DataFrame) -> csr_matrix:
+    """An earlier release's moves as `kept_moves` gives them (move, cell, delta; cells
+    numbered as its `earlier_keys`) over the cells `keys`, matched by key. The warehouse does
+    the same lookup in SQL (pipelines/defs/disclosure_control.py)."""
+    at = pd.Index(keys).get_indexer(earlier_keys)[kept["cell"].to_numpy()]
+    return moves_matrix(kept["move"].to_numpy(), at, kept["delta"].to_numpy(), len(keys))
+
+
 def states(value: np.ndarray, history: History) -> tuple[np.ndarray, np.ndarray]:
     """Per cell of the new release: public (an earlier release published it, value unchanged)
     and kept (an earlier release withheld it, value unchanged, or withheld it and its value is

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
 
 from publish import disclosure as dc
-from publish.disclosure.history import History, align, moves_matrix
+from publish.disclosure.history import History, align, align_moves
 from tests.attacker import pinned_across
 from tests.publish.test_disclosure import SHARED, shape, table
 
@@ -172,14 +171,6 @@ def test_a_cell_that_the_earlier_releases_pin_whatever_is_published_fails_the_re
     assert "t 2020/12|teller|werk|A|V" in pinned, pinned
 
 
-def kept_moves_over(keys: np.ndarray, earlier: dc.Suppression) -> csr_matrix:
-    """The earlier release's kept moves over the new cells, looked up by key (the warehouse
-    does this in SQL: pipelines/defs/disclosure_control.py)."""
-    kept = dc.kept_moves(earlier)
-    at = pd.Index(keys).get_indexer(earlier.cells.keys)[kept["cell"].to_numpy()]
-    return moves_matrix(kept["move"].to_numpy(), at, kept["delta"].to_numpy(), len(keys))
-
-
 def test_a_table_unchanged_since_the_latest_release_takes_its_moves_instead_of_a_solve():
     """Two indicators share the noemer (30 per area and sex, never withheld). The correction
     changes werk (B's and C's men) and leaves bijstand as it was. bijstand's withheld cells
@@ -207,7 +198,7 @@ def test_a_table_unchanged_since_the_latest_release_takes_its_moves_instead_of_a
     def history(moves: bool) -> History:
         earlier = History([align(cells.keys, "1.0.0", dc.kept_cells(kept))], True)
         if moves:
-            earlier.moves = kept_moves_over(cells.keys, kept)
+            earlier.moves = align_moves(cells.keys, kept.cells.keys, dc.kept_moves(kept))
         return earlier
 
     assert kept.moves is not None and kept.moves.shape[0] > 0
