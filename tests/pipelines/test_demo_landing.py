@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import rdflib
+from playwright.sync_api import expect
 from python_calamine import CalamineWorkbook
 
 from cli.commands import main
@@ -262,10 +263,11 @@ def test_the_page_of_the_release_renders_offline_in_chromium(demo: Demo, browser
             plan = page.locator("#U16 table.plan")
             assert plan.is_visible() and plan.locator("td.resultaat").count() > 0
             assert page.locator("#U16 table.huisvesting").is_visible()
-            # An area's link opens its section.
+            # An area's link opens its section. The page opens it on `hashchange`, which the
+            # browser fires after the click returns, so the assertions wait for it.
             page.locator(f'.overzicht a[href="#{MUNICIPALITY}"]').click()
-            assert page.locator(f"#{MUNICIPALITY} details").first.get_attribute("open") == ""
-            assert page.locator(f"#{MUNICIPALITY} table.huisvesting").is_visible()
+            expect(page.locator(f"#{MUNICIPALITY} details").first).to_have_attribute("open", "")
+            expect(page.locator(f"#{MUNICIPALITY} table.huisvesting")).to_be_visible()
             hrefs = page.eval_on_selector_all("a[href]", "a => a.map(x => x.getAttribute('href'))")
             files = [h for h in hrefs if not h.startswith(("#", "https://"))]
             release = demo.latest.resolve()
