@@ -15,7 +15,9 @@ import dagster as dg
 from pipelines.defs.alerts import root_message
 
 _STARTED: dict[str, float] = {}
-# dbt prints a line per node; the command line shows only problems and the summary.
+# dbt prints a line per node, and dagster-dbt the command it runs; the command line shows only
+# problems and the summary of both dbt steps.
+_DBT_STEPS = ("monitor_dbt_assets", "published_dbt_assets")
 _DBT_WORTH_SHOWING = re.compile(r"ERROR|FAIL|WARN|Done\.|Finished running")
 
 
@@ -27,7 +29,7 @@ class _CompactHandler(logging.Handler):
         if event is None:
             if record.levelno >= logging.INFO and step:
                 message = meta.get("orig_message", record.getMessage())
-                if step == "monitor_dbt_assets" and not _DBT_WORTH_SHOWING.search(message):
+                if step in _DBT_STEPS and not _DBT_WORTH_SHOWING.search(message):
                     return
                 marker = "!" if record.levelno >= logging.WARNING else " "
                 _write(f"    {marker} {message}")

@@ -1,6 +1,8 @@
 {#- huisvesting: every area for every half-year in the taakstelling files starting on or before P;
     doorgaande_lijn: every year from the first year to P's year, U16 for plaatsing_regio and
     every area for noa_binnen_3_maanden. -#}
+{#- Dagster shows it as a check on huisvesting, not as a loose observation. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'huisvesting'}}}) }}
 with
 
 areas as (

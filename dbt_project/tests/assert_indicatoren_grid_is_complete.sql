@@ -1,5 +1,7 @@
 {#- Every (cohort_jaar, duur_maanden) pair whose whole cohort has been observed by P is published,
     no other, and each with the full grid: areas x geslacht x leeftijdsklasse x indicators. -#}
+{#- Dagster shows it as a check on indicatoren, not as a loose observation. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'indicatoren'}}}) }}
 with
 
 cut as (

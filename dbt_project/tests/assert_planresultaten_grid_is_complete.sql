@@ -1,5 +1,7 @@
 {#- At every plan duration with two or more published cohorts, every area and every cohort
     indicator of the published indicatoren has a result; at no other duration is there one. -#}
+{#- Dagster shows it as a check on planresultaten, not as a loose observation. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'planresultaten'}}}) }}
 with
 
 indicatoren as (

@@ -18,6 +18,8 @@ from sources import all_sources
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "dbt_project" / "models"
 SEEDS = ROOT / "dbt_project" / "seeds"
+DBT_TESTS = ROOT / "dbt_project" / "tests"
+MANIFEST = ROOT / "dbt_project" / "target" / "manifest.json"
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +64,20 @@ def test_every_suite_is_a_check_and_the_mart_suites_block_the_release(defs):
     for mart in SUITES:
         assert (f"marts/{mart}", f"suite_{mart}") in checks
         assert blocking[(f"marts/{mart}", f"suite_{mart}")] is True
+
+
+def test_every_dbt_test_is_a_check(defs):
+    """Each dbt test is a check on one asset, so that the UI shows its result where it belongs.
+    A singular test that reads several tables names its asset in its config; without it,
+    dagster-dbt logs the result as a loose observation, with a warning on every run."""
+    import json
+
+    checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
+    nodes = json.loads(MANIFEST.read_text())["nodes"].values()
+    tests = {node["name"] for node in nodes if node["resource_type"] == "test"}
+    singular = {path.stem for path in DBT_TESTS.glob("*.sql")}
+    assert singular and singular <= tests
+    assert tests - checks == set()
 
 
 def test_jobs_sensors_and_schedule_are_there_and_running(defs):
