@@ -13,11 +13,12 @@ import time
 import dagster as dg
 
 from pipelines.defs.alerts import root_message
+from pipelines.defs.indicators import monitor_dbt_assets, published_dbt_assets
 
 _STARTED: dict[str, float] = {}
 # dbt prints a line per node, and dagster-dbt the command it runs; the command line shows only
 # problems and the summary of both dbt steps.
-_DBT_STEPS = ("monitor_dbt_assets", "published_dbt_assets")
+_DBT_STEPS = frozenset(assets.op.name for assets in (monitor_dbt_assets, published_dbt_assets))
 _DBT_WORTH_SHOWING = re.compile(r"ERROR|FAIL|WARN|Done\.|Finished running")
 
 
