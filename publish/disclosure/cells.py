@@ -119,6 +119,8 @@ class Cells:
     # Groups of cells the audit covers first, a few areas of one block at a time.
     windows: list[np.ndarray] = field(default_factory=list)
     products: dict[int, csr_matrix] = field(default_factory=dict, repr=False)
+    # Each table's listed moves by the places of its cells (see `moves`).
+    listed: dict[tuple[int, bytes], csr_matrix] = field(default_factory=dict, repr=False)
 
     @property
     def noemer_of(self) -> np.ndarray:
@@ -167,17 +169,26 @@ class Cells:
     def moves(self, cells: np.ndarray) -> csr_matrix:
         """Moves of one table's `cells` that keep every relation (one row each, entries +1 and
         -1): products of one elementary move per dimension, whose cells are all present.
-        Tables over the resource's whole grid get one shared object."""
+        Tables whose cells sit in the same places get one object, kept for the life of these
+        cells: the optimiser shares a library of moves between such tables by the object's
+        identity, and an object freed early could lend its identity to another table's."""
         resource = int(self.resource[cells[0]])
-        product = self._products(resource)
         positions = self.position[cells]
-        if len(positions) == product.shape[1] and (positions == np.arange(len(positions))).all():
-            return product
-        local = np.full(product.shape[1], -1)
-        local[positions] = np.arange(len(cells))
-        present = local >= 0
-        whole = abs(product[:, ~present]).sum(axis=1).A1 == 0
-        return product[whole][:, present][:, np.argsort(local[present])].tocsr()
+        key = (resource, positions.tobytes())
+        if key not in self.listed:
+            product = self._products(resource)
+            if (
+                len(positions) == product.shape[1]
+                and (positions == np.arange(len(positions))).all()
+            ):
+                self.listed[key] = product
+            else:
+                local = np.full(product.shape[1], -1)
+                local[positions] = np.arange(len(cells))
+                present = local >= 0
+                whole = abs(product[:, ~present]).sum(axis=1).A1 == 0
+                self.listed[key] = product[whole][:, present][:, np.argsort(local[present])].tocsr()
+        return self.listed[key]
 
     def _products(self, resource: int) -> csr_matrix:
         """Every product of one elementary move per dimension, over the resource's whole grid:

@@ -550,6 +550,23 @@ def test_blocks_suppressed_on_their_own_in_any_number_of_threads_give_the_same_t
     assert report_split["audit"]["passed"]
     assert audit_passes(split["t"], shapes["t"])
 
+def test_tables_in_the_same_places_share_one_object_of_listed_moves_while_the_cells_live():
+    """The optimiser shares a library of moves between tables by the identity of their listed
+    moves. A part of a grid used to get a new object on every call: once freed, its identity
+    could pass to another table's moves, which then drew on the wrong library, and the moves
+    kept with a release depended on the memory allocator. One object per place set, kept with
+    the cells, makes identity mean "the same places"."""
+    micro = {key: (10, {"werk": 3}) for key in itertools.product(("A", "B", "C", "D"), ("M", "V"))}
+    frame = table(micro, (AREA, dc.SEX))
+    cells = dc.cells_of({"t": frame}, {"t": shape(AREA, dc.SEX)})
+    tellers = np.flatnonzero(cells.noemer_of >= 0)
+    part, other = tellers[: len(tellers) // 2], tellers[len(tellers) // 2 :]
+    first = cells.moves(part)
+    assert cells.moves(part.copy()) is first
+    assert cells.moves(other) is not first
+    assert cells.moves(tellers) is cells.moves(tellers.copy())
+
+
 
 # -- many areas: the audit's windows, checked by an attacker written here ----------------------
 
