@@ -264,7 +264,9 @@ def _merged_moves(
         np.column_stack([moves.shape[0] + rows[copy], node[moves.col[copy]], np.flatnonzero(copy)])
     )
     pairs = np.concatenate(entries)
-    _, first = np.unique(pairs[:, :2], axis=0, return_index=True)
+    # One entry per (row, unknown), the first: as one number each, which np.unique sorts in a
+    # fraction of the time it takes for rows (axis=0).
+    _, first = np.unique(pairs[:, 0] * (size + 1) + pairs[:, 1] + 1, return_index=True)
     pairs = pairs[first]
     return csr_matrix(
         (moves.data[pairs[:, 2]], (pairs[:, 0], pairs[:, 1])), shape=(2 * moves.shape[0], size)
