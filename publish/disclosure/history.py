@@ -155,37 +155,8 @@ def joint_audit(
     values = np.concatenate([*(e.value for e in releases), value])
     hidden = np.concatenate([*(e.withheld for e in releases), withheld])
     present = np.concatenate([*(e.present for e in releases), np.ones(n, dtype=bool)])
-    parent = np.arange(k * n)
-    equations: list[tuple[int, int]] = []
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    # Each copy joins the latest earlier copy with the same true value: all equal copies end up
-    # connected. Noemers first, so a teller's copies merge only where their noemers did.
     noemer_of = structure.noemer_of
-    order = np.concatenate([np.flatnonzero(noemer_of < 0), np.flatnonzero(noemer_of >= 0)])
-    for cell in order:
-        last_seen: dict[float, int] = {}
-        for j in range(k):
-            g = j * n + cell
-            if not present[g]:
-                continue
-            v = values[g]
-            if v in last_seen:
-                h = last_seen[v]
-                is_teller = noemer_of[cell] >= 0
-                if not is_teller or find(j * n + noemer_of[cell]) == find(
-                    (h // n) * n + noemer_of[cell]
-                ):
-                    parent[find(g)] = find(h)
-                else:
-                    equations.append((g, h))
-            last_seen[v] = g
-    roots = np.array([find(i) for i in range(k * n)])
+    roots, equations = _merged_copies(noemer_of, values, present, n, k)
     used = present.copy()
     labels, rep = np.unique(roots[used], return_inverse=True)
     node = np.full(k * n, -1)
@@ -212,15 +183,7 @@ def joint_audit(
 
     # Every release's relations over the merged unknowns (identical ones once), the equations
     # between copies that could not merge, and each teller's noemer.
-    lengths = np.diff(structure.ptr)
-    rows = []
-    for j in range(k):
-        mapped = node[j * n + structure.members]
-        starts = np.concatenate([[0], np.cumsum(lengths)])[:-1]
-        for r in range(len(lengths)):
-            members = mapped[starts[r] : starts[r] + lengths[r]]
-            if (members >= 0).all():
-                rows.append(tuple(members.tolist()))
+    rows = [row for j in range(k) for row in _relations(structure, node[j * n :][:n])]
     rows += [(int(node[g]), int(node[h])) for g, h in equations if node[g] != node[h]]
     unique = list(dict.fromkeys(rows))
     merged_noemer = np.full(size, -1)
@@ -239,6 +202,51 @@ def joint_audit(
     pinned_nodes = np.array(sorted({p.cell for p in result.pinned}), dtype=np.int64)
     places = np.unique(np.flatnonzero(np.isin(node, pinned_nodes)) % n)
     return JointResult(result, places, np.array(sorted(leaked), dtype=np.int64), len(releases))
+
+
+def _merged_copies(
+    noemer_of: np.ndarray, values: np.ndarray, present: np.ndarray, n: int, k: int
+) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Which copies of the cells are one unknown: each copy (release j's cell c is j * n + c)
+    joins the latest earlier copy of its cell with the same true value, a teller's only where
+    their noemers joined (noemers first); the root of each unknown is its earliest copy. The
+    pairs of equal teller copies that could not join are equations (later copy, earlier one),
+    by cell and then release."""
+    roots = np.arange(k * n)
+    copy = np.flatnonzero(present)
+    cell, release, value = copy % n, copy // n, values[copy]
+    # Copies of one cell with one value, in release order: each pair of neighbours is a copy
+    # and the latest earlier copy with its value.
+    order = np.lexsort((release, value, cell))
+    later, earlier = order[1:], order[:-1]
+    equal = (cell[later] == cell[earlier]) & (value[later] == value[earlier])
+    teller = noemer_of[cell[later]] >= 0
+
+    def join(joined: np.ndarray) -> None:
+        # Joined neighbours form runs in `order`; each run's root is its first copy.
+        starts = np.concatenate([[True], ~joined])
+        first = np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))
+        roots[copy[order]] = copy[order[first]]
+
+    join(equal & ~teller)  # noemer copies
+    noemer = noemer_of[np.where(teller, cell[later], 0)]
+    same_noemer = roots[release[later] * n + noemer] == roots[release[earlier] * n + noemer]
+    join(equal & ~teller | equal & teller & same_noemer)
+    apart = np.flatnonzero(equal & teller & ~same_noemer)
+    apart = apart[np.lexsort((release[later[apart]], cell[later[apart]]))]
+    equations = list(zip(copy[later[apart]].tolist(), copy[earlier[apart]].tolist(), strict=True))
+    return roots, equations
+
+
+def _relations(structure: Structure, node: np.ndarray) -> list[tuple[int, ...]]:
+    """One release's relations over the merged unknowns (`node` of each of its cells, -1 where
+    absent): those whose every cell is present, each as its unknowns."""
+    lengths = np.diff(structure.ptr)
+    mapped = node[structure.members]
+    absent = np.zeros(len(lengths), dtype=bool)
+    np.logical_or.at(absent, np.repeat(np.arange(len(lengths)), lengths), mapped < 0)
+    flat, ptr = mapped.tolist(), structure.ptr.tolist()
+    return [tuple(flat[ptr[r] : ptr[r + 1]]) for r in np.flatnonzero(~absent).tolist()]
 
 
 def _merged_moves(

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from publish import disclosure as dc
-from publish.disclosure.history import History, align, align_moves
+from publish.disclosure.history import History, _merged_copies, align, align_moves
 from tests.attacker import pinned_across
 from tests.publish.test_disclosure import SHARED, shape, table
 
@@ -215,3 +217,56 @@ def test_a_table_unchanged_since_the_latest_release_takes_its_moves_instead_of_a
         SHARED,
     )
     assert pinned == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    releases=st.integers(1, 4),
+    noemers=st.integers(1, 3),
+    data=st.data(),
+)
+def test_copies_join_the_latest_earlier_copy_with_their_value_as_a_union_find_joins_them(
+    releases, noemers, data
+):
+    """The copies of each cell across releases, vectorised, against a union-find written here
+    the way the spec reads: each copy joins the latest earlier copy of its cell with the same
+    true value, a teller's only where their noemers' copies are joined (else an equation), and
+    each unknown is named by its earliest copy."""
+    tellers = data.draw(st.integers(0, 4))
+    noemer_of = np.array(
+        [-1] * noemers
+        + data.draw(st.lists(st.integers(0, noemers - 1), min_size=tellers, max_size=tellers))
+    )
+    n, k = len(noemer_of), releases + 1
+    values = np.array(
+        data.draw(st.lists(st.sampled_from([0.0, 1.0, 2.0]), min_size=k * n, max_size=k * n))
+    )
+    present = np.array(data.draw(st.lists(st.booleans(), min_size=k * n, max_size=k * n)))
+    present[(k - 1) * n :] = True
+
+    parent = list(range(k * n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    equations = []
+    for cell in [*np.flatnonzero(noemer_of < 0), *np.flatnonzero(noemer_of >= 0)]:
+        latest: dict[float, int] = {}
+        for j in range(k):
+            g = j * n + int(cell)
+            if not present[g]:
+                continue
+            h = latest.get(values[g])
+            if h is not None:
+                noemer = noemer_of[cell]
+                if noemer < 0 or find(j * n + noemer) == find(h // n * n + noemer):
+                    parent[find(g)] = find(h)
+                else:
+                    equations.append((g, h))
+            latest[values[g]] = g
+
+    roots, found = _merged_copies(noemer_of, values, present, n, k)
+    assert roots.tolist() == [find(i) for i in range(k * n)]
+    assert found == equations
