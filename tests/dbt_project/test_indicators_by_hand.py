@@ -67,10 +67,18 @@ monitor_metadata: 8 persons, 1 without bsn.
 """
 
 import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from pipelines.dbt_child import WAREHOUSE_ENV
+from pipelines.dbt_manifest import DBT_PROJECT_DIR
 from tests.builders import (
     deelnemer,
     koppeling,
@@ -384,3 +392,43 @@ def test_doorgaande_lijn(marts):
     assert got[("U16", 2023, "noa_binnen_3_maanden")] == (2, 3, Decimal("66.7"), 60)
     assert got[("GM0344", 2024, "noa_binnen_3_maanden")] == (1, 1, Decimal("100.0"), 60)
     assert len(rows) == 3 * (1 + 18)
+
+
+def test_the_dbt_unit_tests_pass_against_the_built_warehouse(marts, tmp_path):
+    """The monitor's runs skip dbt's unit tests (they check the models' logic on fixed rows,
+    not a month's data), so they run here: every unit test of the manifest, against a copy of
+    a warehouse where each model's parents exist (dbt reads their column types there)."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(marts / "warehouse.duckdb", warehouse)
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    target = tmp_path / "target"
+    completed = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "test",
+            "--select",
+            "test_type:unit",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(tmp_path),
+        ],
+        env={
+            **os.environ,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            WAREHOUSE_ENV: str(warehouse),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    assert {r["unique_id"] for r in results} == set(manifest["unit_tests"])
+    assert [r["unique_id"] for r in results if r["status"] != "pass"] == [], completed.stdout[
+        -3000:
+    ]
+    assert completed.returncode == 0
