@@ -550,6 +550,7 @@ def test_blocks_suppressed_on_their_own_in_any_number_of_threads_give_the_same_t
     assert report_split["audit"]["passed"]
     assert audit_passes(split["t"], shapes["t"])
 
+
 def test_tables_in_the_same_places_share_one_object_of_listed_moves_while_the_cells_live():
     """The optimiser shares a library of moves between tables by the identity of their listed
     moves. A part of a grid used to get a new object on every call: once freed, its identity
@@ -565,7 +566,6 @@ def test_tables_in_the_same_places_share_one_object_of_listed_moves_while_the_ce
     assert cells.moves(part.copy()) is first
     assert cells.moves(other) is not first
     assert cells.moves(tellers) is cells.moves(tellers.copy())
-
 
 
 # -- many areas: the audit's windows, checked by an attacker written here ----------------------
