@@ -229,7 +229,7 @@ def _merged_copies(
         roots[copy[order]] = copy[order[first]]
 
     join(equal & ~teller)  # noemer copies
-    noemer = noemer_of[np.where(teller, cell[later], 0)]
+    noemer = np.maximum(noemer_of[cell[later]], 0)  # a noemer's own is never read
     same_noemer = roots[release[later] * n + noemer] == roots[release[earlier] * n + noemer]
     join(equal & ~teller | equal & teller & same_noemer)
     apart = np.flatnonzero(equal & teller & ~same_noemer)
