@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -56,6 +57,42 @@ def run(landing: Path, data_dir: Path, job: str = "ingest") -> int:
 def query(data_dir: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         return con.execute(sql).fetchall()
+
+
+def dbt_test(
+    select: str, warehouse: Path, folder: Path
+) -> tuple[subprocess.CompletedProcess, list]:
+    """`dbt test --select <select>` of the project against `warehouse`, its artifacts and log in
+    `folder`: the finished process and run_results.json's results."""
+    from pipelines.dbt_child import WAREHOUSE_ENV
+    from pipelines.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT_DIR
+
+    target = folder / "target"
+    completed = subprocess.run(
+        [
+            DBT_EXECUTABLE,
+            "test",
+            "--select",
+            select,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(folder),
+        ],
+        env={
+            **os.environ,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            WAREHOUSE_ENV: str(warehouse),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return completed, json.loads((target / "run_results.json").read_text())["results"]
 
 
 # The two files that run the whole pipeline most often take about two thirds of the suite's

@@ -68,16 +68,11 @@ monitor_metadata: 8 persons, 1 without bsn.
 
 import datetime as dt
 import json
-import os
 import shutil
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from pipelines.dbt_child import WAREHOUSE_ENV
 from pipelines.dbt_manifest import DBT_PROJECT_DIR
 from tests.builders import (
     deelnemer,
@@ -88,7 +83,7 @@ from tests.builders import (
     write_text,
     write_workbook,
 )
-from tests.conftest import isolate_pipeline_env, query, run
+from tests.conftest import dbt_test, isolate_pipeline_env, query, run
 
 pytestmark = pytest.mark.slow
 
@@ -401,32 +396,7 @@ def test_the_dbt_unit_tests_pass_against_the_built_warehouse(marts, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(marts / "warehouse.duckdb", warehouse)
     manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
-    target = tmp_path / "target"
-    completed = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            "test",
-            "--select",
-            "test_type:unit",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(tmp_path),
-        ],
-        env={
-            **os.environ,
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            WAREHOUSE_ENV: str(warehouse),
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    results = json.loads((target / "run_results.json").read_text())["results"]
+    completed, results = dbt_test("test_type:unit", warehouse, tmp_path)
     assert {r["unique_id"] for r in results} == set(manifest["unit_tests"])
     assert [r["unique_id"] for r in results if r["status"] != "pass"] == [], completed.stdout[
         -3000:

@@ -7,15 +7,10 @@ The tables are made here by hand in a real DuckDB file, and dbt runs the tests a
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
 import duckdb
 import pytest
 
-from pipelines.dbt_child import WAREHOUSE_ENV
-from pipelines.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from tests.conftest import dbt_test
 
 pytestmark = pytest.mark.slow
 
@@ -43,32 +38,7 @@ def test_a_built_table_that_breaks_the_contract_fails_its_test(tmp_path):
             """create table marts.gebieden (
                 gebied_code varchar, gebied_naam varchar, soort varchar, in_u10 boolean)"""
         )
-    target = tmp_path / "target"
-    completed = subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            "test",
-            "--select",
-            "test_name:matches_release_contract",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(tmp_path),
-        ],
-        env={
-            **os.environ,
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            WAREHOUSE_ENV: str(warehouse),
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    results = json.loads((target / "run_results.json").read_text())["results"]
+    completed, results = dbt_test("test_name:matches_release_contract", warehouse, tmp_path)
     failures = {
         r["unique_id"].split(".")[2].removeprefix("matches_release_contract_").rstrip("_"): (
             r["status"],
