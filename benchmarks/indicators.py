@@ -130,20 +130,11 @@ def main() -> int:
         env["STATUSHOUDERS_WAREHOUSE"] = str(warehouse)
         dbt = str(Path(sys.executable).parent / "dbt")
         # What the monitor's dbt step builds: all but the published layer, which reads the
-        # tables disclosure control writes after it (its unit test needs them to exist).
-        from pipelines.defs.indicators import PUBLISHED_LAYER
+        # tables disclosure control writes after it.
+        from pipelines.defs.indicators import BUILD, PUBLISHED_LAYER
 
         seconds, peak_mib, output = run_measured(
-            [
-                dbt,
-                "build",
-                "--exclude",
-                PUBLISHED_LAYER,
-                "--exclude-resource-type",
-                "unit_test",
-                "--profiles-dir",
-                str(DBT_DIR),
-            ],
+            [dbt, *BUILD, "--exclude", PUBLISHED_LAYER, "--profiles-dir", str(DBT_DIR)],
             env,
             DBT_DIR,
         )
