@@ -241,10 +241,9 @@ def _merged_copies(
 def _relations(structure: Structure, node: np.ndarray) -> list[tuple[int, ...]]:
     """One release's relations over the merged unknowns (`node` of each of its cells, -1 where
     absent): those whose every cell is present, each as its unknowns."""
-    lengths = np.diff(structure.ptr)
     mapped = node[structure.members]
-    absent = np.zeros(len(lengths), dtype=bool)
-    np.logical_or.at(absent, np.repeat(np.arange(len(lengths)), lengths), mapped < 0)
+    absent = np.zeros(len(structure.ptr) - 1, dtype=bool)
+    np.logical_or.at(absent, structure.owner, mapped < 0)
     flat, ptr = mapped.tolist(), structure.ptr.tolist()
     return [tuple(flat[ptr[r] : ptr[r + 1]]) for r in np.flatnonzero(~absent).tolist()]
 
