@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from cli.commands import DAGSTER_YAML, EXIT_BUSY, main
+from cli.commands import EXIT_BUSY, dagster_yaml, main
 from pipelines.lock import LOCK_FILE, DataDirBusy, data_dir_lock, holder
 from tests.builders import write_minimal_landing
 from tests.conftest import TEST_KEY, isolate_pipeline_env
@@ -124,7 +124,7 @@ def test_a_dagster_run_waits_for_the_lock_and_gives_up_with_a_reason(tmp_path, m
 
 
 def test_the_instance_queues_runs_one_at_a_time(tmp_path):
-    (tmp_path / "dagster.yaml").write_text(DAGSTER_YAML)
+    (tmp_path / "dagster.yaml").write_text(dagster_yaml(tmp_path))
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
