@@ -23,6 +23,8 @@ from ingest import warehouse
 from ingest.deliveries import Source
 
 GENERATED = "Generated from the supplier packages (sources/*/) by pipelines/dbt_sources.py."
+# The files written here, relative to the dbt project.
+GENERATED_FILES = (Path("models/staging/_sources.yml"), Path("macros/suppliers.sql"))
 
 
 def sources_yml(sources: tuple[Source, ...]) -> str:
@@ -69,10 +71,8 @@ def suppliers_macro(sources: tuple[Source, ...]) -> str:
 
 def write_dbt_sources(project_dir: Path, sources: tuple[Source, ...]) -> list[Path]:
     """Write both files where their text changed; return those written."""
-    files = {
-        project_dir / "models" / "staging" / "_sources.yml": sources_yml(sources),
-        project_dir / "macros" / "suppliers.sql": suppliers_macro(sources),
-    }
+    texts = (sources_yml(sources), suppliers_macro(sources))
+    files = {project_dir / name: text for name, text in zip(GENERATED_FILES, texts, strict=True)}
     written = []
     for path, text in files.items():
         if not path.is_file() or path.read_text(encoding="utf-8") != text:

@@ -6,7 +6,8 @@ The *inputs fingerprint* is a SHA-256 over everything that determines a release'
   peildatum, file name and SHA-256 (the delivery log's `current_deliveries`; refused files
   never count, so a refused file changes nothing);
 - the dbt project (models, macros, seeds, which hold the reference data, tests, its YAML):
-  the indicators and the plan's results;
+  the indicators and the plan's results; not the two files written into it from the
+  supplier packages, which count as the packages (`code_files`);
 - the Python code of `pipelines/`, `expectations/` and `publish/` (disclosure control, the
   package, the page and its templates) and `uv.lock`, the libraries' versions;
 - STATUSHOUDERS_PUBLIC_URL, which the DCAT record's download URLs start with.
@@ -44,6 +45,7 @@ import duckdb
 
 from ingest import warehouse
 from ingest.deliveries import Source, sha256_of
+from pipelines.dbt_sources import GENERATED_FILES
 from pipelines.lock import DataDirBusy, reading
 from publish.store import MANIFEST, latest
 
@@ -64,22 +66,34 @@ class WarehouseBusy(Exception):
 def code_digest() -> str:
     """The repository's code and reference data that shape a release, and uv.lock."""
     digest = hashlib.sha256()
-    files = []
-    for top in CODE:
-        for path in (ROOT / top).rglob("*"):
-            parts = path.relative_to(ROOT).parts
-            # hidden files are tools' state (dbt's .user.yml), not code
-            hidden = any(part.startswith(".") for part in parts)
-            wanted = path.suffix in CODE_SUFFIXES and not hidden and not set(parts) & SKIPPED
-            if wanted and path.is_file():
-                files.append(path)
-    lock = ROOT / "uv.lock"
-    if lock.is_file():
-        files.append(lock)
-    for path in sorted(files):
+    for path in code_files(ROOT):
         digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def code_files(root: Path) -> list[Path]:
+    """The files of `code_digest`, sorted.
+
+    dbt's sources are written from the supplier packages (`sources/`, counted here) when a
+    run starts (pipelines/dbt_sources.py). Counted too, they made a checkout's first run,
+    which writes them after this digest is taken, and its second differ: the second rebuilt
+    everything to publish the same release.
+    """
+    generated = {root / "dbt_project" / name for name in GENERATED_FILES}
+    files = []
+    for top in CODE:
+        for path in (root / top).rglob("*"):
+            parts = path.relative_to(root).parts
+            # hidden files are tools' state (dbt's .user.yml), not code
+            hidden = any(part.startswith(".") for part in parts)
+            wanted = path.suffix in CODE_SUFFIXES and not hidden and not set(parts) & SKIPPED
+            if wanted and path not in generated and path.is_file():
+                files.append(path)
+    lock = root / "uv.lock"
+    if lock.is_file():
+        files.append(lock)
+    return sorted(files)
 
 
 def current_snapshots(logs: dict[str, list[dict]]) -> list[tuple[str, ...]]:
