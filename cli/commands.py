@@ -37,7 +37,7 @@ concurrency:
   runs:
     max_concurrent_runs: 1
 # Dagster's SQLite event log in its usual place, keeping its connections open instead of
-# opening one per event (pipelines/event_log.py; about 10 ms per event, ~1,000 per run).
+# opening one per event (pipelines/event_log.py; about 10 ms per event, ~500 per run).
 event_log_storage:
   module: pipelines.event_log
   class: MonitorEventLogStorage

@@ -4,7 +4,7 @@ Dagster's SQLite event log makes a new SQLAlchemy engine and connection for ever
 stores, and closes both afterwards. Closing the last connection to a database in WAL mode
 checkpoints and deletes the write-ahead log, and the next event creates it again. An event
 cost 9 ms for a log line and 21 ms for a materialisation here. One `statushouders run`
-stores about a thousand: every dbt model's output and materialisation, every dbt test as a
+stores about 500: every dbt model's output and materialisation, every dbt test as a
 planned and an evaluated check, every step's start and end.
 
 `MonitorEventLogStorage` is that event log with one connection per database kept open, as
