@@ -1,8 +1,8 @@
 """The dbt project as Dagster assets: staging, intermediate and marts, with dbt tests as checks.
 
 The manifest must exist before this module is imported: `pipelines.dbt_manifest.prepare_dbt()`
-runs `dbt parse`; the CLI and the test suite call it first, and `dagster dev` does through
-`prepare_if_dev()`.
+runs `dbt parse`; the CLI and the test suite call it first, and under `dagster dev` this
+module does.
 """
 
 import contextlib
@@ -14,16 +14,23 @@ from typing import Any
 import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.dbt_project import using_dagster_dev
 
 from ingest import warehouse
 from ingest.storage import storage_problem
 from pipelines import inputs
 from pipelines.dbt_child import PARENT_ENV as DBT_PARENT_ENV
-from pipelines.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from pipelines.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT_DIR, prepare_dbt
 from pipelines.defs.resources import MonitorResource
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
+if using_dagster_dev():
+    # `dagster dev` started by hand: the project may have changed since the manifest was
+    # written. Not dagster-dbt's `prepare_if_dev()`: it runs the `dbt` on PATH (the code
+    # location failed to load when the project's environment was not on it), does not write
+    # dbt's sources from the supplier packages, and parses with another profile than the
+    # builds' (so each build parsed again).
+    prepare_dbt()
 
 
 # The layer dbt builds from the tables disclosure control publishes (models/published/): a

@@ -101,3 +101,26 @@ def test_every_delivery_log_feeds_the_union_of_deliveries(defs):
     ]
     upstream = {key.to_user_string() for key in graph.get(union).parent_keys}
     assert upstream == {f"{source.name}/deliveries" for source in all_sources()}
+
+
+def test_the_code_location_loads_under_dagster_dev_without_the_environment_on_path():
+    """`statushouders ui` runs `dagster dev` by its path, so the project's environment need not
+    be on PATH. Its code server imports the definitions with DAGSTER_IS_DEV_CLI set; dbt must
+    still be found (before, dagster-dbt's `prepare_if_dev` looked for `dbt` on PATH and the
+    code location failed to load: no jobs, sensors or schedule in the UI)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PATH": "/usr/bin:/bin", "DAGSTER_IS_DEV_CLI": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", "from pipelines.definitions import defs; print(len(defs.jobs))"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.split()[-1]) >= 3
