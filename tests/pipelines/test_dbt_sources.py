@@ -12,7 +12,8 @@ import pytest
 from contract.tables import Column, Table
 from ingest.deliveries import DeliveryKind, Source
 from pipelines.dbt_manifest import DBT_PROJECT_DIR, parse_dbt
-from pipelines.dbt_sources import write_dbt_sources
+from pipelines.dbt_sources import GENERATED_FILES, write_dbt_sources
+from pipelines.inputs import code_files
 from sources import all_sources
 
 # A fifth supplier as a package would declare it: one kind of file with one table.
@@ -70,9 +71,6 @@ def test_the_code_fingerprint_leaves_out_the_files_written_from_the_packages(tmp
     fingerprint. Counted, they made its second run differ from the release it had just made
     (a full rebuild, 90 s at U16 scale 0.2, to publish the same release). The packages they
     are written from count already; a model written by hand still counts."""
-    from pipelines.dbt_sources import GENERATED_FILES
-    from pipelines.inputs import code_files
-
     project = tmp_path / "dbt_project"
     (project / "models" / "staging").mkdir(parents=True)
     (project / "macros").mkdir()

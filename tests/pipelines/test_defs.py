@@ -8,6 +8,9 @@ names the README gives the jobs, sensors and schedule.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -108,10 +111,6 @@ def test_the_code_location_loads_under_dagster_dev_without_the_environment_on_pa
     be on PATH. Its code server imports the definitions with DAGSTER_IS_DEV_CLI set; dbt must
     still be found (before, dagster-dbt's `prepare_if_dev` looked for `dbt` on PATH and the
     code location failed to load: no jobs, sensors or schedule in the UI)."""
-    import os
-    import subprocess
-    import sys
-
     env = {**os.environ, "PATH": "/usr/bin:/bin", "DAGSTER_IS_DEV_CLI": "1"}
     done = subprocess.run(
         [sys.executable, "-c", "from pipelines.definitions import defs; print(len(defs.jobs))"],
