@@ -172,21 +172,35 @@ def discover(
     """Every file in the source's landing subfolder, in name order (hidden files excepted).
 
     A file that cannot be read now (being replaced, no permission) is left for the next
-    run and added to `unreadable` as (name, reason): it is not the supplier's fault yet.
+    run and added to `unreadable` as (name, reason): it is not the supplier's fault yet. So
+    is an entry that is no file at all (a folder, a link to nothing): a supplier whose upload
+    made a folder of the file's name would otherwise be missing from the cut unnoticed.
     """
     folder = landing / source.name
     if not folder.is_dir():
         return []
     files = []
     for path in sorted(folder.iterdir()):
-        if not path.is_file() or path.name.startswith("."):
+        if path.name.startswith("."):
+            continue
+        if not path.is_file():
+            if unreadable is not None:
+                unreadable.append((path.name, _not_a_file(path)))
             continue
         try:
             files.append(identify(source, path))
         except OSError as exc:
             if unreadable is not None:
-                unreadable.append((path.name, exc.strerror or str(exc)))
+                unreadable.append((path.name, f"it could not be read: {exc.strerror or exc}"))
     return files
+
+
+def _not_a_file(path: Path) -> str:
+    if path.is_symlink() and not path.exists():
+        return "it is a link to a file that is not there"
+    if path.is_dir():
+        return "it is a folder, not a file; the file itself belongs in the landing folder"
+    return "it is not a regular file"
 
 
 def expected_names(source: Source) -> str:

@@ -106,7 +106,7 @@ def build_source_defs(source: Source) -> dg.Definitions:
             warehouse.write_log(con, source.name, log)
         for name, reason in unreadable:
             context.log.warning(
-                f"{source.name}/{name} could not be read ({reason}); the next run tries again"
+                f"{source.name}/{name} is skipped: {reason}; the next run looks again"
             )
         current = warehouse.current_deliveries(log)
         refused = [o for o in outcomes if o.status == "refused"]

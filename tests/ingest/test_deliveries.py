@@ -18,6 +18,7 @@ from ingest.deliveries import (
     DeliveryKind,
     Outcome,
     Source,
+    discover,
     identify,
     process,
     render_report,
@@ -87,6 +88,30 @@ def test_an_empty_file_is_refused_as_empty(tmp_path, source, name):
     path = tmp_path / name
     path.write_bytes(b"")
     assert refused_because(check(source, path)) == "the file is empty"
+
+
+def test_a_folder_or_a_link_to_nothing_in_the_landing_is_named_not_passed_over(tmp_path):
+    """An upload that made a folder of the workbook's name, and a link whose file is gone:
+    neither is a delivery, but a run that passed them over in silence would leave the
+    municipality missing from the cut with nobody told why. A hidden folder stays silent."""
+    folder = tmp_path / "werk_inkomen"
+    folder.mkdir()
+    (folder / "GM0356_2025-07.xlsx").mkdir()
+    (folder / "GM0355_2025-07.xlsx").symlink_to(tmp_path / "gone.xlsx")
+    (folder / ".sync").mkdir()
+    write_text(folder / "GM0310_2025-07.xlsx", "a file")
+    unreadable: list[tuple[str, str]] = []
+
+    found = discover(tmp_path, WERK_INKOMEN, unreadable)
+
+    assert [f.name for f in found] == ["GM0310_2025-07.xlsx"]
+    assert unreadable == [
+        ("GM0355_2025-07.xlsx", "it is a link to a file that is not there"),
+        (
+            "GM0356_2025-07.xlsx",
+            "it is a folder, not a file; the file itself belongs in the landing folder",
+        ),
+    ]
 
 
 def test_a_file_of_only_a_byte_order_mark_and_line_breaks_is_empty_too(tmp_path):
