@@ -7,6 +7,7 @@ supplier sees it, for reports. A file that cannot be read raises `StructureError
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -28,6 +29,29 @@ from contract.tables import (
 )
 
 
+def not_utf8(data: bytes) -> str:
+    """Why a file is not UTF-8, in words that tell the supplier what to fix: UTF-16 (with or
+    without its byte order mark), or the first byte that is not UTF-8 and its line, with what
+    Windows-1252 (Excel's "CSV" on Dutch Windows) makes of it. One character, never a value."""
+    fix = "save the file as UTF-8"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return (
+            f"the file is not UTF-8: it is UTF-16 (it starts with UTF-16's byte order mark); {fix}"
+        )
+    if b"\0" in data.split(b"\n", 1)[0]:
+        return f"the file is not UTF-8: its first line holds zero bytes, as UTF-16 text does; {fix}"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        byte = data[exc.start]
+        line = data.count(b"\n", 0, exc.start) + 1
+        seen = bytes([byte]).decode("cp1252", errors="replace")
+        readable = seen.isprintable() and seen != "\ufffd"
+        as_windows = f" (Windows-1252 reads it as '{seen}')" if readable else ""
+        return f"the file is not UTF-8: line {line} holds byte 0x{byte:02X}{as_windows}; {fix}"
+    return f"the file is not UTF-8; {fix}"
+
+
 def read_csv(path: Path, table: Table, delimiter: str) -> pa.Table:
     """UTF-8 (a byte-order mark is allowed), header row, `\\r\\n` or `\\n` line endings."""
     data = path.read_bytes()
@@ -35,7 +59,9 @@ def read_csv(path: Path, table: Table, delimiter: str) -> pa.Table:
     try:
         header = header_line.decode("utf-8-sig").rstrip("\r").split(delimiter)
     except UnicodeDecodeError:
-        raise StructureError("encoding", "the file is not UTF-8", table.name) from None
+        raise StructureError("encoding", not_utf8(data), table.name) from None
+    if b"\0" in header_line:  # valid UTF-8, but no header of text: UTF-16 without its mark
+        raise StructureError("encoding", not_utf8(data), table.name)
     header = [name.strip().strip('"') for name in header]
     missing = missing_columns(table, header)
     if missing:
@@ -59,7 +85,7 @@ def read_csv(path: Path, table: Table, delimiter: str) -> pa.Table:
     except pa.ArrowInvalid as exc:
         message = str(exc)
         if "UTF8" in message:
-            raise StructureError("encoding", "the file is not UTF-8", table.name) from None
+            raise StructureError("encoding", not_utf8(data), table.name) from None
         shape = re.search(r"Expected (\d+) columns, got (\d+)", message)
         if shape:
             # pyarrow quotes the row, which may hold identifiers: name the row instead
@@ -168,7 +194,7 @@ def read_json(path: Path) -> dict:
     try:
         document = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
-        raise StructureError("encoding", "the file is not UTF-8") from None
+        raise StructureError("encoding", not_utf8(data)) from None
     except json.JSONDecodeError as exc:
         raise StructureError(
             "json", f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"

@@ -169,7 +169,12 @@ def test_a_whole_number_too_large_for_64_bits_is_a_type_violation_of_its_row(tmp
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [
-        ("TS001_2025-06.json", '{"school": {}}'.encode("utf-16"), "the file is not UTF-8"),
+        (
+            "TS001_2025-06.json",
+            '{"school": {}}'.encode("utf-16"),  # Python's utf-16 writes the mark first
+            "the file is not UTF-8: it is UTF-16 (it starts with UTF-16's byte order mark); "
+            "save the file as UTF-8",
+        ),
         ("TS001_2025-06.json", b"\xef\xbb\xbf{}", "not valid JSON (line 1, column 1: Unexpected"),
         ("TS001_2025-06.json", b"\x00" * 100, "not valid JSON (line 1, column 1"),
     ],
@@ -180,20 +185,31 @@ def test_json_in_odd_encodings_is_refused_with_a_reason(tmp_path, name, data, re
     assert refused_because(check(TAALSCHOLEN, path)).startswith(reason)
 
 
+UTF16_TEXT = "the file is not UTF-8: its first line holds zero bytes, as UTF-16 text does; "
+
+
 @pytest.mark.parametrize(
-    "data",
+    ("data", "reason"),
     [
-        # é in Windows-1252, inside a value of a well-formed row
-        f"{EXAMENS_HEADER}\n{BSNS[0]},2024-01-01,KNM,,GESLAAGD\xe9\n".encode("cp1252"),
-        f"{EXAMENS_HEADER}\n".encode("utf-16-le"),
-        b"\x00\x01\x02" * 50,
+        # é in Windows-1252 (byte 0xE9), inside a value of the row on line 2
+        (
+            f"{EXAMENS_HEADER}\n{BSNS[0]},2024-01-01,KNM,,GESLAAGD\xe9\n".encode("cp1252"),
+            "the file is not UTF-8: line 2 holds byte 0xE9 (Windows-1252 reads it as 'é'); ",
+        ),
+        # 0x81 is no character in Windows-1252 either: only the byte is named
+        (
+            f"{EXAMENS_HEADER}\n{BSNS[0]},2024-01-01,KNM,,GESLAAGD".encode() + b"\x81\n",
+            "the file is not UTF-8: line 2 holds byte 0x81; ",
+        ),
+        # without its mark, UTF-16's ASCII header is every other byte zero
+        (f"{EXAMENS_HEADER}\n".encode("utf-16-le"), UTF16_TEXT),
+        (b"\x00\x01\x02" * 50, UTF16_TEXT),
     ],
 )
-def test_csv_in_odd_encodings_is_refused_with_a_reason(tmp_path, data):
+def test_csv_in_odd_encodings_is_refused_saying_what_the_bytes_are(tmp_path, data, reason):
     path = tmp_path / "examens_2025-06.csv"
     path.write_bytes(data)
-    reason = refused_because(check(DUO, path))
-    assert "the file is not UTF-8" in reason or "missing required column" in reason
+    assert refused_because(check(DUO, path)) == reason + "save the file as UTF-8"
 
 
 def test_a_row_with_too_few_values_is_named_by_its_row_without_quoting_it(tmp_path):
