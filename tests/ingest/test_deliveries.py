@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from contract.tables import Violation
+from contract.tables import ROW_NUMBER, Violation
 from expectations import validate_delivery
 from ingest.deliveries import (
     DeliveryKind,
@@ -222,6 +222,63 @@ def test_a_row_with_too_few_values_is_named_by_its_row_without_quoting_it(tmp_pa
         "not a well-formed CSV file: row 3 has 3 value(s) where the header has 5 "
         "(delimiter ','; a value holding it must be quoted)"
     )
+
+
+BLOCK = 1 << 20  # pyarrow reads a CSV in blocks of 1 MiB
+[EXAMENS_KIND] = [kind for kind in DUO.kinds if kind.name == "examens"]
+
+
+def examens_rows(count: int) -> list[str]:
+    return [f"{BSNS[i % len(BSNS)]},2024-01-01,KNM,,GESLAAGD" for i in range(count)]
+
+
+def test_a_quote_never_closed_in_a_file_of_several_blocks_refuses_it_at_its_row(tmp_path):
+    """Row 3 (the second data row) opens a quote that nothing closes, in a file of about
+    1.4 MiB: the quote makes one value of the rest of the file, so row 3 has 2 values. pyarrow
+    cutting blocks at every line break used to drop the rest of the first block instead (over
+    10,000 rows) and accept the file without a word."""
+    rows = examens_rows(40_000)
+    rows[1] = f'{BSNS[1]},"2024-01-01,KNM,,GESLAAGD'
+    path = write_text(tmp_path / "examens_2025-06.csv", "\n".join([EXAMENS_HEADER, *rows]) + "\n")
+    assert path.stat().st_size > BLOCK
+    assert refused_because(check(DUO, path)) == (
+        "not a well-formed CSV file: row 3 has 2 value(s) where the header has 5 "
+        "(delimiter ','; a value holding it must be quoted)"
+    )
+
+
+def test_quoted_line_breaks_across_a_block_boundary_keep_every_row(tmp_path):
+    """Every row within 4 KiB of the first block's end has a quoted line break in its
+    `niveau`: each is one value, and all 40,000 rows are read, numbered as a spreadsheet
+    shows them (one row per record: the header is row 1)."""
+    rows, size, broken = [], len(EXAMENS_HEADER) + 1, []
+    for i, row in enumerate(examens_rows(40_000)):
+        if abs(size - BLOCK) < 4096:
+            row = row.replace(",,", ',"B\n1",')
+            broken.append(i)
+        rows.append(row)
+        size += len(row) + 1
+    path = write_text(tmp_path / "examens_2025-06.csv", "\n".join([EXAMENS_HEADER, *rows]) + "\n")
+
+    [table] = EXAMENS_KIND.parse(path, None).tables.values()
+
+    assert table.num_rows == 40_000
+    niveau = table.column("niveau").to_pylist()
+    assert [i for i, value in enumerate(niveau) if value] == broken
+    assert set(niveau[broken[0] : broken[-1] + 1]) == {"B\n1"}
+    assert table.column(ROW_NUMBER).to_pylist()[-1] == 40_001
+
+
+def test_a_value_of_megabytes_is_read_whole(tmp_path):
+    """A record longer than pyarrow's block: read with the file as one block, not refused as
+    'straddling object straddles two block boundaries'."""
+    long = "x" * (2 * BLOCK)
+    rows = [*examens_rows(2), f"{BSNS[2]},2024-01-01,KNM,{long},GESLAAGD"]
+    path = write_text(tmp_path / "examens_2025-06.csv", "\n".join([EXAMENS_HEADER, *rows]) + "\n")
+
+    [table] = EXAMENS_KIND.parse(path, None).tables.values()
+
+    assert table.column("niveau").to_pylist() == ["", "", long]
 
 
 def test_any_other_failure_while_reading_refuses_that_file_and_names_the_error(tmp_path):
