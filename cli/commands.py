@@ -175,10 +175,7 @@ def _run(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     data_dir = args.data_dir.resolve()
     landing = data_dir / "landing"
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(storage_problem(data_dir, str(exc)) or str(exc)) from None
+    _make_data_dir(data_dir)
     # The lock covers writing the landing folder too: two demos would write it at once.
     with hold_data_dir(data_dir, "statushouders demo", args.wait):
         if not landing.exists():
@@ -219,8 +216,7 @@ def _status(args: argparse.Namespace) -> int:
     from publish.store import MANIFEST, latest, versions
 
     data_dir = args.data_dir.resolve()
-    if not data_dir.is_dir():
-        raise UserError(f"the data dir {args.data_dir} does not exist")
+    _a_folder(data_dir, "data dir")
     releases = data_dir / "releases"
     current = latest(releases)
     if current is None:
@@ -293,10 +289,28 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _a_folder(path: Path, what: str) -> None:
+    """`path` is an existing folder, or one line saying what it is instead."""
+    if not path.is_dir():
+        state = "is a file, not a folder" if path.exists() else "does not exist"
+        raise UserError(f"the {what} {path} {state}")
+
+
+def _make_data_dir(data_dir: Path) -> None:
+    if data_dir.exists() and not data_dir.is_dir():
+        raise UserError(f"the data dir {data_dir} is a file, not a folder")
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        problem = storage_problem(data_dir, str(exc))
+        raise UserError(
+            problem or f"the data dir {data_dir} cannot be made: {exc.strerror}"
+        ) from None
+
+
 def prepare_environment(landing: Path, data_dir: Path) -> None:
     """Point the Dagster definitions, dbt and the instance at these folders."""
-    if not landing.is_dir():
-        raise UserError(f"the landing folder {landing} does not exist")
+    _a_folder(landing, "landing folder")
     data_dir = data_dir.resolve()
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -372,13 +386,9 @@ def run_pipeline(
     landing: Path, data_dir: Path, job_name: str = "monitor", *, wait: bool = False
 ) -> int:
     """Run a job of the definitions in this process, holding the data dir's lock."""
-    if not landing.is_dir():
-        raise UserError(f"the landing folder {landing} does not exist")
+    _a_folder(landing, "landing folder")
     data_dir = data_dir.resolve()
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(storage_problem(data_dir, str(exc)) or str(exc)) from None
+    _make_data_dir(data_dir)
     with hold_data_dir(data_dir, "statushouders run", wait):
         prepare_environment(landing, data_dir)
         return _execute(landing, data_dir, job_name)

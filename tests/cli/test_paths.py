@@ -1,0 +1,41 @@
+"""The folders a command is given: a file where a folder belongs is said in one line."""
+
+import pytest
+
+from cli.commands import main
+
+
+@pytest.mark.parametrize("command", ["run", "status"])
+def test_a_data_dir_or_landing_that_is_a_file_is_said_in_one_line(tmp_path, capsys, command):
+    """A path given as a folder that is a file, or under one: one line each, no OSError."""
+    landing, data_dir = tmp_path / "landing", tmp_path / "data"
+    landing.mkdir()
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    tried = {
+        "data dir is a file": (landing, a_file),
+        "data dir under a file": (landing, a_file / "data"),
+        "landing is a file": (a_file, data_dir),
+    }
+    said = {}
+    for case, (where, data) in tried.items():
+        args = ["--landing", str(where)] if command == "run" else []
+        status = main([command, *args, "--data-dir", str(data)])
+        out, err = capsys.readouterr()
+        said[case] = (status, out, err)
+    if command == "run":
+        assert said == {
+            "data dir is a file": (2, "", f"statushouders: the data dir {a_file} is a file, "
+                                   "not a folder\n"),
+            "data dir under a file": (2, "", f"statushouders: the data dir {a_file}/data "
+                                      "cannot be made: Not a directory\n"),
+            "landing is a file": (2, "", f"statushouders: the landing folder {a_file} is a "
+                                  "file, not a folder\n"),
+        }  # fmt: skip
+    else:
+        assert said["data dir is a file"] == (
+            2, "", f"statushouders: the data dir {a_file} is a file, not a folder\n"
+        )  # fmt: skip
+        assert said["data dir under a file"] == (
+            2, "", f"statushouders: the data dir {a_file}/data does not exist\n"
+        )  # fmt: skip
