@@ -136,6 +136,12 @@ def missing_columns(table: Table, present: list[str]) -> list[str]:
     return [name for name in table.column_names if name not in present]
 
 
+def repeated_columns(table: Table, present: list[str]) -> list[str]:
+    """The contract's columns that a header holds more than once: which one holds the data
+    is not for the reader to guess."""
+    return [name for name in table.column_names if present.count(name) > 1]
+
+
 def cast_table(table: Table, raw: pa.Table) -> tuple[pa.Table, list[Violation]]:
     """Cast a table of strings to the contract's types.
 

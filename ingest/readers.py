@@ -25,6 +25,7 @@ from contract.tables import (
     StructureError,
     Table,
     missing_columns,
+    repeated_columns,
     without_identifiers,
 )
 
@@ -69,6 +70,13 @@ def read_csv(path: Path, table: Table, delimiter: str) -> pa.Table:
             "columns",
             f"missing required column(s) {', '.join(missing)} "
             f"(expected delimiter '{delimiter}'; header read as {len(header)} column(s))",
+            table.name,
+        )
+    repeated = repeated_columns(table, header)
+    if repeated:
+        raise StructureError(
+            "columns",
+            f"the header holds column(s) {', '.join(repeated)} more than once",
             table.name,
         )
     try:
@@ -175,6 +183,13 @@ def read_xlsx(path: Path, tables: tuple[Table, ...]) -> dict[str, pa.Table]:
                 raise StructureError(
                     "columns",
                     f"sheet {table.name} misses required column(s) {', '.join(missing)}",
+                    table.name,
+                )
+            repeated = repeated_columns(table, header)
+            if repeated:
+                raise StructureError(
+                    "columns",
+                    f"sheet {table.name} holds column(s) {', '.join(repeated)} more than once",
                     table.name,
                 )
             # rows[0] is Excel's row 1 (the empty area above the data is kept), so a row's

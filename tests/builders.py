@@ -101,15 +101,20 @@ def write_duo(landing: Path, month: str, bsns: list[str]) -> list[Path]:
 
 
 def write_workbook(
-    path: Path, sheets: dict[str, list[list[object]]] | None = None, *, drop: str = ""
+    path: Path,
+    sheets: dict[str, list[list[object]]] | None = None,
+    *,
+    drop: str = "",
+    headers: dict[str, list[str]] | None = None,
 ) -> Path:
-    """A Werk & Inkomen workbook; dates are real Excel date cells, bsns text cells."""
+    """A Werk & Inkomen workbook; dates are real Excel date cells, bsns text cells.
+    `headers` replaces the header of the sheets it names."""
     path.parent.mkdir(parents=True, exist_ok=True)
     sheets = sheets or {}
     workbook = xlsxwriter.Workbook(str(path))
     workbook.set_properties({"created": dt.datetime(2025, 1, 1)})
     date_format = workbook.add_format({"num_format": "dd-mm-yyyy"})
-    for name, header in SHEETS.items():
+    for name, header in (SHEETS | (headers or {})).items():
         if name == drop:
             continue
         sheet = workbook.add_worksheet(name)

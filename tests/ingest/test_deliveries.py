@@ -411,6 +411,25 @@ def test_workbook_rows_are_numbered_as_excel_shows_them_past_an_empty_row(tmp_pa
     assert "Row numbers are those Excel shows: the header is row 1" in report
 
 
+def test_a_column_given_twice_is_refused_not_read_from_one_of_the_two(tmp_path):
+    """Which of two `bsn` columns holds the bsn is not for the reader to guess: the workbook
+    reader took the last one without a word, the CSV reader refused with pyarrow's words."""
+    rows = [f"{b},2024-01-01,KNM,,GESLAAGD,{BSNS[0]}" for b in BSNS[1:4]]
+    csv_path = write_text(
+        tmp_path / "examens_2025-06.csv", "\n".join([EXAMENS_HEADER + ",bsn", *rows])
+    )
+    intakes = [[b, dt.date(2023, 1, 1), "J", BSNS[0]] for b in BSNS[1:4]]
+    xlsx_path = write_workbook(
+        tmp_path / "GM0344_2025-06.xlsx",
+        {"intakes": intakes},
+        headers={"intakes": ["bsn", "datum_intake", "noa_assessment", "bsn"]},
+    )
+    assert refused_because(check(DUO, csv_path)) == "the header holds column(s) bsn more than once"
+    assert refused_because(check(WERK_INKOMEN, xlsx_path)) == (
+        "sheet intakes holds column(s) bsn more than once"
+    )
+
+
 def test_the_first_data_row_of_a_csv_is_row_2_in_the_report(tmp_path):
     rows = [koppeling(f"{i:010d}", BSNS[i]) for i in range(3)]
     rows.append(koppeling("0000000001", BSNS[3]))  # v_nummer of the first row again
