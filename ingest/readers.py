@@ -226,9 +226,15 @@ def _cell_text(cell: object) -> str:
 def read_json(path: Path) -> dict:
     data = path.read_bytes()
     try:
-        document = json.loads(data.decode("utf-8"))
+        document = json.loads(data.decode("utf-8"), object_pairs_hook=_unique_keys)
     except UnicodeDecodeError:
         raise StructureError("encoding", not_utf8(data)) from None
+    except _RepeatedKey as exc:
+        raise StructureError(
+            "json",
+            f"an object holds the key {without_identifiers(repr(exc.args[0]))} more than once "
+            "(which one counts is not for the reader to guess)",
+        ) from None
     except json.JSONDecodeError as exc:
         raise StructureError(
             "json", f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
@@ -244,6 +250,20 @@ def read_json(path: Path) -> dict:
         raise StructureError("json", f"not valid JSON ({str(exc).split(':')[0]})") from None
     if not isinstance(document, dict):
         raise StructureError("json", "the document is not a JSON object")
+    return document
+
+
+class _RepeatedKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """An object as a dict; a key given twice (two `deelnemers` lists, say) raises: Python
+    would keep the last without a word."""
+    document = dict(pairs)
+    if len(document) < len(pairs):
+        seen = set()
+        raise _RepeatedKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
     return document
 
 

@@ -75,6 +75,18 @@ def test_brackets_inside_strings_do_not_count_as_nesting(tmp_path):
     assert "nests 2,001 levels" in refused_because(check(TAALSCHOLEN, path))
 
 
+def test_a_document_giving_a_key_twice_is_refused_not_read_as_its_last(tmp_path):
+    """Two `deelnemers` lists in one document: Python's parser keeps the second and the
+    first list's participants vanish without a word."""
+    path = write_school(tmp_path, "TS001", "2025-06", [deelnemer(b) for b in BSNS[:3]])
+    text = path.read_text()
+    path.write_text(text[:-1] + ', "deelnemers": ' + json.dumps([deelnemer(BSNS[3])]) + "}")
+    assert refused_because(check(TAALSCHOLEN, path)) == (
+        "an object holds the key 'deelnemers' more than once "
+        "(which one counts is not for the reader to guess)"
+    )
+
+
 @pytest.mark.parametrize(
     ("source", "name"),
     [
