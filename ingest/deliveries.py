@@ -38,6 +38,7 @@ from contract.tables import (
 )
 from ingest.names import escaped, odd_characters, plain_name
 from ingest.pseudonym import Pseudonymiser
+from ingest.readers import LOST_ZEROS
 from ingest.storage import human_size
 
 # The largest delivery read, in MiB, unless STATUSHOUDERS_MAX_DELIVERY_MB says otherwise. The
@@ -264,8 +265,13 @@ def _check(
         return Outcome(file, "refused", violations, peildatum=peildatum)
     validation = validate(file, typed)
     if validation.violations:
+        hints = [_lost_zeros(t, parsed.tables[t.name]) for t in kind.tables]
         return Outcome(
-            file, "refused", validation.violations, peildatum=peildatum, validation=validation
+            file,
+            "refused",
+            validation.violations + [h for h in hints if h],
+            peildatum=peildatum,
+            validation=validation,
         )
     for table_name, table in typed.items():
         # drops are positions in the table; the row numbers travel along as lineage
@@ -273,6 +279,24 @@ def _check(
         positions = pa.array(range(table.num_rows), pa.int64())
         typed[table_name] = table.filter(pc.invert(pc.is_in(positions, value_set=dropped)))
     return typed, peildatum, validation
+
+
+def _lost_zeros(table: Table, read: pa.Table) -> Violation | None:
+    """Why bsns that look valid to the supplier fail the elfproef: Excel stored them as
+    numbers and dropped their leading 0 (readers.LOST_ZEROS). A hint beside the rules that
+    refused the file; it changes nothing about what is refused."""
+    rows = json.loads((read.schema.metadata or {}).get(LOST_ZEROS, b"[]"))
+    if not rows:
+        return None
+    return Violation(
+        rule="bsn as a number",
+        table=table.name,
+        rows=rows,
+        count=len(rows),
+        detail=f"{len(rows):,} row(s) hold the bsn as a number of fewer than 9 digits: "
+        "Excel drops a bsn's leading 0 (012345678 becomes 12345678); format the bsn column "
+        "as text and deliver again",
+    )
 
 
 def _check_size(file: DeliveryFile, max_bytes: int) -> None:

@@ -442,6 +442,30 @@ def test_a_column_given_twice_is_refused_not_read_from_one_of_the_two(tmp_path):
     )
 
 
+def test_bsns_excel_stored_as_numbers_are_said_to_have_lost_their_leading_zero(tmp_path):
+    """Intakes on Excel rows 2 to 4: row 2's bsn a text cell, rows 3 and 4 typed as numbers,
+    row 3's bsn 010000008 (Excel keeps 10000008, 8 digits), row 4's 300000005 (all 9 kept).
+    Only row 3 fails the elfproef, 1 of 3 rows, above the 1% that may be dropped; the report
+    says why that bsn, valid to the supplier, fails, and names row 3 alone."""
+    zero, nine = valid_bsns(1, start=10_000_000)[0], BSNS[0]
+    assert (zero, nine) == ("010000008", "300000005")
+    intakes = [
+        [BSNS[1], dt.date(2023, 1, 1), "J"],
+        [int(zero), dt.date(2023, 1, 1), "J"],
+        [int(nine), dt.date(2023, 1, 1), "J"],
+    ]
+    outcome = check(
+        WERK_INKOMEN, write_workbook(tmp_path / "GM0344_2025-06.xlsx", {"intakes": intakes})
+    )
+    report = render_report(outcome)
+    assert "  - 1 row fails: bsn passes the elfproef; row 3\n" in report
+    assert (
+        "- 1 row(s) hold the bsn as a number of fewer than 9 digits: Excel drops a bsn's "
+        "leading 0 (012345678 becomes 12345678); format the bsn column as text and deliver "
+        "again (sheet intakes)\n  row 3\n"
+    ) in report
+
+
 def test_the_first_data_row_of_a_csv_is_row_2_in_the_report(tmp_path):
     rows = [koppeling(f"{i:010d}", BSNS[i]) for i in range(3)]
     rows.append(koppeling("0000000001", BSNS[3]))  # v_nummer of the first row again
