@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 ColumnType = Literal[
-    "bsn", "v_nummer", "text", "date_dmy", "date_iso", "integer", "number", "boolean"
+    "bsn", "v_nummer", "text", "date_dmy", "date_iso", "date_cell", "integer", "number", "boolean"
 ]
 
 # Identifiers are pseudonymised at ingestion; these are the only personal direct identifiers.
@@ -32,11 +32,14 @@ _PATTERNS: dict[str, str] = {
 _DATE_FORMATS: dict[str, tuple[str, str, int]] = {
     "date_dmy": (r"^\d{2}-\d{2}-\d{4}$", "%d-%m-%Y", 0),
     "date_iso": (r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d", 8),
+    # an Excel date cell, which the workbook reader gives as ISO text
+    "date_cell": (r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d", 8),
 }
 _TYPE_LABELS: dict[str, str] = {
     "text": "text",
     "date_dmy": "a date dd-mm-jjjj",
     "date_iso": "a date YYYY-MM-DD",
+    "date_cell": "an Excel date cell",
     "integer": "a whole number",
     "number": "a number",
     "boolean": "true or false",
@@ -223,6 +226,7 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "text": pa.string(),
     "date_dmy": pa.date32(),
     "date_iso": pa.date32(),
+    "date_cell": pa.date32(),
     "integer": pa.int64(),
     "number": pa.float64(),
     "boolean": pa.bool_(),

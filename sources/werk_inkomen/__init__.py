@@ -4,7 +4,8 @@ from contract.tables import Column, Table
 from ingest.deliveries import DeliveryKind, Parsed, Source
 from ingest.readers import read_xlsx
 
-# Excel date cells arrive as ISO text from the reader, so dates here are `date_iso`.
+# Dates are Excel date cells (`date_cell`), which the reader gives as ISO text: a date typed
+# as text or a number is reported as not a date cell.
 SHEETS = (
     Table(
         name="uitkeringen",
@@ -12,8 +13,8 @@ SHEETS = (
         columns=(
             Column("bsn", "bsn"),
             Column("regeling"),
-            Column("datum_start", "date_iso"),
-            Column("datum_einde", "date_iso"),
+            Column("datum_start", "date_cell"),
+            Column("datum_einde", "date_cell"),
         ),
     ),
     Table(
@@ -21,8 +22,8 @@ SHEETS = (
         location="sheet dienstverbanden",
         columns=(
             Column("bsn", "bsn"),
-            Column("datum_start", "date_iso"),
-            Column("datum_einde", "date_iso"),
+            Column("datum_start", "date_cell"),
+            Column("datum_einde", "date_cell"),
             Column("uren_per_week", "number"),
             Column("soort"),
         ),
@@ -33,8 +34,8 @@ SHEETS = (
         columns=(
             Column("bsn", "bsn"),
             Column("instrument"),
-            Column("datum_start", "date_iso"),
-            Column("datum_einde", "date_iso"),
+            Column("datum_start", "date_cell"),
+            Column("datum_einde", "date_cell"),
         ),
     ),
     Table(
@@ -42,7 +43,7 @@ SHEETS = (
         location="sheet intakes",
         columns=(
             Column("bsn", "bsn"),
-            Column("datum_intake", "date_iso"),
+            Column("datum_intake", "date_cell"),
             Column("noa_assessment"),
         ),
     ),

@@ -466,6 +466,23 @@ def test_bsns_excel_stored_as_numbers_are_said_to_have_lost_their_leading_zero(t
     ) in report
 
 
+def test_a_workbook_date_typed_as_text_or_a_number_is_said_to_be_no_date_cell(tmp_path):
+    """sources.md §3: dates are Excel date cells. Row 2 holds the text 01-02-2023, row 3 the
+    number 45000 (a date's serial without a date format), row 4 a real date cell: rows 2
+    and 3 fail, named for what the municipality sees, not as ISO text it never typed."""
+    intakes = [
+        [BSNS[0], "01-02-2023", "J"],
+        [BSNS[1], 45000, "J"],
+        [BSNS[2], dt.date(2023, 2, 1), "J"],
+    ]
+    outcome = check(
+        WERK_INKOMEN, write_workbook(tmp_path / "GM0344_2025-06.xlsx", {"intakes": intakes})
+    )
+    assert "- 2 rows fail: datum_intake is an Excel date cell (sheet intakes)\n  rows 2, 3\n" in (
+        render_report(outcome)
+    )
+
+
 def test_the_first_data_row_of_a_csv_is_row_2_in_the_report(tmp_path):
     rows = [koppeling(f"{i:010d}", BSNS[i]) for i in range(3)]
     rows.append(koppeling("0000000001", BSNS[3]))  # v_nummer of the first row again
