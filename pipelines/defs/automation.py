@@ -2,7 +2,9 @@
 
 - `landing_sensor` (every 60 s) runs the `ingest` job when the landing folder holds a file
   the delivery logs do not know: archive, check, quarantine, report and the refused-delivery
-  alert, the same day the file arrives. It publishes nothing.
+  alert, the same day the file arrives. It publishes nothing. A file is taken once a tick
+  has seen it unchanged (size and time), so an upload in progress is not refused half
+  written; the run takes in only the files the sensor named.
 - `cut_sensor` (every 5 min) runs the `monitor` job once a month, as soon as every expected
   deliverer has delivered for the month (pipelines/cut.py); run key `cut-<month>`.
 - `monthly` runs the `monitor` job on the 5th for whoever has delivered by then.
@@ -20,6 +22,7 @@ import dagster as dg
 
 from pipelines import inputs
 from pipelines.cut import plan_cut
+from pipelines.defs.ingestion import deliveries_op
 from pipelines.defs.resources import MonitorResource
 from sources import all_sources
 
@@ -75,15 +78,39 @@ def landing_sensor(context: dg.SensorEvaluationContext, monitor: MonitorResource
     except inputs.WarehouseBusy as exc:
         return dg.SkipReason(f"{exc}; looking again at the next tick")
     hashes = _hashes(context.cursor)
-    new = inputs.new_files(monitor.landing, _sources(), state.logs, hashes)
+    before = dict(hashes)
+    sources = _sources()
+    new = inputs.new_files(monitor.landing, sources, state.logs, hashes)
     context.update_cursor(json.dumps(hashes, sort_keys=True))
     if not new:
         return dg.SkipReason("every file in the landing folder is in the delivery logs")
-    key = hashlib.sha256(json.dumps(sorted(new)).encode()).hexdigest()
-    names = ", ".join(f"{source}/{name}" for source, name, _ in new[:5])
-    more = f" and {len(new) - 5} more" if len(new) > 5 else ""
-    context.log.info(f"{len(new)} new files: {names}{more}")
-    return dg.RunRequest(run_key=f"ingest-{key}", tags={"statushouders/new_files": str(len(new))})
+    # A file is taken in once the previous tick saw it with the same size and time: one still
+    # being uploaded would be refused half written, and its supplier alerted for nothing.
+    settled = [f for f in new if before.get(f"{f[0]}/{f[1]}") == hashes[f"{f[0]}/{f[1]}"]]
+    if not settled:
+        return dg.SkipReason(
+            f"{_names(new)} arrived or changed since the previous tick: taken in once they "
+            "have stopped changing"
+        )
+    key = hashlib.sha256(json.dumps(sorted(settled)).encode()).hexdigest()
+    waiting = len(new) - len(settled)
+    context.log.info(
+        f"{len(settled)} new files: {_names(settled)}"
+        + (f"; {waiting} still changing wait for a later tick" if waiting else "")
+    )
+    files = {source.name: [sha for s, _, sha in settled if s == source.name] for source in sources}
+    return dg.RunRequest(
+        run_key=f"ingest-{key}",
+        run_config={
+            "ops": {deliveries_op(s): {"config": {"files": files[s.name]}} for s in sources}
+        },
+        tags={"statushouders/new_files": str(len(settled))},
+    )
+
+
+def _names(files: list[tuple[str, str, str]]) -> str:
+    names = ", ".join(f"{source}/{name}" for source, name, _ in files[:5])
+    return names + (f" and {len(files) - 5} more" if len(files) > 5 else "")
 
 
 def publish_request(

@@ -25,6 +25,20 @@ def deliveries_key(source: Source) -> dg.AssetKey:
     return dg.AssetKey([source.name, "deliveries"])
 
 
+def deliveries_op(source: Source) -> str:
+    """The op of a source's deliveries asset, as run config names it."""
+    return deliveries_key(source).to_python_identifier()
+
+
+class DeliveriesConfig(dg.Config):
+    """Which new files a run takes in. The landing sensor names those it saw unchanged since
+    its previous tick (their sha256), so a file still being uploaded is not refused half
+    written; it waits for a later run. Unset (a run started by hand, `statushouders run`):
+    every file in the landing folder."""
+
+    files: list[str] | None = None
+
+
 def table_key(source: Source, table: str) -> dg.AssetKey:
     # The same key dagster-dbt gives dbt source `source.name`, table `table`.
     return dg.AssetKey([source.name, table])
@@ -55,11 +69,14 @@ def build_source_defs(source: Source) -> dg.Definitions:
             "pseudonymised and staged."
         ),
     )
-    def deliveries(context: dg.AssetExecutionContext, monitor: MonitorResource):
+    def deliveries(
+        context: dg.AssetExecutionContext, config: DeliveriesConfig, monitor: MonitorResource
+    ):
         pseudonymiser = monitor.pseudonymiser()
         staging = monitor.staging(pseudonymiser)
         max_bytes = monitor.max_delivery_bytes()
         unreadable: list[tuple[str, str]] = []
+        arriving: list[str] = []
         with monitor.warehouse() as con:
             log = warehouse.read_log(con, source.name)
             known = {(e["file_name"], e["delivery_hash"]): e for e in log}
@@ -69,6 +86,9 @@ def build_source_defs(source: Source) -> dg.Definitions:
                 entry = known.get((file.name, file.sha256))
                 if entry and (entry["status"] == "refused" or (staging / file.sha256).is_dir()):
                     continue  # the same bytes again: nothing changes
+                if config.files is not None and not entry and file.sha256 not in config.files:
+                    arriving.append(file.name)
+                    continue
                 archived = archive(file, monitor.archive)
                 outcome = process(
                     source, file, pseudonymiser, validate_delivery, staging, max_bytes
@@ -104,6 +124,11 @@ def build_source_defs(source: Source) -> dg.Definitions:
                     warehouse.record(log, outcome)
                     outcomes.append(outcome)
             warehouse.write_log(con, source.name, log)
+        for name in arriving:
+            context.log.info(
+                f"{source.name}/{name} waits: it arrived or changed after the landing sensor "
+                "looked; a later run takes it in once it has stopped changing"
+            )
         for name, reason in unreadable:
             context.log.warning(
                 f"{source.name}/{name} is skipped: {reason}; the next run looks again"

@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from ingest.deliveries import sha256_of
 from ingest.pseudonym import Pseudonymiser
 from tests.builders import (
     KOPPELINGEN_HEADER,
@@ -318,8 +319,10 @@ def test_a_refused_delivery_is_not_reprocessed_on_the_next_run(pipeline_env):
 def test_the_sensor_requests_an_ingest_run_for_files_the_delivery_logs_do_not_know(
     pipeline_env,
 ):
-    """Before any run the logs are empty: every file is new, and it stays new (the same run
-    key, which Dagster runs once) until a run has taken it in; a further file is a new key."""
+    """Before any run the logs are empty: every file is new. The first tick sees the files
+    arrive and waits; the next finds them unchanged and asks for them, and they stay new (the
+    same run key, which Dagster runs once) until a run has taken them in. A further file waits
+    a tick while the others keep their key, then makes a new key."""
     from pipelines.defs.automation import landing_sensor
     from pipelines.defs.resources import MonitorResource
 
@@ -335,14 +338,73 @@ def test_the_sensor_requests_an_ingest_run_for_files_the_delivery_logs_do_not_kn
         with dg.build_sensor_context(cursor=cursor, resources={"monitor": monitor}) as context:
             return landing_sensor(context), context.cursor
 
-    first, cursor = evaluate(None)
+    arriving, cursor = evaluate(None)
+    assert isinstance(arriving, dg.SkipReason)
+    assert "arrived or changed since the previous tick" in arriving.skip_message
+    first, cursor = evaluate(cursor)
     assert isinstance(first, dg.RunRequest) and landing_sensor.job_name == "ingest"
     again, same = evaluate(cursor)
     assert isinstance(again, dg.RunRequest) and again.run_key == first.run_key
     assert same == cursor  # the hashes it caches
     write_duo(landing, "2025-07", valid_bsns(1))
+    while_new, cursor = evaluate(cursor)
+    assert isinstance(while_new, dg.RunRequest) and while_new.run_key == first.run_key
     after, _ = evaluate(cursor)
     assert isinstance(after, dg.RunRequest) and after.run_key != first.run_key
+
+
+def test_a_file_still_being_uploaded_is_not_refused_half_written(pipeline_env):
+    """DUO uploads July: inburgeringsplichtigen at once, examens in two parts (a tick sees the
+    first half: a header and a cut-off row). The next tick asks only for the finished file;
+    its real ingest run leaves examens alone. Once examens stops changing a tick asks for it
+    and it is accepted: no refusal, no quarantine, no alert for a file that was never bad."""
+    from pipelines.definitions import defs
+    from pipelines.defs.automation import landing_sensor
+    from pipelines.defs.resources import MonitorResource
+
+    landing, data_dir = pipeline_env
+    write_minimal_landing(landing)
+    assert run(landing, data_dir) == 0
+    monitor = MonitorResource(
+        landing_dir=str(landing),
+        data_dir=str(data_dir),
+        warehouse_path=str(data_dir / "warehouse.duckdb"),
+    )
+
+    with dg.instance_for_test() as instance:
+
+        def tick(cursor):
+            with dg.build_sensor_context(
+                instance=instance, cursor=cursor, resources={"monitor": monitor}
+            ) as context:
+                return landing_sensor(context), context.cursor
+
+        def ingest(request):
+            result = defs.resolve_job_def("ingest").execute_in_process(
+                instance=instance, run_config=request.run_config, raise_on_error=False
+            )
+            assert result.success
+
+        _, cursor = tick(None)
+        plichtig, examens = write_duo(landing, "2025-07", valid_bsns(2))
+        whole = examens.read_bytes()
+        examens.write_bytes(whole[: len(whole) // 2])
+        first, cursor = tick(cursor)  # both just arrived
+        assert isinstance(first, dg.SkipReason)
+        examens.write_bytes(whole)  # the upload goes on
+        request, cursor = tick(cursor)
+        assert isinstance(request, dg.RunRequest)
+        named = request.run_config["ops"]["duo__deliveries"]["config"]["files"]
+        assert named == [sha256_of(plichtig)]
+        ingest(request)
+        log = "select file_name, status from raw.duo__deliveries where file_name like '%2025-07%'"
+        assert query(data_dir, log) == [(plichtig.name, "accepted")]
+
+        later, cursor = tick(cursor)
+        assert isinstance(later, dg.RunRequest) and later.run_key != request.run_key
+        ingest(later)
+    assert sorted(query(data_dir, log)) == [(examens.name, "accepted"), (plichtig.name, "accepted")]
+    assert not list((data_dir / "quarantine").rglob("examens_2025-07*"))
 
 
 def test_the_monthly_schedule_and_the_cut_sensor_target_the_whole_graph():
