@@ -37,6 +37,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,6 +194,17 @@ class State:
         return self.latest.name if manifest.get("inputs_fingerprint") == inputs else None
 
 
+def _why_busy(exc: duckdb.Error) -> str:
+    """DuckDB's lock error in a few words: who holds the file, without its SQL-engine prose
+    and documentation link."""
+    text = str(exc).strip()
+    holder = re.search(r"Conflicting lock is held in (.+?) \(PID (\d+)\)", text)
+    if holder:
+        program = Path(holder[1]).name
+        return f"another program has it open for writing (pid {holder[2]}, {program})"
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def read_state(data_dir: Path, warehouse_path: Path, sources: Iterable[Source]) -> State:
     """The data dir's state, read without waiting: WarehouseBusy while a run holds it."""
     try:
@@ -210,8 +222,9 @@ def read_state(data_dir: Path, warehouse_path: Path, sources: Iterable[Source]) 
         raise WarehouseBusy(str(exc)) from None
     except duckdb.Error as exc:
         # another process has the file open for writing (DuckDB allows one writer)
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise WarehouseBusy(f"the warehouse {warehouse_path} cannot be read now: {first}") from None
+        raise WarehouseBusy(
+            f"the warehouse {warehouse_path} cannot be read now: {_why_busy(exc)}"
+        ) from None
     return State(logs, recorded, latest(data_dir / "releases"), marts)
 
 

@@ -471,8 +471,13 @@ def test_status_says_in_one_line_that_a_run_holds_the_data_dir(demo: Demo, capfd
             holder.communicate(input="")
         assert out.startswith("Latest release: ")
         assert err.count("\n") == 1 and "Traceback" not in err, err
-        expected = f"is in use by pid {holder.pid}" if name == "lock" else "cannot be read now"
-        assert expected in err, err
+        expected = {
+            "lock": f"is in use by pid {holder.pid} (statushouders run, started ",
+            "duckdb": "cannot be read now: another program has it open for writing "
+            f"(pid {holder.pid}, python",
+        }
+        assert expected[name] in err, err
+        assert "IO Error" not in err and "https://" not in err, err
 
 
 # --- a corrected delivery: the gates hold it back until it passes ------------------------
