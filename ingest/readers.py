@@ -63,6 +63,14 @@ def read_csv(path: Path, table: Table, delimiter: str) -> pa.Table:
         raise StructureError("encoding", not_utf8(data), table.name) from None
     if b"\0" in header_line:  # valid UTF-8, but no header of text: UTF-16 without its mark
         raise StructureError("encoding", not_utf8(data), table.name)
+    if b"\n" not in data and b"\r" in data.rstrip(b"\r\n"):
+        # the whole file is one line to the header check: its columns run into the rows
+        raise StructureError(
+            "csv",
+            "its lines end in a carriage return alone (as old Mac files do); the contract asks "
+            "for Windows (CRLF) or Unix (LF) line endings",
+            table.name,
+        )
     header = [name.strip().strip('"') for name in header]
     missing = missing_columns(table, header)
     if missing:

@@ -224,6 +224,18 @@ def test_csv_in_odd_encodings_is_refused_saying_what_the_bytes_are(tmp_path, dat
     assert refused_because(check(DUO, path)) == reason + "save the file as UTF-8"
 
 
+def test_lines_ending_in_a_carriage_return_alone_are_named_as_such(tmp_path):
+    """sources.md: line endings \\r\\n or \\n. A file saved with CR alone was refused as
+    'missing required column(s) resultaat': the header ran into the first row."""
+    rows = [f"{b},2024-01-01,KNM,,GESLAAGD" for b in BSNS[:3]]
+    path = tmp_path / "examens_2025-06.csv"
+    path.write_bytes("\r".join([EXAMENS_HEADER, *rows, ""]).encode())
+    assert refused_because(check(DUO, path)) == (
+        "its lines end in a carriage return alone (as old Mac files do); the contract asks "
+        "for Windows (CRLF) or Unix (LF) line endings"
+    )
+
+
 def test_a_row_with_too_few_values_is_named_by_its_row_without_quoting_it(tmp_path):
     """pyarrow's message quotes the row, bsn included; the report names the row instead."""
     rows = [f"{b},2024-01-01,KNM,,GESLAAGD" for b in BSNS[:3]]
