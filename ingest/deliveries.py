@@ -36,7 +36,7 @@ from contract.tables import (
     stored_schema,
     without_identifiers,
 )
-from ingest.names import escaped, odd_characters, plain_name
+from ingest.names import escaped, near_names, odd_characters, plain_name
 from ingest.pseudonym import Pseudonymiser
 from ingest.readers import LOST_ZEROS
 from ingest.storage import human_size
@@ -339,8 +339,12 @@ def _name_violation(source: Source, name: str) -> Violation:
     expected = f"expected one of: {expected_names(source)}"
     odd = odd_characters(name)
     if not odd:
+        near = next((n for n in near_names(name) if _named(source, n) is not None), None)
+        hint = f"; as {near} it would be a valid name: rename the file and deliver it again"
         return Violation(
-            rule="file name", table="", detail=f"the file name does not match; {expected}"
+            rule="file name",
+            table="",
+            detail=f"the file name does not match; {expected}" + (hint if near else ""),
         )
     detail = f"the file name {escaped(name)} contains " + " and ".join(c.describe() for c in odd)
     plain = plain_name(name, odd)

@@ -8,6 +8,8 @@ it; the file itself is never renamed (nothing is silently fixed).
 
 from __future__ import annotations
 
+import itertools
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -77,3 +79,29 @@ def plain_name(name: str, odd: list[OddCharacter]) -> str:
 def escaped(name: str) -> str:
     """The name with every non-ASCII character written as \\uXXXX, so a report shows it."""
     return name.encode("ascii", "backslashreplace").decode("ascii")
+
+
+# Slips in a name typed or saved by hand, each undone on its own; `near_names` tries them in
+# every combination. A copy marker a browser, sync tool or Windows adds: " (1)", " - kopie".
+_COPY = re.compile(r"( ?\(\d+\)| - (kopie|copy|Kopie|Copy)( \(\d+\))?)(?=\.[^.]+$)")
+_SLIPS = (
+    lambda n: _COPY.sub("", n),
+    lambda n: n[: n.rfind(".")] + n[n.rfind(".") :].lower() if "." in n else n,  # .XLSX
+    lambda n: n.lower(),  # Examens_…
+    lambda n: n[:2].upper() + n[2:],  # gm0344_…
+    lambda n: re.sub(r"[-_ ](\d{4})[-_ ](\d\d?)(?=\.[^.]+$)", r"_\1-\2", n),  # GM0344-2025_06
+    lambda n: re.sub(r"(\d{4})-(\d)(?=\.[^.]+$)", r"\1-0\2", n),  # 2025-6
+)
+
+
+def near_names(name: str) -> list[str]:
+    """Names one or more common slips away from `name`, fewest slips first."""
+    found: list[str] = []
+    for size in range(1, len(_SLIPS) + 1):
+        for slips in itertools.combinations(_SLIPS, size):
+            fixed = name
+            for slip in slips:
+                fixed = slip(fixed)
+            if fixed != name and fixed not in found:
+                found.append(fixed)
+    return found

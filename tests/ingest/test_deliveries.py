@@ -19,6 +19,7 @@ from ingest.deliveries import (
     Outcome,
     Source,
     discover,
+    expected_names,
     identify,
     process,
     render_report,
@@ -352,6 +353,31 @@ def test_an_unforeseen_error_quoting_a_value_has_identifiers_masked(tmp_path):
 
 
 # --- names that look right ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "valid"),
+    [
+        (WERK_INKOMEN, "GM0344_2025-06.XLSX", "GM0344_2025-06.xlsx"),  # Windows' capitals
+        (WERK_INKOMEN, "GM0344_2025-06 (1).xlsx", "GM0344_2025-06.xlsx"),  # a browser's copy
+        (WERK_INKOMEN, "GM0344_2025-06 - kopie.xlsx", "GM0344_2025-06.xlsx"),  # Windows' copy
+        (WERK_INKOMEN, "gm0344_2025-06.xlsx", "GM0344_2025-06.xlsx"),
+        (WERK_INKOMEN, "GM0344-2025-06.xlsx", "GM0344_2025-06.xlsx"),
+        (WERK_INKOMEN, "GM0344_2025-6.xlsx", "GM0344_2025-06.xlsx"),
+        (DUO, "EXAMENS_2025_06 (2).CSV", "examens_2025-06.csv"),  # four slips at once
+        (WERK_INKOMEN, "rapport juni.xlsx", None),  # nothing near: no guess
+    ],
+)
+def test_a_name_a_slip_away_from_a_valid_one_says_which_name_it_would_be(
+    tmp_path, source, name, valid
+):
+    """Still refused (the contract's names are exact, nothing is silently renamed); the
+    reason names the valid name the supplier most likely meant."""
+    path = write_text(tmp_path / name, "x\n")
+    expected = f"the file name does not match; expected one of: {expected_names(source)}"
+    if valid:
+        expected += f"; as {valid} it would be a valid name: rename the file and deliver it again"
+    assert refused_because(check(source, path)) == expected
 
 
 def test_a_file_name_with_a_cyrillic_letter_says_which_and_what_it_looks_like(tmp_path):
