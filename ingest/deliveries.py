@@ -38,7 +38,6 @@ from contract.tables import (
 )
 from ingest.names import escaped, near_names, odd_characters, plain_name
 from ingest.pseudonym import Pseudonymiser
-from ingest.readers import LOST_ZEROS
 from ingest.storage import human_size
 
 # The largest delivery read, in MiB, unless STATUSHOUDERS_MAX_DELIVERY_MB says otherwise. The
@@ -265,7 +264,7 @@ def _check(
         return Outcome(file, "refused", violations, peildatum=peildatum)
     validation = validate(file, typed)
     if validation.violations:
-        hints = [_lost_zeros(t, parsed.tables[t.name]) for t in kind.tables]
+        hints = [_short_bsns(t, typed[t.name]) for t in kind.tables]
         return Outcome(
             file,
             "refused",
@@ -281,21 +280,27 @@ def _check(
     return typed, peildatum, validation
 
 
-def _lost_zeros(table: Table, read: pa.Table) -> Violation | None:
-    """Why bsns that look valid to the supplier fail the elfproef: Excel stored them as
-    numbers and dropped their leading 0 (readers.LOST_ZEROS). A hint beside the rules that
-    refused the file; it changes nothing about what is refused."""
-    rows = json.loads((read.schema.metadata or {}).get(LOST_ZEROS, b"[]"))
+def _short_bsns(table: Table, typed: pa.Table) -> Violation | None:
+    """Why bsns that are valid to the supplier fail the elfproef: a spreadsheet took them for
+    numbers and dropped their leading 0, in a workbook or when Excel opened and saved a CSV.
+    A hint beside the rules that refused the file; it changes nothing about what is refused."""
+    short = pa.array([False] * typed.num_rows, pa.bool_())
+    for column in table.columns:
+        if column.type == "bsn":
+            digits = pc.match_substring_regex(typed[column.name], r"^[0-9]{1,8}$")
+            short = pc.or_(short, pc.fill_null(digits, False))
+    rows = typed[ROW_NUMBER].filter(short).to_pylist()
     if not rows:
         return None
     return Violation(
-        rule="bsn as a number",
+        rule="bsn without its leading 0",
         table=table.name,
         rows=rows,
         count=len(rows),
-        detail=f"{len(rows):,} row(s) hold the bsn as a number of fewer than 9 digits: "
-        "Excel drops a bsn's leading 0 (012345678 becomes 12345678); format the bsn column "
-        "as text and deliver again",
+        detail=f"{len(rows):,} row(s) hold a bsn of fewer than 9 digits: a bsn that starts "
+        "with 0 loses it where a spreadsheet takes it for a number (012345678 becomes "
+        "12345678), in a workbook or when Excel opens and saves a CSV; keep the bsn column as "
+        "text and deliver again",
     )
 
 

@@ -213,34 +213,10 @@ def read_xlsx(path: Path, tables: tuple[Table, ...]) -> dict[str, pa.Table]:
                 if name in table.column_names
             }
             columns[ROW_NUMBER] = pa.array([number for number, _ in body], pa.int64())
-            read = pa.table(columns)
-            bsns = [i for i, name in enumerate(header) if name in _bsn_columns(table)]
-            shortened = [n for n, row in body if any(_lost_leading_zero(row[i]) for i in bsns)]
-            if shortened:
-                read = read.replace_schema_metadata({LOST_ZEROS: json.dumps(shortened)})
-            result[table.name] = read
+            result[table.name] = pa.table(columns)
     finally:
         workbook.close()
     return result
-
-
-# Schema metadata of a sheet read: the Excel rows whose bsn is a number cell of fewer than
-# 9 digits (ingest/deliveries.py says so when their rows are refused).
-LOST_ZEROS = b"bsn_number_cells_without_leading_zero"
-
-
-def _bsn_columns(table: Table) -> set[str]:
-    return {column.name for column in table.columns if column.type == "bsn"}
-
-
-def _lost_leading_zero(cell: object) -> bool:
-    """A bsn typed into Excel as a number: 012345678 became 12345678, its 0 gone."""
-    return (
-        isinstance(cell, int | float)
-        and not isinstance(cell, bool)
-        and float(cell).is_integer()
-        and 0 < cell < 10**8
-    )
 
 
 def _cell_text(cell: object) -> str:

@@ -480,6 +480,13 @@ def test_a_column_given_twice_is_refused_not_read_from_one_of_the_two(tmp_path):
     )
 
 
+LOST_ZERO = (
+    "row(s) hold a bsn of fewer than 9 digits: a bsn that starts with 0 loses it where a "
+    "spreadsheet takes it for a number (012345678 becomes 12345678), in a workbook or when "
+    "Excel opens and saves a CSV; keep the bsn column as text and deliver again"
+)
+
+
 def test_bsns_excel_stored_as_numbers_are_said_to_have_lost_their_leading_zero(tmp_path):
     """Intakes on Excel rows 2 to 4: row 2's bsn a text cell, rows 3 and 4 typed as numbers,
     row 3's bsn 010000008 (Excel keeps 10000008, 8 digits), row 4's 300000005 (all 9 kept).
@@ -497,11 +504,18 @@ def test_bsns_excel_stored_as_numbers_are_said_to_have_lost_their_leading_zero(t
     )
     report = render_report(outcome)
     assert "  - 1 row fails: bsn passes the elfproef; row 3\n" in report
-    assert (
-        "- 1 row(s) hold the bsn as a number of fewer than 9 digits: Excel drops a bsn's "
-        "leading 0 (012345678 becomes 12345678); format the bsn column as text and deliver "
-        "again (sheet intakes)\n  row 3\n"
-    ) in report
+    assert f"- 1 {LOST_ZERO} (sheet intakes)\n  row 3\n" in report
+
+
+def test_a_csv_excel_opened_and_saved_is_said_to_have_lost_its_bsns_leading_zeros(tmp_path):
+    """Excel opens examens.csv, takes 010000008 on line 3 for a number and saves 10000008:
+    1 of 3 rows fails the elfproef, and the report says why, naming row 3."""
+    zero = valid_bsns(1, start=10_000_000)[0]
+    rows = [f"{b},2024-01-01,KNM,,GESLAAGD" for b in (BSNS[0], zero.lstrip("0"), BSNS[1])]
+    path = write_text(tmp_path / "examens_2025-06.csv", "\n".join([EXAMENS_HEADER, *rows]) + "\n")
+    report = render_report(check(DUO, path))
+    assert "  - 1 row fails: bsn passes the elfproef; row 3\n" in report
+    assert f"- 1 {LOST_ZERO}\n  row 3\n" in report
 
 
 def test_a_workbook_date_typed_as_text_or_a_number_is_said_to_be_no_date_cell(tmp_path):
