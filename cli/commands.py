@@ -297,8 +297,8 @@ def _a_folder(path: Path, what: str) -> None:
 
 
 def _make_data_dir(data_dir: Path) -> None:
-    if data_dir.exists() and not data_dir.is_dir():
-        raise UserError(f"the data dir {data_dir} is a file, not a folder")
+    if data_dir.exists():
+        _a_folder(data_dir, "data dir")
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -312,8 +312,8 @@ def prepare_environment(landing: Path, data_dir: Path) -> None:
     """Point the Dagster definitions, dbt and the instance at these folders."""
     _a_folder(landing, "landing folder")
     data_dir = data_dir.resolve()
+    _make_data_dir(data_dir)
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
         home = data_dir / "dagster"
         home.mkdir(exist_ok=True)
         (home / "dagster.yaml").write_text(dagster_yaml(home))

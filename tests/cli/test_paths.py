@@ -39,3 +39,15 @@ def test_a_data_dir_or_landing_that_is_a_file_is_said_in_one_line(tmp_path, caps
         assert said["data dir under a file"] == (
             2, "", f"statushouders: the data dir {a_file}/data does not exist\n"
         )  # fmt: skip
+
+
+def test_the_ui_says_a_data_dir_that_is_a_file_in_the_same_line(tmp_path, capsys):
+    """`ui` makes its data dir through the same helper as `run` (it used to print OSError's
+    '[Errno 17] File exists')."""
+    landing, a_file = tmp_path / "landing", tmp_path / "a-file"
+    landing.mkdir()
+    a_file.write_text("")
+    status = main(["ui", "--landing", str(landing), "--data-dir", str(a_file)])
+    assert (status, capsys.readouterr()) == (
+        2, ("", f"statushouders: the data dir {a_file} is a file, not a folder\n")
+    )  # fmt: skip
