@@ -131,19 +131,27 @@ def _arrow_csv(data: bytes, header: list[str], delimiter: str, block_size: int |
     )
 
 
-def _first_row_of_width(data: bytes, delimiter: str, width: int) -> int | None:
-    """The spreadsheet row of the first record with `width` values, after the header."""
+def _records(data: bytes, delimiter: str) -> list[tuple[int, list[str]]] | None:
+    """The non-empty records, each with the spreadsheet row it starts on (the header is row
+    1), as Python's csv module reads the file; None where it cannot.
+
+    A value may be as long as the file (a quote never closed runs on to the end): the
+    module's 128 KiB limit is raised for the call (a process-wide setting, put back at once).
+    """
     text = data.decode("utf-8-sig", errors="replace")
-    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    # a quote never closed makes one value of the rest of the file: more than the csv
-    # module's 128 KiB (a process-wide limit, put back at once)
     limit = csv.field_size_limit(max(len(text), 1 << 17))
     try:
-        numbered = [(row, record) for row, record in enumerate(records, start=1) if record]
+        records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        return [(row, record) for row, record in enumerate(records, start=1) if record]
     except csv.Error:
         return None
     finally:
         csv.field_size_limit(limit)
+
+
+def _first_row_of_width(data: bytes, delimiter: str, width: int) -> int | None:
+    """The spreadsheet row of the first record with `width` values, after the header."""
+    numbered = _records(data, delimiter) or []
     return next((row for row, record in numbered[1:] if len(record) == width), None)
 
 
@@ -156,12 +164,7 @@ def _csv_row_numbers(data: bytes, delimiter: str, count: int) -> pa.Array:
     """
     if b'"' not in data and b"\n\n" not in data and b"\n\r\n" not in data:
         return pa.array(range(2, count + 2), pa.int64())
-    records = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=delimiter)
-    try:
-        rows = [row for row, record in enumerate(records, start=1) if record]
-    except csv.Error:  # e.g. a value longer than the csv module takes (128 KiB)
-        rows = []
-    numbers = rows[1:]  # the first non-empty record is the header
+    numbers = [row for row, _ in _records(data, delimiter) or []][1:]  # after the header
     if len(numbers) != count:  # the two parsers disagree: number the records in order
         numbers = list(range(2, count + 2))
     return pa.array(numbers, pa.int64())

@@ -306,6 +306,20 @@ def test_a_value_of_megabytes_is_read_whole(tmp_path):
     assert table.column("niveau").to_pylist() == ["", "", long]
 
 
+def test_rows_past_an_empty_line_are_numbered_as_a_spreadsheet_shows_them_past_long_values(
+    tmp_path,
+):
+    """Row 2, an empty line (row 3), then row 4 with a quoted value of 200 KiB, more than the
+    csv module takes by default: the rows are 2 and 4, not 2 and 3 as in record order."""
+    long = "x" * (200 << 10)
+    rows = [*examens_rows(1), "", f'{BSNS[1]},2024-01-01,KNM,"{long}",GESLAAGD']
+    path = write_text(tmp_path / "examens_2025-06.csv", "\n".join([EXAMENS_HEADER, *rows]) + "\n")
+
+    [table] = EXAMENS_KIND.parse(path, None).tables.values()
+
+    assert table.column(ROW_NUMBER).to_pylist() == [2, 4]
+
+
 def test_any_other_failure_while_reading_refuses_that_file_and_names_the_error(tmp_path):
     """A reader bug or a library's surprise must not stop the source: the file is refused."""
 
