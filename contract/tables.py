@@ -29,11 +29,13 @@ _PATTERNS: dict[str, str] = {
     "boolean": r"^(true|false)$",
 }
 # pattern, strptime format, and where the day-of-month sits in the text
+_ISO_DATE = (r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d", 8)
 _DATE_FORMATS: dict[str, tuple[str, str, int]] = {
     "date_dmy": (r"^\d{2}-\d{2}-\d{4}$", "%d-%m-%Y", 0),
-    "date_iso": (r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d", 8),
-    # an Excel date cell, which the workbook reader gives as ISO text
-    "date_cell": (r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d", 8),
+    "date_iso": _ISO_DATE,
+    # an Excel date cell, which the workbook reader gives as ISO text: parsed as date_iso,
+    # named for what the supplier sees
+    "date_cell": _ISO_DATE,
 }
 _TYPE_LABELS: dict[str, str] = {
     "text": "text",
