@@ -234,6 +234,7 @@ def new_files(
     logs: dict[str, list[dict]],
     hashes: dict,
     unreadable: list[str] | None = None,
+    changing: list[tuple[str, str, str]] | None = None,
 ) -> list[tuple[str, str, str]]:
     """(source, name, sha256) of every landing file the delivery logs do not know.
 
@@ -241,7 +242,8 @@ def new_files(
     took in is not new to a sensor that never saw it. `hashes` caches path → [size,
     mtime_ns, sha256] between calls (a sensor's cursor), so an unchanged file is hashed once;
     it is rewritten to hold the files present now. A file that cannot be read now is left
-    out, and named in `unreadable`.
+    out, and named in `unreadable`. The new files `hashes` did not hold with their size and
+    time (arrived or changed since the previous call) are added to `changing` too.
     """
     found = []
     seen: dict[str, list] = {}
@@ -258,10 +260,8 @@ def new_files(
             try:
                 stat = path.stat()
                 cached = hashes.get(key)
-                if cached and cached[:2] == [stat.st_size, stat.st_mtime_ns]:
-                    sha = cached[2]
-                else:
-                    sha = sha256_of(path)
+                unchanged = bool(cached) and cached[:2] == [stat.st_size, stat.st_mtime_ns]
+                sha = cached[2] if unchanged else sha256_of(path)
             except OSError:
                 if unreadable is not None:
                     unreadable.append(key)
@@ -269,6 +269,8 @@ def new_files(
             seen[key] = [stat.st_size, stat.st_mtime_ns, sha]
             if (path.name, sha) not in known:
                 found.append((source.name, path.name, sha))
+                if changing is not None and not unchanged:
+                    changing.append((source.name, path.name, sha))
     hashes.clear()
     hashes.update(seen)
     return found

@@ -78,15 +78,15 @@ def landing_sensor(context: dg.SensorEvaluationContext, monitor: MonitorResource
     except inputs.WarehouseBusy as exc:
         return dg.SkipReason(f"{exc}; looking again at the next tick")
     hashes = _hashes(context.cursor)
-    before = dict(hashes)
     sources = _sources()
-    new = inputs.new_files(monitor.landing, sources, state.logs, hashes)
+    changing: list[tuple[str, str, str]] = []
+    new = inputs.new_files(monitor.landing, sources, state.logs, hashes, changing=changing)
     context.update_cursor(json.dumps(hashes, sort_keys=True))
     if not new:
         return dg.SkipReason("every file in the landing folder is in the delivery logs")
     # A file is taken in once the previous tick saw it with the same size and time: one still
     # being uploaded would be refused half written, and its supplier alerted for nothing.
-    settled = [f for f in new if before.get(f"{f[0]}/{f[1]}") == hashes[f"{f[0]}/{f[1]}"]]
+    settled = [f for f in new if f not in changing]
     if not settled:
         return dg.SkipReason(
             f"{_names(new)} arrived or changed since the previous tick: taken in once they "
