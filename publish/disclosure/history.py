@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, hstack, vstack
 
-from publish.disclosure.audit import AuditResult, Structure, audit
+from publish.disclosure.audit import CEILING, AuditResult, Structure, audit
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,71 @@ class JointResult:
         return self.audit.passed and not len(self.leaked)
 
 
+@dataclass
+class _Merged:
+    """The attacker's problem over one block of every release at once: each copy of a cell
+    (release j's cell c is j * n + c, the new release last) is the merged unknown `node`, -1
+    where the release lacks the cell; the relations of every release over the unknowns, and
+    which unknowns the attacker holds."""
+
+    n: int
+    k: int
+    node: np.ndarray
+    present: np.ndarray
+    structure: Structure
+    value: np.ndarray  # per unknown, its true value
+    published: np.ndarray  # per unknown, its value where any release published a copy, else NaN
+    published_before: np.ndarray  # per unknown, whether an earlier release published a copy
+
+    @property
+    def size(self) -> int:
+        return len(self.value)
+
+    @classmethod
+    def of(
+        cls, structure: Structure, value: np.ndarray, withheld: np.ndarray, releases: list[Earlier]
+    ) -> _Merged:
+        n = len(value)
+        k = len(releases) + 1
+        values = np.concatenate([*(e.value for e in releases), value])
+        hidden = np.concatenate([*(e.withheld for e in releases), withheld])
+        present = np.concatenate([*(e.present for e in releases), np.ones(n, dtype=bool)])
+        noemer_of = structure.noemer_of
+        roots, equations = _merged_copies(noemer_of, values, present, n, k)
+        used = present.copy()
+        labels, rep = np.unique(roots[used], return_inverse=True)
+        node = np.full(k * n, -1)
+        node[used] = rep
+        size = len(labels)
+
+        # A merged unknown is known when any copy is published.
+        published_copy = np.zeros(size, dtype=bool)
+        np.logical_or.at(published_copy, node[used], ~hidden[used])
+        published_before = np.zeros(size, dtype=bool)
+        earlier_copies = used.copy()
+        earlier_copies[(k - 1) * n :] = False
+        np.logical_or.at(published_before, node[earlier_copies], ~hidden[earlier_copies])
+        merged_value = np.zeros(size)
+        merged_value[node[used]] = values[used]
+        published = np.where(published_copy, merged_value, np.nan)
+
+        # Every release's relations over the merged unknowns (identical ones once), the
+        # equations between copies that could not merge, and each teller's noemer.
+        rows = [row for j in range(k) for row in _relations(structure, node[j * n :][:n])]
+        rows += [(int(node[g]), int(node[h])) for g, h in equations if node[g] != node[h]]
+        unique = list(dict.fromkeys(rows))
+        merged_noemer = np.full(size, -1)
+        for j in range(k):
+            tellers = np.flatnonzero((noemer_of >= 0) & present[j * n : (j + 1) * n])
+            merged_noemer[node[j * n + tellers]] = node[j * n + noemer_of[tellers]]
+        merged = Structure(
+            members=np.array([m for row in unique for m in row], dtype=np.int64),
+            ptr=np.concatenate([[0], np.cumsum([len(row) for row in unique])]).astype(np.int64),
+            noemer_of=merged_noemer,
+        )
+        return cls(n, k, node, present, merged, merged_value, published, published_before)
+
+
 def joint_audit(
     structure: Structure,
     value: np.ndarray,
@@ -151,54 +216,19 @@ def joint_audit(
         return JointResult(
             AuditResult(int(withheld.sum()), 0, 0), np.empty(0, dtype=np.int64), [], len(releases)
         )
-    k = len(releases) + 1
-    values = np.concatenate([*(e.value for e in releases), value])
-    hidden = np.concatenate([*(e.withheld for e in releases), withheld])
-    present = np.concatenate([*(e.present for e in releases), np.ones(n, dtype=bool)])
-    noemer_of = structure.noemer_of
-    roots, equations = _merged_copies(noemer_of, values, present, n, k)
-    used = present.copy()
-    labels, rep = np.unique(roots[used], return_inverse=True)
-    node = np.full(k * n, -1)
-    node[used] = rep
-    size = len(labels)
-
-    # A merged unknown is known when any copy is published. A copy the new release publishes
-    # whose value an earlier release withheld is a leak of that release's cell.
-    published_copy = np.zeros(size, dtype=bool)
-    np.logical_or.at(published_copy, node[used], ~hidden[used])
-    published_before = np.zeros(size, dtype=bool)
-    earlier_copies = used.copy()
-    earlier_copies[(k - 1) * n :] = False
-    np.logical_or.at(published_before, node[earlier_copies], ~hidden[earlier_copies])
+    problem = _Merged.of(structure, value, withheld, releases)
+    node, k, size = problem.node, problem.k, problem.size
+    merged = problem.structure
     leaked = set()
     for j, e in enumerate(releases):
         for cell in np.flatnonzero(e.present & e.withheld & ~withheld):
-            merged = node[j * n + cell]
-            if merged == node[(k - 1) * n + cell] and not published_before[merged]:
+            same = node[j * n + cell]
+            if same == node[(k - 1) * n + cell] and not problem.published_before[same]:
                 leaked.add(int(cell))
-    merged_value = np.zeros(size)
-    merged_value[node[used]] = values[used]
-    published = np.where(published_copy, merged_value, np.nan)
-
-    # Every release's relations over the merged unknowns (identical ones once), the equations
-    # between copies that could not merge, and each teller's noemer.
-    rows = [row for j in range(k) for row in _relations(structure, node[j * n :][:n])]
-    rows += [(int(node[g]), int(node[h])) for g, h in equations if node[g] != node[h]]
-    unique = list(dict.fromkeys(rows))
-    merged_noemer = np.full(size, -1)
-    for j in range(k):
-        tellers = np.flatnonzero((noemer_of >= 0) & present[j * n : (j + 1) * n])
-        merged_noemer[node[j * n + tellers]] = node[j * n + noemer_of[tellers]]
-    merged = Structure(
-        members=np.array([m for row in unique for m in row], dtype=np.int64),
-        ptr=np.concatenate([[0], np.cumsum([len(row) for row in unique])]).astype(np.int64),
-        noemer_of=merged_noemer,
-    )
     moves = None
     if witnesses is not None and witnesses.shape[0]:
-        moves = _merged_moves(witnesses.tocoo(), node, present, n, k, size)
-    result = audit(merged, published, min_values, hint=merged_value, witnesses=moves)
+        moves = _merged_moves(witnesses.tocoo(), node, problem.present, n, k, size)
+    result = audit(merged, problem.published, min_values, hint=problem.value, witnesses=moves)
     pinned_nodes = np.array(sorted({p.cell for p in result.pinned}), dtype=np.int64)
     places = np.unique(np.flatnonzero(np.isin(node, pinned_nodes)) % n)
     return JointResult(result, places, np.array(sorted(leaked), dtype=np.int64), len(releases))
@@ -287,3 +317,102 @@ def unchanged(earlier: Earlier, value: np.ndarray, withheld: np.ndarray) -> bool
         and np.array_equal(earlier.value, value)
         and np.array_equal(earlier.withheld, withheld)
     )
+
+
+# What moving a withheld unknown costs in `free_across`, per unit: the moves stay short.
+_WITHHELD_MOVE_COST = 1e-3
+
+
+def free_across(
+    structure: Structure,
+    value: np.ndarray,
+    withheld: np.ndarray,
+    earlier: list[Earlier],
+    cost: np.ndarray,
+    cell: int,
+) -> np.ndarray:
+    """The cells the new release publishes of which `cell` needs some withheld to move a
+    whole unit in the attacker's problem over every release: those of its cheapest move,
+    published cells costing what withholding them costs. Empty when no move frees it.
+
+    The joint audit pins a cell through copies in earlier releases, whose relations the cells
+    around it now do not show; widening through the new release's neighbours can miss the
+    cells that hold it. This is the LP the optimiser's repair solves (publish/disclosure/
+    optimal.py), over the merged unknowns of every release: what an earlier release published
+    is held, the new release's published cells may move at their cost."""
+    import highspy
+
+    releases = [e for e in earlier if e.present.any()]
+    problem = _Merged.of(structure, value, withheld, releases)
+    n, size = problem.n, problem.size
+    new = problem.node[(problem.k - 1) * n :]
+    now = np.flatnonzero(~withheld)
+    choosable = np.zeros(size, dtype=bool)
+    choosable[new[now]] = True
+    choosable &= ~problem.published_before
+    held = ~np.isnan(problem.published) & ~choosable
+    v = problem.value
+    up = np.where(held, 0.0, CEILING - v)
+    down = np.where(held, 0.0, v)
+    unit = np.full(size, _WITHHELD_MOVE_COST)
+    unit[new[now]] = np.where(choosable[new[now]], cost[now], _WITHHELD_MOVE_COST)
+
+    # z = p - m: every relation keeps -total + parts = 0, every teller stays <= its noemer.
+    merged = problem.structure
+    relations = merged.matrix
+    tellers = np.flatnonzero(merged.noemer_of >= 0)
+    links = csr_matrix(
+        (
+            np.tile([1.0, -1.0], len(tellers)),
+            (
+                np.repeat(np.arange(len(tellers)), 2),
+                np.column_stack([tellers, merged.noemer_of[tellers]]).ravel(),
+            ),
+        ),
+        shape=(len(tellers), size),
+    )
+    rows = vstack([relations, links]).tocsr()
+    both = hstack([rows, -rows]).tocsr()
+    row_low = np.concatenate(
+        [np.zeros(relations.shape[0]), np.full(len(tellers), -highspy.kHighsInf)]
+    )
+    row_high = np.concatenate(
+        [np.zeros(relations.shape[0]), v[merged.noemer_of[tellers]] - v[tellers]]
+    )
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", 0)
+    h.addVars(2 * size, np.zeros(2 * size), np.concatenate([up, down]))
+    h.changeColsCost(2 * size, np.arange(2 * size, dtype=np.int32), np.concatenate([unit, unit]))
+    if both.shape[0]:
+        h.addRows(
+            both.shape[0],
+            row_low,
+            row_high,
+            both.nnz,
+            both.indptr[:-1].astype(np.int32),
+            both.indices.astype(np.int32),
+            both.data,
+        )
+    target = new[cell]
+    best = None
+    for direction in (1.0, -1.0):
+        room = up if direction > 0 else down
+        if room[target] < 1.0:
+            continue
+        lower = np.zeros(2 * size)
+        upper = np.concatenate([up, down])
+        lower[target if direction > 0 else size + target] = 1.0
+        upper[size + target if direction > 0 else target] = 0.0
+        h.changeColsBounds(2 * size, np.arange(2 * size, dtype=np.int32), lower, upper)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            continue
+        objective = h.getInfo().objective_function_value
+        if best is None or objective < best[0] - 1e-9:
+            x = np.asarray(h.getSolution().col_value)
+            best = (objective, x[:size] - x[size:])
+    if best is None:
+        return np.empty(0, dtype=np.int64)
+    moved = np.abs(best[1]) > 1e-9
+    return now[choosable[new[now]] & moved[new[now]]]

@@ -23,7 +23,14 @@ from publish.disclosure.cells import (
     Cells,
     Thresholds,
 )
-from publish.disclosure.history import Earlier, History, JointResult, joint_audit, unchanged
+from publish.disclosure.history import (
+    Earlier,
+    History,
+    JointResult,
+    free_across,
+    joint_audit,
+    unchanged,
+)
 
 
 @dataclass
@@ -117,6 +124,12 @@ class _Chooser:
             self.reason[cell] = SECONDARY
             return True
         return self.widen(cell)
+
+    def withhold(self, cells: np.ndarray) -> bool:
+        """Withhold those of `cells` that are published and not public; whether any was."""
+        chosen = cells[(self.reason[cells] == NONE) & ~self.public[cells]]
+        self.reason[chosen] = SECONDARY
+        return bool(len(chosen))
 
     def widen(self, cell: int) -> bool:
         """A pinned cell: withhold the cheapest published cell of a relation it is in; else
@@ -262,7 +275,17 @@ def _protect_block(
         # its value: withhold it now, or the cheapest neighbour of a withheld one.
         widened = [chooser.withhold_or_widen(int(c)) for c in (*joint.leaked, *joint.pinned)]
         if not any(widened):
-            break
+            # Nothing near them left to withhold: what holds them is further out, through
+            # their copies in earlier releases. The cheapest move across releases says which.
+            hidden = np.isnan(published)
+            freed = [
+                chooser.withhold(
+                    free_across(cells.structure, cells.value, hidden, earlier, cells.cost, int(c))
+                )
+                for c in joint.pinned
+            ]
+            if not any(freed):
+                break
         exact = False
     result.lps = lps  # every round's, not only the last audit's
     if joint is not None and not joint.passed:

@@ -8,11 +8,15 @@ are withheld and the patterns can be followed by hand.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from contract.reference import load_reference
 from publish import disclosure as dc
 from publish.disclosure.history import History, _merged_copies, align, align_moves
 from tests.attacker import pinned_across
@@ -270,3 +274,54 @@ def test_copies_join_the_latest_earlier_copy_with_their_value_as_a_union_find_jo
     roots, found = _merged_copies(noemer_of, values, present, n, k)
     assert roots.tolist() == [find(i) for i in range(k * n)]
     assert found == equations
+
+
+FOUR_RELEASES = Path(__file__).parent / "data" / "four_releases_of_a_block.csv"
+CODELIST = Path(__file__).parents[2] / "dbt_project" / "seeds" / "indicatoren_codelijst.csv"
+
+
+@pytest.mark.slow
+def test_a_cell_its_earlier_copies_pin_is_freed_by_a_move_across_releases_not_left_unpublished():
+    """One block of indicatoren (cohort 2021, 18 months; 1,944 rows) as the synthetic U16
+    landing gives it, then three times with Utrecht's latest workbook corrected (half of its
+    jobs taken out each time, as benchmarks/runs.py corrects it once): the true values of four
+    releases, in data/four_releases_of_a_block.csv.
+
+    The fourth release's joint audit pinned Utrecht's women of 50-64 at work without
+    bijstand (0 of 7, withheld in every release) through their copies in 1.2.0: the cells
+    around them now were all withheld or public, so widening found nothing more to withhold,
+    and the monthly run published nothing (with the same data, no later release either).
+    A pattern exists (withholding every cell not public passes), and the cheapest move across
+    the releases finds one: each release is made from the ones before and passes its audits,
+    and an attacker who holds all four (tests/attacker.py, apart from publish/) pins no cell
+    of any of them."""
+    ref = load_reference()
+    codelist = pd.read_csv(CODELIST)
+    populations = dict(zip(codelist["indicator"], codelist["populatie_nl"], strict=True))
+    areas = dc.area_hierarchy(list(ref.gemeenten), list(ref.u10))
+    block_shape = dc.Shape(("cohort_jaar", "duur_maanden"), (areas, dc.SEX, dc.AGE), populations)
+    truths = pd.read_csv(FOUR_RELEASES, dtype={"leeftijdsklasse": str})
+    releases, kept = [], []
+    for version in ("1.0.0", "1.1.0", "1.2.0", "1.3.0"):
+        truth = truths[["gebied_code", "geslacht", "leeftijdsklasse", "indicator"]].assign(
+            cohort_jaar=2021,
+            duur_maanden=18,
+            teller=truths[f"teller_{version}"],
+            noemer=truths[f"noemer_{version}"],
+        )
+        noemer = truth["noemer"].where(truth["noemer"] > 0)
+        truth["percentage"] = (100 * truth["teller"] / noemer).round(1)
+        cells = dc.cells_of({"indicatoren": truth}, {"indicatoren": block_shape})
+        history = History([align(cells.keys, v, stored) for v, stored in kept], True)
+        suppression = dc.protect(cells, history=history)
+        assert suppression.audit.passed, (version, suppression.audit.pinned[:3])
+        assert not history or suppression.across["passed"], version
+        published = dc.published_frames({"indicatoren": truth}, suppression)["indicatoren"]
+        releases.append(with_truth(published, truth))
+        kept.append((version, dc.kept_cells(suppression)))
+    hierarchies = [
+        ("gebied_code", {"U16": list(ref.gemeenten), "U10": list(ref.u10)}),
+        ("geslacht", {"T": ["M", "V"]}),
+        ("leeftijdsklasse", {"T": ["18-29", "30-49", "50-64"]}),
+    ]
+    assert pinned_across(releases, hierarchies, populations) == []
