@@ -9,6 +9,9 @@
   deliverer has delivered for the month (pipelines/cut.py); run key `cut-<month>`.
 - `monthly` runs the `monitor` job on the 5th for whoever has delivered by then.
 
+The publishing runs have no previous tick to compare a file with: they take a new file once
+it has not changed for a minute, and leave one still being uploaded for a later run.
+
 Both publishing triggers skip when the latest release was made from the same inputs
 (pipelines/inputs.py). What is new is decided from the warehouse's delivery logs, which
 every run writes, whether the UI, a sensor or `statushouders run` started it: the sensors'
@@ -113,18 +116,33 @@ def _names(files: list[tuple[str, str, str]]) -> str:
     return names + (f" and {len(files) - 5} more" if len(files) > 5 else "")
 
 
+# A publishing run takes in a new landing file once it has not changed for this long (the
+# landing sensor's interval): it has no previous tick to compare with, and it may start long
+# after its tick, queued behind another run.
+SETTLED_SECONDS = 60
+
+
+def _publish_run(run_key: str | None) -> dg.RunRequest:
+    config = {"config": {"settled_seconds": SETTLED_SECONDS}}
+    return dg.RunRequest(
+        run_key=run_key,
+        run_config={"ops": {deliveries_op(source): config for source in _sources()}},
+    )
+
+
 def publish_request(
     monitor: MonitorResource, run_key: str | None, *, cut: bool
 ) -> dg.RunRequest | dg.SkipReason:
     """A monitor run unless the latest release was made from the same inputs; for the cut
-    sensor, also only once every expected deliverer has delivered."""
+    sensor, also only once every expected deliverer has delivered. The run leaves a landing
+    file that is still changing for a later run."""
     try:
         state = _state(monitor)
     except inputs.WarehouseBusy as exc:
         if cut:
             return dg.SkipReason(f"{exc}; looking again at the next tick")
         # The schedule's tick comes once: the run queues and waits for the data dir.
-        return dg.RunRequest(run_key=run_key)
+        return _publish_run(run_key)
     sources = _sources()
     if cut:
         planned = plan_cut(sources, state.logs)
@@ -140,14 +158,14 @@ def publish_request(
     if inputs.new_files(monitor.landing, sources, state.logs, {}):
         if cut:
             return dg.SkipReason("new landing files wait for the landing sensor's ingest run")
-        return dg.RunRequest(run_key=run_key)
+        return _publish_run(run_key)
     version = state.unchanged_since(inputs.fingerprint(state.logs, monitor.public_url))
     if version is not None:
         return dg.SkipReason(
             f"nothing new since release {version}: the same current deliveries, dbt project "
             "and code"
         )
-    return dg.RunRequest(run_key=run_key)
+    return _publish_run(run_key)
 
 
 @dg.sensor(

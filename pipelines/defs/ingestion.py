@@ -1,5 +1,6 @@
 """The Dagster assets every source gets: its deliveries, and its raw tables in the warehouse."""
 
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -33,10 +34,23 @@ def deliveries_op(source: Source) -> str:
 class DeliveriesConfig(dg.Config):
     """Which new files a run takes in. The landing sensor names those it saw unchanged since
     its previous tick (their sha256), so a file still being uploaded is not refused half
-    written; it waits for a later run. Unset (a run started by hand, `statushouders run`):
-    every file in the landing folder."""
+    written; it waits for a later run. The publishing runs (the monthly schedule, the cut
+    sensor) have no previous tick: they take a new file once it has not changed for
+    `settled_seconds`. Unset (a run started by hand, `statushouders run`): every file in the
+    landing folder."""
 
     files: list[str] | None = None
+    settled_seconds: int = 0
+
+
+def _changed_within(path: Path, seconds: int) -> bool:
+    """Whether the file was written less than `seconds` ago: an upload still going on."""
+    if seconds <= 0:
+        return False
+    try:
+        return time.time() - path.stat().st_mtime < seconds
+    except OSError:
+        return True  # being replaced: a later run looks again
 
 
 def table_key(source: Source, table: str) -> dg.AssetKey:
@@ -76,7 +90,7 @@ def build_source_defs(source: Source) -> dg.Definitions:
         staging = monitor.staging(pseudonymiser)
         max_bytes = monitor.max_delivery_bytes()
         unreadable: list[tuple[str, str]] = []
-        arriving: list[str] = []
+        arriving: list[tuple[str, str]] = []
         with monitor.warehouse() as con:
             log = warehouse.read_log(con, source.name)
             known = {(e["file_name"], e["delivery_hash"]): e for e in log}
@@ -87,7 +101,14 @@ def build_source_defs(source: Source) -> dg.Definitions:
                 if entry and (entry["status"] == "refused" or (staging / file.sha256).is_dir()):
                     continue  # the same bytes again: nothing changes
                 if config.files is not None and not entry and file.sha256 not in config.files:
-                    arriving.append(file.name)
+                    arriving.append(
+                        (file.name, "it arrived or changed after the landing sensor looked")
+                    )
+                    continue
+                if not entry and _changed_within(file.path, config.settled_seconds):
+                    arriving.append(
+                        (file.name, f"it changed in the last {config.settled_seconds} s")
+                    )
                     continue
                 archived = archive(file, monitor.archive)
                 outcome = process(
@@ -124,10 +145,10 @@ def build_source_defs(source: Source) -> dg.Definitions:
                     warehouse.record(log, outcome)
                     outcomes.append(outcome)
             warehouse.write_log(con, source.name, log)
-        for name in arriving:
+        for name, why in arriving:
             context.log.info(
-                f"{source.name}/{name} waits: it arrived or changed after the landing sensor "
-                "looked; a later run takes it in once it has stopped changing"
+                f"{source.name}/{name} waits: {why}; a later run takes it in once it has "
+                "stopped changing"
             )
         for name, reason in unreadable:
             context.log.warning(

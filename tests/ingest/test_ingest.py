@@ -407,6 +407,56 @@ def test_a_file_still_being_uploaded_is_not_refused_half_written(pipeline_env):
     assert not list((data_dir / "quarantine").rglob("examens_2025-07*"))
 
 
+def test_the_monthly_schedule_leaves_a_file_still_being_uploaded_for_a_later_run(pipeline_env):
+    """06:00 on the 5th: DUO's inburgeringsplichtigen for July was written two minutes ago,
+    its examens is still being uploaded (half of it, a header and a cut-off row, written
+    now). The schedule has no previous tick to compare with, so its run takes a new file once
+    it has not changed for a minute: it takes inburgeringsplichtigen and leaves examens, which
+    is neither refused nor quarantined. Once examens is whole and a minute old, the next
+    publishing run takes it. (The schedule's runs are of the whole graph; the deliveries steps
+    they configure are the ingest job's, which runs here.)"""
+    from pipelines.definitions import defs
+    from pipelines.defs.automation import monthly
+    from pipelines.defs.resources import MonitorResource
+
+    landing, data_dir = pipeline_env
+    write_minimal_landing(landing)
+    assert run(landing, data_dir) == 0
+    monitor = MonitorResource(
+        landing_dir=str(landing),
+        data_dir=str(data_dir),
+        warehouse_path=str(data_dir / "warehouse.duckdb"),
+    )
+    plichtig, examens = write_duo(landing, "2025-07", valid_bsns(2))
+    whole = examens.read_bytes()
+    examens.write_bytes(whole[: len(whole) // 2])
+    two_minutes_ago = dt.datetime.now().timestamp() - 120
+    os.utime(plichtig, (two_minutes_ago, two_minutes_ago))
+    log = "select file_name, status from raw.duo__deliveries where file_name like '%2025-07%'"
+
+    with dg.instance_for_test() as instance:
+
+        def publishing_run():
+            with dg.build_schedule_context(
+                instance=instance, resources={"monitor": monitor}
+            ) as context:
+                request = monthly(context)
+            assert isinstance(request, dg.RunRequest) and monthly.job_name == "monitor"
+            result = defs.resolve_job_def("ingest").execute_in_process(
+                instance=instance, run_config=request.run_config, raise_on_error=False
+            )
+            assert result.success
+
+        publishing_run()
+        assert query(data_dir, log) == [(plichtig.name, "accepted")]
+        assert not list((data_dir / "quarantine").rglob("examens_2025-07*"))
+
+        examens.write_bytes(whole)
+        os.utime(examens, (two_minutes_ago, two_minutes_ago))
+        publishing_run()
+    assert sorted(query(data_dir, log)) == [(examens.name, "accepted"), (plichtig.name, "accepted")]
+
+
 def test_the_monthly_schedule_and_the_cut_sensor_target_the_whole_graph():
     from pipelines.definitions import defs
 
