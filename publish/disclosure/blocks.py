@@ -161,10 +161,10 @@ def _moves(parts: list, size: int) -> csr_matrix:
 
 
 def _distinct(moves: csr_matrix) -> csr_matrix:
-    """The moves without repeats. The optimiser's witnesses hold the latest release's moves
-    besides those it finds again, so a release kept some twice, and the next release all of
-    its own twice: 58,364 moves in the first U16 release, 525,512 (57,282 distinct) in the
-    seventh, 27.6 million rows in the warehouse."""
+    """The moves without repeats. The optimiser's witnesses can hold one move more than once,
+    and the latest release's moves come back among them, so repeats piled up release after
+    release: 58,364 moves in the first U16 release, 525,512 (57,282 distinct) in the seventh,
+    27.6 million rows in the warehouse."""
     moves = moves.tocsr(copy=True)
     moves.sum_duplicates()
     ptr, cells, deltas = moves.indptr, moves.indices, moves.data
