@@ -26,11 +26,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix, hstack, vstack
 
 from publish.disclosure.audit import CEILING, AuditResult, Structure, audit
+from publish.disclosure.optimal import WITHHELD_MOVE_COST
 
 
 @dataclass(frozen=True)
@@ -219,6 +221,8 @@ def joint_audit(
     problem = _Merged.of(structure, value, withheld, releases)
     node, k, size = problem.node, problem.k, problem.size
     merged = problem.structure
+    # A copy the new release publishes whose value an earlier release withheld is a leak of
+    # that release's cell.
     leaked = set()
     for j, e in enumerate(releases):
         for cell in np.flatnonzero(e.present & e.withheld & ~withheld):
@@ -319,10 +323,6 @@ def unchanged(earlier: Earlier, value: np.ndarray, withheld: np.ndarray) -> bool
     )
 
 
-# What moving a withheld unknown costs in `free_across`, per unit: the moves stay short.
-_WITHHELD_MOVE_COST = 1e-3
-
-
 def free_across(
     structure: Structure,
     value: np.ndarray,
@@ -340,8 +340,6 @@ def free_across(
     cells that hold it. This is the LP the optimiser's repair solves (publish/disclosure/
     optimal.py), over the merged unknowns of every release: what an earlier release published
     is held, the new release's published cells may move at their cost."""
-    import highspy
-
     releases = [e for e in earlier if e.present.any()]
     problem = _Merged.of(structure, value, withheld, releases)
     n, size = problem.n, problem.size
@@ -354,8 +352,8 @@ def free_across(
     v = problem.value
     up = np.where(held, 0.0, CEILING - v)
     down = np.where(held, 0.0, v)
-    unit = np.full(size, _WITHHELD_MOVE_COST)
-    unit[new[now]] = np.where(choosable[new[now]], cost[now], _WITHHELD_MOVE_COST)
+    unit = np.full(size, WITHHELD_MOVE_COST)
+    unit[new[now]] = np.where(choosable[new[now]], cost[now], WITHHELD_MOVE_COST)
 
     # z = p - m: every relation keeps -total + parts = 0, every teller stays <= its noemer.
     merged = problem.structure

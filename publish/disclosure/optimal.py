@@ -62,7 +62,7 @@ _EPS = 1e-9
 _UNIT = 1.0 - 1e-6
 INF = highspy.kHighsInf
 # A withheld cell costs this much per unit it moves in a repair move: the moves stay short.
-_WITHHELD_MOVE_COST = 1e-3
+WITHHELD_MOVE_COST = 1e-3
 
 
 @dataclass(frozen=True)
@@ -1036,7 +1036,7 @@ class _Mover:
     def cheapest(self, withheld: np.ndarray, cell: int) -> np.ndarray | None:
         model, n, width = self.model, self.model.size, self.model.width
         costs = np.zeros(width)
-        costs[:n] = np.where(withheld, _WITHHELD_MOVE_COST, model.cost)
+        costs[:n] = np.where(withheld, WITHHELD_MOVE_COST, model.cost)
         h = self.h
         h.changeColsCost(2 * width, self.index, np.concatenate([costs, costs]))
         best = None
