@@ -276,7 +276,7 @@ def test_copies_join_the_latest_earlier_copy_with_their_value_as_a_union_find_jo
     assert found == equations
 
 
-FOUR_RELEASES = Path(__file__).parent / "data" / "four_releases_of_a_block.csv"
+FOUR_RELEASES = Path(__file__).parent / "fixtures" / "four_releases_of_a_block.csv"
 CODELIST = Path(__file__).parents[2] / "dbt_project" / "seeds" / "indicatoren_codelijst.csv"
 
 
@@ -285,7 +285,7 @@ def test_a_cell_its_earlier_copies_pin_is_freed_by_a_move_across_releases_not_le
     """One block of indicatoren (cohort 2021, 18 months; 1,944 rows) as the synthetic U16
     landing gives it, then three times with Utrecht's latest workbook corrected (half of its
     jobs taken out each time, as benchmarks/runs.py corrects it once): the true values of four
-    releases, in data/four_releases_of_a_block.csv.
+    releases, in fixtures/four_releases_of_a_block.csv.
 
     The fourth release's joint audit pinned Utrecht's women of 50-64 at work without
     bijstand (0 of 7, withheld in every release) through their copies in 1.2.0: the cells
@@ -330,7 +330,7 @@ def test_a_cell_its_earlier_copies_pin_is_freed_by_a_move_across_releases_not_le
 def test_each_release_keeps_each_of_its_moves_once():
     """The moves a release keeps for the next one (History.moves) are read back, joined and
     kept again every month: a move kept twice was kept twice again by the release after it.
-    Made from the ones before, three releases of the block in data/four_releases_of_a_block.csv
+    Made from the ones before, three releases of the block in fixtures/four_releases_of_a_block.csv
     kept 1,162, 1,392 and 1,793 moves of which about 1,150 differed; at U16 the seventh held
     27.6 million rows in the warehouse. Here each release's moves, as the warehouse keeps
     them (kept_moves), are counted as sets of (cell, delta) pairs."""
