@@ -122,6 +122,8 @@ class JointResult:
     pinned: np.ndarray
     leaked: np.ndarray
     releases: int
+    # The problem it solved (None where the block is as it was): `free_across` moves in it.
+    problem: _Merged | None = None
 
     @property
     def passed(self) -> bool:
@@ -143,6 +145,7 @@ class _Merged:
     value: np.ndarray  # per unknown, its true value
     published: np.ndarray  # per unknown, its value where any release published a copy, else NaN
     published_before: np.ndarray  # per unknown, whether an earlier release published a copy
+    withheld: np.ndarray  # per cell of the new release, whether it withholds it
 
     @property
     def size(self) -> int:
@@ -190,7 +193,7 @@ class _Merged:
             ptr=np.concatenate([[0], np.cumsum([len(row) for row in unique])]).astype(np.int64),
             noemer_of=merged_noemer,
         )
-        return cls(n, k, node, present, merged, merged_value, published, published_before)
+        return cls(n, k, node, present, merged, merged_value, published, published_before, withheld)
 
 
 def joint_audit(
@@ -235,7 +238,8 @@ def joint_audit(
     result = audit(merged, problem.published, min_values, hint=problem.value, witnesses=moves)
     pinned_nodes = np.array(sorted({p.cell for p in result.pinned}), dtype=np.int64)
     places = np.unique(np.flatnonzero(np.isin(node, pinned_nodes)) % n)
-    return JointResult(result, places, np.array(sorted(leaked), dtype=np.int64), len(releases))
+    leaks = np.array(sorted(leaked), dtype=np.int64)
+    return JointResult(result, places, leaks, len(releases), problem)
 
 
 def _merged_copies(
@@ -323,14 +327,7 @@ def unchanged(earlier: Earlier, value: np.ndarray, withheld: np.ndarray) -> bool
     )
 
 
-def free_across(
-    structure: Structure,
-    value: np.ndarray,
-    withheld: np.ndarray,
-    earlier: list[Earlier],
-    cost: np.ndarray,
-    cell: int,
-) -> np.ndarray:
+def free_across(problem: _Merged, cost: np.ndarray, cell: int) -> np.ndarray:
     """The cells the new release publishes of which `cell` needs some withheld to move a
     whole unit in the attacker's problem over every release: those of its cheapest move,
     published cells costing what withholding them costs. Empty when no move frees it.
@@ -339,12 +336,11 @@ def free_across(
     around it now do not show; widening through the new release's neighbours can miss the
     cells that hold it. This is the LP the optimiser's repair solves (publish/disclosure/
     optimal.py), over the merged unknowns of every release: what an earlier release published
-    is held, the new release's published cells may move at their cost."""
-    releases = [e for e in earlier if e.present.any()]
-    problem = _Merged.of(structure, value, withheld, releases)
+    is held, the new release's published cells may move at their cost. `problem` is the one
+    the joint audit solved (JointResult.problem)."""
     n, size = problem.n, problem.size
     new = problem.node[(problem.k - 1) * n :]
-    now = np.flatnonzero(~withheld)
+    now = np.flatnonzero(~problem.withheld)
     choosable = np.zeros(size, dtype=bool)
     choosable[new[now]] = True
     choosable &= ~problem.published_before

@@ -277,11 +277,8 @@ def _protect_block(
         if not any(widened):
             # Nothing near them left to withhold: what holds them is further out, through
             # their copies in earlier releases. The cheapest move across releases says which.
-            hidden = np.isnan(published)
             freed = [
-                chooser.withhold(
-                    free_across(cells.structure, cells.value, hidden, earlier, cells.cost, int(c))
-                )
+                chooser.withhold(free_across(joint.problem, cells.cost, int(c)))
                 for c in joint.pinned
             ]
             if not any(freed):
