@@ -353,13 +353,9 @@ def test_the_sensor_requests_an_ingest_run_for_files_the_delivery_logs_do_not_kn
     assert isinstance(after, dg.RunRequest) and after.run_key != first.run_key
 
 
-def test_a_file_still_being_uploaded_is_not_refused_half_written(pipeline_env):
-    """DUO uploads July: inburgeringsplichtigen at once, examens in two parts (a tick sees the
-    first half: a header and a cut-off row). The next tick asks only for the finished file;
-    its real ingest run leaves examens alone. Once examens stops changing a tick asks for it
-    and it is accepted: no refusal, no quarantine, no alert for a file that was never bad."""
-    from pipelines.definitions import defs
-    from pipelines.defs.automation import landing_sensor
+def ran_once(pipeline_env):
+    """The minimal landing after one `statushouders run`, and the resource the sensors and
+    the schedule are evaluated with: landing, data dir, monitor."""
     from pipelines.defs.resources import MonitorResource
 
     landing, data_dir = pipeline_env
@@ -370,6 +366,18 @@ def test_a_file_still_being_uploaded_is_not_refused_half_written(pipeline_env):
         data_dir=str(data_dir),
         warehouse_path=str(data_dir / "warehouse.duckdb"),
     )
+    return landing, data_dir, monitor
+
+
+def test_a_file_still_being_uploaded_is_not_refused_half_written(pipeline_env):
+    """DUO uploads July: inburgeringsplichtigen at once, examens in two parts (a tick sees the
+    first half: a header and a cut-off row). The next tick asks only for the finished file;
+    its real ingest run leaves examens alone. Once examens stops changing a tick asks for it
+    and it is accepted: no refusal, no quarantine, no alert for a file that was never bad."""
+    from pipelines.definitions import defs
+    from pipelines.defs.automation import landing_sensor
+
+    landing, data_dir, monitor = ran_once(pipeline_env)
 
     with dg.instance_for_test() as instance:
 
@@ -417,16 +425,8 @@ def test_the_monthly_schedule_leaves_a_file_still_being_uploaded_for_a_later_run
     they configure are the ingest job's, which runs here.)"""
     from pipelines.definitions import defs
     from pipelines.defs.automation import monthly
-    from pipelines.defs.resources import MonitorResource
 
-    landing, data_dir = pipeline_env
-    write_minimal_landing(landing)
-    assert run(landing, data_dir) == 0
-    monitor = MonitorResource(
-        landing_dir=str(landing),
-        data_dir=str(data_dir),
-        warehouse_path=str(data_dir / "warehouse.duckdb"),
-    )
+    landing, data_dir, monitor = ran_once(pipeline_env)
     plichtig, examens = write_duo(landing, "2025-07", valid_bsns(2))
     whole = examens.read_bytes()
     examens.write_bytes(whole[: len(whole) // 2])

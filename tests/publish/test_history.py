@@ -280,6 +280,32 @@ FOUR_RELEASES = Path(__file__).parent / "fixtures" / "four_releases_of_a_block.c
 CODELIST = Path(__file__).parents[2] / "dbt_project" / "seeds" / "indicatoren_codelijst.csv"
 
 
+def populations() -> dict[str, str]:
+    codelist = pd.read_csv(CODELIST)
+    return dict(zip(codelist["indicator"], codelist["populatie_nl"], strict=True))
+
+
+def four_releases() -> dict[str, tuple[pd.DataFrame, dc.Cells]]:
+    """Per release of FOUR_RELEASES, the block's indicatoren rows with their true values, and
+    their cells."""
+    ref = load_reference()
+    areas = dc.area_hierarchy(list(ref.gemeenten), list(ref.u10))
+    block = dc.Shape(("cohort_jaar", "duur_maanden"), (areas, dc.SEX, dc.AGE), populations())
+    truths = pd.read_csv(FOUR_RELEASES, dtype={"leeftijdsklasse": str})
+    out = {}
+    for version in ("1.0.0", "1.1.0", "1.2.0", "1.3.0"):
+        truth = truths[["gebied_code", "geslacht", "leeftijdsklasse", "indicator"]].assign(
+            cohort_jaar=2021,
+            duur_maanden=18,
+            teller=truths[f"teller_{version}"],
+            noemer=truths[f"noemer_{version}"],
+        )
+        noemer = truth["noemer"].where(truth["noemer"] > 0)
+        truth["percentage"] = (100 * truth["teller"] / noemer).round(1)
+        out[version] = truth, dc.cells_of({"indicatoren": truth}, {"indicatoren": block})
+    return out
+
+
 @pytest.mark.slow
 def test_a_cell_its_earlier_copies_pin_is_freed_by_a_move_across_releases_not_left_unpublished():
     """One block of indicatoren (cohort 2021, 18 months; 1,944 rows) as the synthetic U16
@@ -295,23 +321,8 @@ def test_a_cell_its_earlier_copies_pin_is_freed_by_a_move_across_releases_not_le
     the releases finds one: each release is made from the ones before and passes its audits,
     and an attacker who holds all four (tests/attacker.py, apart from publish/) pins no cell
     of any of them."""
-    ref = load_reference()
-    codelist = pd.read_csv(CODELIST)
-    populations = dict(zip(codelist["indicator"], codelist["populatie_nl"], strict=True))
-    areas = dc.area_hierarchy(list(ref.gemeenten), list(ref.u10))
-    block_shape = dc.Shape(("cohort_jaar", "duur_maanden"), (areas, dc.SEX, dc.AGE), populations)
-    truths = pd.read_csv(FOUR_RELEASES, dtype={"leeftijdsklasse": str})
     releases, kept = [], []
-    for version in ("1.0.0", "1.1.0", "1.2.0", "1.3.0"):
-        truth = truths[["gebied_code", "geslacht", "leeftijdsklasse", "indicator"]].assign(
-            cohort_jaar=2021,
-            duur_maanden=18,
-            teller=truths[f"teller_{version}"],
-            noemer=truths[f"noemer_{version}"],
-        )
-        noemer = truth["noemer"].where(truth["noemer"] > 0)
-        truth["percentage"] = (100 * truth["teller"] / noemer).round(1)
-        cells = dc.cells_of({"indicatoren": truth}, {"indicatoren": block_shape})
+    for version, (truth, cells) in four_releases().items():
         history = History([align(cells.keys, v, stored) for v, stored in kept], True)
         suppression = dc.protect(cells, history=history)
         assert suppression.audit.passed, (version, suppression.audit.pinned[:3])
@@ -319,12 +330,13 @@ def test_a_cell_its_earlier_copies_pin_is_freed_by_a_move_across_releases_not_le
         published = dc.published_frames({"indicatoren": truth}, suppression)["indicatoren"]
         releases.append(with_truth(published, truth))
         kept.append((version, dc.kept_cells(suppression)))
+    ref = load_reference()
     hierarchies = [
         ("gebied_code", {"U16": list(ref.gemeenten), "U10": list(ref.u10)}),
         ("geslacht", {"T": ["M", "V"]}),
         ("leeftijdsklasse", {"T": ["18-29", "30-49", "50-64"]}),
     ]
-    assert pinned_across(releases, hierarchies, populations) == []
+    assert pinned_across(releases, hierarchies, populations()) == []
 
 
 def test_each_release_keeps_each_of_its_moves_once():
@@ -334,22 +346,8 @@ def test_each_release_keeps_each_of_its_moves_once():
     kept 1,162, 1,392 and 1,793 moves of which about 1,150 differed; at U16 the seventh held
     27.6 million rows in the warehouse. Here each release's moves, as the warehouse keeps
     them (kept_moves), are counted as sets of (cell, delta) pairs."""
-    ref = load_reference()
-    codelist = pd.read_csv(CODELIST)
-    populations = dict(zip(codelist["indicator"], codelist["populatie_nl"], strict=True))
-    areas = dc.area_hierarchy(list(ref.gemeenten), list(ref.u10))
-    block_shape = dc.Shape(("cohort_jaar", "duur_maanden"), (areas, dc.SEX, dc.AGE), populations)
-    truths = pd.read_csv(FOUR_RELEASES, dtype={"leeftijdsklasse": str})
     kept, latest = [], None
-    for version in ("1.0.0", "1.1.0", "1.2.0"):
-        truth = truths[["gebied_code", "geslacht", "leeftijdsklasse", "indicator"]].assign(
-            cohort_jaar=2021,
-            duur_maanden=18,
-            teller=truths[f"teller_{version}"],
-            noemer=truths[f"noemer_{version}"],
-            percentage=None,
-        )
-        cells = dc.cells_of({"indicatoren": truth}, {"indicatoren": block_shape})
+    for version, (_, cells) in list(four_releases().items())[:3]:
         history = History([align(cells.keys, v, stored) for v, stored in kept], True)
         if latest is not None:
             history.moves = align_moves(cells.keys, latest.cells.keys, dc.kept_moves(latest))
