@@ -501,7 +501,8 @@ def _refused(result) -> int:
 
 def _say_refused(refused: int, data_dir: Path) -> None:
     if refused:
-        print(f"{refused} new deliveries refused; reports in {Path(data_dir) / 'quarantine'}")
+        deliveries = "delivery" if refused == 1 else "deliveries"
+        print(f"{refused} new {deliveries} refused; reports in {Path(data_dir) / 'quarantine'}")
 
 
 def _say_nothing_new(version: str, also: str) -> None:

@@ -133,14 +133,11 @@ def disclosure_control(
         )
     loss = report["information_loss"]["share_of_cells_withheld"]
     settled = sum(o.settled for o in suppression.optimiser)
+    earlier = len(across["earlier_releases"])
     context.log.info(
         f"{audit['withheld_cells']:,} cells withheld ({100 * loss:.1f}%), audit passed: "
         f"no cell pinned ({audit['linear_programs']:,} linear programs)"
-        + (
-            f", together with {len(across['earlier_releases'])} earlier release(s)"
-            if across["earlier_releases"]
-            else ""
-        )
+        + (f", together with {earlier} earlier release{'s' * (earlier != 1)}" if earlier else "")
         + (
             f"; {settled:,} tables unchanged since the latest release not solved again"
             if settled
