@@ -640,17 +640,8 @@ def test_an_attacker_with_both_releases_and_the_unchanged_values_pins_no_cell(
     releases differ most (most cells whose published value or whose truth changed), about
     ten seconds each. Every block takes it about ten minutes at this scale:
     benchmarks/history.py runs that."""
-    from contract.reference import load_reference
     from tests.attacker import pinned_across
 
-    ref = load_reference()
-    hierarchies = [
-        ("gebied_code", {"U16": list(ref.gemeenten), "U10": list(ref.u10)}),
-        ("geslacht", {"T": ["M", "V"]}),
-        ("leeftijdsklasse", {"T": ["18-29", "30-49", "50-64"]}),
-    ]
-    codelist = csv_rows(corrected.after / "data" / "indicatoren_codelijst.csv")
-    populations = {row["indicator"]: row["populatie_nl"] for row in codelist}
     releases = [
         published_with_truth(corrected.before, corrected.truth_before),
         published_with_truth(corrected.after, corrected.truth_after),
@@ -659,14 +650,43 @@ def test_an_attacker_with_both_releases_and_the_unchanged_values_pins_no_cell(
         releases[1][["true_teller", "true_noemer"]]
     )
     assert changed.any(axis=None), "the correction changes true values"
-    keys = ["cohort_jaar", "duur_maanden"]
+    blocks = most_changed_blocks(*releases)
+    assert pinned_across(releases, *attackers_knowledge(corrected.after), blocks=blocks) == []
+
+
+def attackers_knowledge(release: Path) -> tuple[list, dict[str, str]]:
+    """The sums (each dimension's totals and their parts) and each indicator's population,
+    as anyone reads them from the reference data and the release's code list."""
+    from contract.reference import load_reference
+
+    ref = load_reference()
+    hierarchies = [
+        ("gebied_code", {"U16": list(ref.gemeenten), "U10": list(ref.u10)}),
+        ("geslacht", {"T": ["M", "V"]}),
+        ("leeftijdsklasse", {"T": ["18-29", "30-49", "50-64"]}),
+    ]
+    codelist = csv_rows(release / "data" / "indicatoren_codelijst.csv")
+    return hierarchies, {row["indicator"]: row["populatie_nl"] for row in codelist}
+
+
+def most_changed_blocks(
+    before: pd.DataFrame, after: pd.DataFrame, count: int = 3
+) -> list[tuple[int, int]]:
+    """The (cohort, duration) blocks with the most rows whose published or true values differ
+    between two releases; a row only one of them has counts as changed."""
     columns = ["teller", "noemer", "true_teller", "true_noemer"]
-    before, after = releases[0][columns], releases[1][columns]
+    both = before.merge(after, on=list(KEY), how="outer", suffixes=("_a", "_b"))
+    a = both[[f"{c}_a" for c in columns]].to_numpy(dtype=object)
+    b = both[[f"{c}_b" for c in columns]].to_numpy(dtype=object)
     # withheld in both is the same (teller is text, so no fill value serves all columns)
-    differs = (before.ne(after) & ~(before.isna() & after.isna())).any(axis=1)
-    most = releases[0][differs].groupby(keys).size().sort_values(ascending=False, kind="stable")
-    blocks = [tuple(int(v) for v in pair) for pair in most.index[:3]]
-    assert pinned_across(releases, hierarchies, populations, blocks=blocks) == []
+    differs = (pd.DataFrame(a != b) & ~(pd.isna(a) & pd.isna(b))).any(axis=1).to_numpy()
+    most = (
+        both[differs]
+        .groupby(["cohort_jaar", "duur_maanden"])
+        .size()
+        .sort_values(ascending=False, kind="stable")
+    )
+    return [tuple(int(v) for v in pair) for pair in most.index[:count]]
 
 
 def test_the_changelog_names_the_changed_cells_and_the_corrected_workbook(
@@ -717,3 +737,64 @@ def test_the_changelog_names_the_changed_cells_and_the_corrected_workbook(
             all(part in line for part in (*key, f"| {field} |", f"{old} → {new}"))
             for key, field, old, new in expected
         ), line
+
+
+# --- the next month: every supplier sends July's snapshot -----------------------------------
+
+
+@dataclass
+class NextMonth:
+    release: Path
+    truth: pd.DataFrame
+
+
+@pytest.fixture(scope="module")
+def next_month(
+    demo: Demo, corrected: Corrected, tmp_path_factory: pytest.TempPathFactory
+) -> NextMonth:
+    """July's files arrive beside June's, as the suppliers send them: the landing the
+    generator writes for peildatum 2025-07 (the same world), each file the landing does not
+    hold yet. A July file whose name a refused delivery already took stays out: its supplier
+    counts as not having sent July."""
+    july = tmp_path_factory.mktemp("july")
+    generate(july, seed=3, scale=0.05, peildatum="2025-07")
+    for path in sorted(july.rglob("*.*")):
+        target = demo.landing / path.relative_to(july)
+        if not target.exists():
+            shutil.copy2(path, target)
+    with pytest.MonkeyPatch.context() as patch:
+        isolate_pipeline_env(patch)
+        assert run(demo.landing, demo.data_dir, job="monitor") == 0
+    return NextMonth(demo.latest.resolve(), marts(demo.data_dir, "indicatoren"))
+
+
+def test_the_next_months_deliveries_publish_one_release_a_month_later(
+    corrected: Corrected, next_month: NextMonth
+):
+    """sources.md: P is the earliest peildatum among the current snapshots. In June the
+    late municipality's newest workbook was May's (P = 31 May 2025, the first test); with
+    July's files its newest is June's, every other supplier's July's: P = 30 June 2025."""
+    assert next_month.release.name == "1.2.0"
+    assert json.loads((next_month.release / "release.json").read_text())["peildatum"] == (
+        "2025-06-30"
+    )
+    assert json.loads((corrected.after / "release.json").read_text())["peildatum"] == ("2025-05-31")
+
+
+def test_an_attacker_with_every_release_of_two_months_pins_no_cell(
+    corrected: Corrected, next_month: NextMonth
+):
+    """disclosure.md, "Across releases", a month on: an attacker (tests/attacker.py) holds
+    1.0.0, its correction 1.1.0 and July's 1.2.0, and knows which true values did not change.
+    A month moves cells in most blocks and adds new ones (a duration some cohort reached);
+    it searches the three blocks where 1.1.0 and 1.2.0 differ most."""
+    from tests.attacker import pinned_across
+
+    releases = [
+        published_with_truth(corrected.before, corrected.truth_before),
+        published_with_truth(corrected.after, corrected.truth_after),
+        published_with_truth(next_month.release, next_month.truth),
+    ]
+    blocks = most_changed_blocks(*releases[1:])
+    assert len(blocks) == 3
+    assert pinned_across(releases, *attackers_knowledge(next_month.release), blocks=blocks) == []
