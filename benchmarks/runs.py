@@ -8,7 +8,10 @@ On a generated landing (default scale: the U16 region) in a temporary data dir, 
    (target: at most 5% of the full run);
 3. Utrecht (GM0344) re-delivers its latest Werk & Inkomen workbook under the same name with
    half of its jobs taken out, and the cut's run publishes a new release (target: at most 20%
-   of the full run; dbt rebuilds in full, disclosure control reuses what it can).
+   of the full run; dbt rebuilds in full, disclosure control reuses what it can);
+4. the next month: the files the generator writes for the month after (the same world), each
+   one the landing does not hold yet, as the suppliers send them; the run publishes a release
+   a month later (no target: what a data engineer sees each month). Skipped with --landing.
 
     uv run python benchmarks/runs.py [--scale 1] [--landing DIR]
 """
@@ -30,6 +33,7 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 MUNICIPALITY = "GM0344"
+PEILDATUM, NEXT_MONTH = "2025-06", "2025-07"
 SHEETS = ("uitkeringen", "dienstverbanden", "trajecten", "intakes")
 
 
@@ -53,6 +57,24 @@ def statushouders(*args: str) -> tuple[float, str, dict[str, float]]:
 def slowest(steps: dict[str, float], count: int = 4) -> str:
     ranked = sorted(steps.items(), key=lambda s: -s[1])[:count]
     return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in ranked)
+
+
+def generate(landing: Path, args: argparse.Namespace, peildatum: str) -> None:
+    statushouders(
+        "generate", "--out", str(landing), "--scale", str(args.scale), "--seed", str(args.seed),
+        "--peildatum", peildatum,
+    )  # fmt: skip
+
+
+def add_new_files(following: Path, landing: Path) -> int:
+    """Copy each file of the next month's landing that `landing` does not hold; how many."""
+    sent = 0
+    for path in sorted(following.rglob("*.*")):
+        target = landing / path.relative_to(following)
+        if not target.exists():
+            shutil.copy2(path, target)
+            sent += 1
+    return sent
 
 
 def correct_workbook(landing: Path) -> Path:
@@ -93,10 +115,7 @@ def main() -> int:
         if args.landing:
             shutil.copytree(args.landing, landing)
         else:
-            statushouders(
-                "generate", "--out", str(landing), "--scale", str(args.scale),
-                "--seed", str(args.seed),
-            )  # fmt: skip
+            generate(landing, args, PEILDATUM)
         run = ("run", "--landing", str(landing), "--data-dir", str(data_dir))
 
         full, said_full, steps_full = statushouders(*run)
@@ -108,9 +127,18 @@ def main() -> int:
         cut, said_cut, steps_cut = statushouders(*run)
         print(f"corrected {workbook.name}: {cut:7.1f} s   {said_cut}")
         print(f"  its steps: {slowest(steps_cut, len(steps_cut))}")
+        if not args.landing:
+            following = Path(tmp) / "following"
+            generate(following, args, NEXT_MONTH)
+            sent = add_new_files(following, landing)
+            month, said_month, steps_month = statushouders(*run)
+            print(f"{NEXT_MONTH}, {sent} files: {month:7.1f} s   {said_month}")
+            print(f"  slowest steps: {slowest(steps_month)}")
 
     print(f"nothing new / full: {again / full:6.1%}  (target <= 5%: {_met(again / full, 0.05)})")
     print(f"cut / full:         {cut / full:6.1%}  (target <= 20%: {_met(cut / full, 0.20)})")
+    if not args.landing:
+        print(f"next month / full:  {month / full:6.1%}  (no target)")
     return 0
 
 
