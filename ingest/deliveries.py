@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -44,6 +45,13 @@ from ingest.storage import human_size
 # largest file of a national landing is about 35 MiB; a file many times that would take the
 # memory of the whole run (a JSON document needs about ten times its size as Python objects).
 DEFAULT_MAX_DELIVERY_MB = 512
+
+# The region's clock: the day a file arrives, for the month it may at most be named for.
+REGION_TIME = ZoneInfo("Europe/Amsterdam")
+
+
+def today() -> dt.date:
+    return dt.datetime.now(REGION_TIME).date()
 
 
 @dataclass(frozen=True)
@@ -218,15 +226,21 @@ def process(
     validate: Validator,
     staging: Path,
     max_bytes: int = DEFAULT_MAX_DELIVERY_MB << 20,
+    received: dt.date | None = None,
 ) -> Outcome:
     """Check one delivery against its contract; stage it pseudonymised or refuse it whole.
 
     Whatever goes wrong while reading and checking the file refuses that file, with a reason:
     one malformed delivery never stops the run. Only writing the staged tables may raise,
     since a full or read-only disk is the pipeline's problem, not the supplier's.
+
+    `received` is the day a new file arrived: a monthly snapshot named for a later month is
+    refused. (A file restaged from the archive was checked on arrival and passes None.)
     """
     if file.kind is None:
         return Outcome(file, "refused", [_name_violation(source, file.name)])
+    if received is not None and _not_begun(file, received):
+        return Outcome(file, "refused", [_not_begun_violation(file, received)])
     try:
         checked = _check(file, validate, max_bytes)
     except StructureError as exc:
@@ -337,6 +351,26 @@ def _unreadable(exc: Exception) -> Violation:
         message = f": {without_identifiers(lines[0][:300])}" if lines else ""
         detail = f"the file could not be read ({type(exc).__name__}{message})"
     return Violation(rule="unreadable", table="", detail=detail)
+
+
+def _not_begun(file: DeliveryFile, received: dt.date) -> bool:
+    """A monthly snapshot for a month after the one it arrived in. Its month is the month of
+    its peildatum, the day the extract was taken (sources.md), which cannot lie ahead: the
+    name is mistyped (2052 for 2025), and were it accepted it would stay the deliverer's
+    current snapshot, every real month after it only history, and the cut would wait for that
+    month. A yearly file (a taakstelling) is a plan and may be for a year to come."""
+    assert file.kind is not None
+    return file.kind.period == "month" and file.period > f"{received:%Y-%m}"
+
+
+def _not_begun_violation(file: DeliveryFile, received: dt.date) -> Violation:
+    return Violation(
+        rule="file name",
+        table="",
+        detail=f"the file name's month {file.period} has not begun: the file arrived on "
+        f"{received.isoformat()}, and the month in its name is that of the day the extract was "
+        "taken; rename the file and deliver it again",
+    )
 
 
 def _name_violation(source: Source, name: str) -> Violation:

@@ -17,6 +17,7 @@ from ingest.deliveries import (
     identify,
     process,
     quarantine,
+    today,
 )
 from pipelines.defs.alerts import notify_refused
 from pipelines.defs.resources import MonitorResource
@@ -112,7 +113,7 @@ def build_source_defs(source: Source) -> dg.Definitions:
                     continue
                 archived = archive(file, monitor.archive)
                 outcome = process(
-                    source, file, pseudonymiser, validate_delivery, staging, max_bytes
+                    source, file, pseudonymiser, validate_delivery, staging, max_bytes, today()
                 )
                 if outcome.status == "refused":
                     folder = quarantine(outcome, monitor.quarantine)

@@ -36,6 +36,7 @@ from tests.builders import (
     koppeling,
     valid_bsns,
     write_school,
+    write_taakstelling,
     write_text,
     write_workbook,
 )
@@ -44,10 +45,12 @@ PSEUDONYMISER = pseudonymiser_for(b"a test key that is long enough for hmac")
 BSNS = valid_bsns(200, start=300_000_000)
 
 
-def check(source: Source, path: Path, max_bytes: int = 512 << 20) -> Outcome:
+def check(
+    source: Source, path: Path, max_bytes: int = 512 << 20, received: dt.date | None = None
+) -> Outcome:
     file = identify(source, path)
     return process(
-        source, file, PSEUDONYMISER, validate_delivery, path.parent / "staging", max_bytes
+        source, file, PSEUDONYMISER, validate_delivery, path.parent / "staging", max_bytes, received
     )
 
 
@@ -432,6 +435,27 @@ def test_a_non_breaking_hyphen_in_a_name_that_would_still_not_match(tmp_path):
     assert reason.endswith(
         "expected one of: inburgeringsplichtigen_<YYYY-MM>.csv, examens_<YYYY-MM>.csv"
     )
+
+
+def test_a_monthly_snapshot_named_for_a_month_not_begun_is_refused_and_a_plan_for_next_year_is_not(
+    tmp_path,
+):
+    """sources.md: the month in a name is that of the extract's peildatum, the day it was
+    taken. Received on 30 June 2025, a July snapshot cannot be one (a typo: the file would
+    stay COA's current snapshot and every real month after it history); a June one, taken
+    that day, is accepted, and so is the taakstelling for 2026, a plan."""
+    june_30 = dt.date(2025, 6, 30)
+    rows = "\n".join([KOPPELINGEN_HEADER, koppeling("0000000001", BSNS[0])])
+    july = write_text(tmp_path / "koppelingen_2025-07.csv", rows)
+    assert refused_because(check(COA, july, received=june_30)) == (
+        "the file name's month 2025-07 has not begun: the file arrived on 2025-06-30, and the "
+        "month in its name is that of the day the extract was taken; rename the file and "
+        "deliver it again"
+    )
+    june = write_text(tmp_path / "koppelingen_2025-06.csv", rows)
+    assert check(COA, june, received=june_30).status == "accepted"
+    plan = write_taakstelling(tmp_path / "landing", 2026)
+    assert check(COA, plan, received=june_30).status == "accepted"
 
 
 # --- reports: what fails, at which rows --------------------------------------------------------

@@ -268,13 +268,17 @@ def test_each_bad_delivery_is_quarantined_and_the_previous_snapshot_stays_curren
     assert report["violations"][0]["rows"] == [2] and report["violations"][0]["count"] == 1
 
 
-def test_a_deep_json_an_empty_file_and_a_look_alike_name_are_quarantined_as_the_run_publishes(
+def test_a_deep_json_an_empty_file_a_look_alike_name_and_a_month_to_come_are_quarantined(
     pipeline_env, capfd
 ):
-    """The issue's files: each refused with its own reason, the other files of the same
-    source still taken in, and the release published."""
+    """The issue's files, and a workbook of Utrecht's named for June 2052 (2025 mistyped):
+    each refused with its own reason as the run publishes, the other files of the same source
+    still taken in. (Accepted, the 2052 workbook would be Utrecht's current snapshot until
+    2052, and Utrecht's June workbook history.)"""
     landing, data_dir = pipeline_env
     write_minimal_landing(landing)
+    june = landing / "werk_inkomen" / "GM0344_2025-06.xlsx"
+    to_come = write_workbook(landing / "werk_inkomen" / "GM0344_2052-06.xlsx")  # no rows
     deep = write_text(
         landing / "taalscholen" / "TS002_2025-06.json",
         '{"school": ' + "[" * 10_000 + "]" * 10_000 + "}",
@@ -286,13 +290,14 @@ def test_a_deep_json_an_empty_file_and_a_look_alike_name_are_quarantined_as_the_
     assert run(landing, data_dir, job="monitor") == 0
     out, err = capfd.readouterr()
     assert "Release 1.0.0 published" in out
-    assert "3 new deliveries refused" in out
+    assert "4 new deliveries refused" in out
     assert "Traceback" not in out + err
 
     reasons = {
         deep: "the document nests 10,001 levels of arrays and objects",
         empty: "- the file is empty\n",
         look_alike: "contains U+043E CYRILLIC SMALL LETTER O at character 2, which looks like 'o'",
+        to_come: "the file name's month 2052-06 has not begun",
     }
     for path, reason in reasons.items():
         [folder] = (data_dir / "quarantine" / path.parent.name).glob(f"{path.name}.*")
@@ -304,6 +309,7 @@ def test_a_deep_json_an_empty_file_and_a_look_alike_name_are_quarantined_as_the_
     ) == [("TS001", 2)]
     assert query(data_dir, "select count(*) from raw.duo__examens")[0][0] == 3
     assert query(data_dir, "select count(*) from raw.coa__koppelingen")[0][0] == 4
+    assert current_hashes(data_dir, "werk_inkomen__uitkeringen") == {sha(june)}
 
 
 def test_a_refused_delivery_is_not_reprocessed_on_the_next_run(pipeline_env):
