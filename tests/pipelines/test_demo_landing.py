@@ -774,11 +774,13 @@ def test_the_next_months_deliveries_publish_one_release_a_month_later(
     """sources.md: P is the earliest peildatum among the current snapshots. In June the
     late municipality's newest workbook was May's (P = 31 May 2025, the first test); with
     July's files its newest is June's, every other supplier's July's: P = 30 June 2025."""
+
+    def peildatum(release: Path) -> str:
+        return json.loads((release / "release.json").read_text())["peildatum"]
+
     assert next_month.release.name == "1.2.0"
-    assert json.loads((next_month.release / "release.json").read_text())["peildatum"] == (
-        "2025-06-30"
-    )
-    assert json.loads((corrected.after / "release.json").read_text())["peildatum"] == ("2025-05-31")
+    assert peildatum(corrected.after) == "2025-05-31"
+    assert peildatum(next_month.release) == "2025-06-30"
 
 
 def test_an_attacker_with_every_release_of_two_months_pins_no_cell(
