@@ -274,6 +274,17 @@ def _status(args: argparse.Namespace) -> int:
     for row in rows:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         print("  ".join(cells).rstrip())
+    if cut.behind:
+        month = cut.behind[0].last_accepted
+        who = ", ".join(
+            f"{d.source} {d.deliverer}"
+            + ("" if d.expected else " (nothing since; has it stopped?)")
+            for d in cut.behind
+        )
+        print(
+            f"P, the next release's peildatum, stays in {month}: the newest snapshot of {who} "
+            "is for that month (P is the earliest peildatum among the current snapshots)"
+        )
     return 0
 
 

@@ -49,6 +49,18 @@ class Cut:
         return [d for d in self.deliverers if d.expected and not d.delivered]
 
     @property
+    def behind(self) -> list[Deliverer]:
+        """The monthly deliverers whose newest snapshot is the earliest of all, when that is
+        before the cut's month: they hold P there (indicators.md: the earliest peildatum among
+        the current snapshots). One the cut expects is late; one it does not expect sent
+        nothing last month either, and if it has stopped, it holds P until it sends again."""
+        monthly = [d for d in self.deliverers if not d.yearly and d.last_accepted]
+        earliest = min((d.last_accepted for d in monthly), default=None)
+        if self.month is None or earliest is None or earliest >= self.month:
+            return []
+        return [d for d in monthly if d.last_accepted == earliest]
+
+    @property
     def complete(self) -> bool:
         """Every expected deliverer has delivered for the month."""
         return self.month is not None and not self.missing

@@ -126,3 +126,44 @@ def test_no_monthly_delivery_means_no_cut():
     cut = plan_cut(SOURCES, {"coa": [entry("taakstelling", "2025", "2025")]})
     assert cut.month is None and not cut.complete
     assert cut.missing == []
+
+
+def test_who_holds_p_before_the_cut_is_named_late_or_silent():
+    """December's cut. Oudewater (GM0589) is a month late: November. Taalschool TS004 sent
+    nothing after September, so December does not await it, but its September snapshot is
+    still current: P (the earliest peildatum among the current snapshots) stays in September
+    because of it alone, however late Oudewater is."""
+    logs = {
+        "coa": contract_deliverers("2025-12")[:1],
+        "duo": contract_deliverers("2025-12")[1:],
+        "werk_inkomen": [
+            entry("werk_inkomen", "GM0344", "2025-11"),
+            entry("werk_inkomen", "GM0344", "2025-12"),
+            entry("werk_inkomen", "GM0589", "2025-11"),
+        ],
+        "taalscholen": [
+            entry("taalscholen", "TS001", "2025-12"),
+            entry("taalscholen", "TS004", "2025-09"),
+        ],
+    }
+    cut = plan_cut(SOURCES, logs)
+    assert cut.month == "2025-12"
+    [stopped] = cut.behind
+    assert (stopped.deliverer, stopped.last_accepted, stopped.expected) == (
+        "TS004",
+        "2025-09",
+        False,
+    )
+    # TS004 sends December: Oudewater alone holds P, in November, and the cut awaits it
+    logs["taalscholen"].append(entry("taalscholen", "TS004", "2025-12"))
+    [late] = plan_cut(SOURCES, logs).behind
+    assert (late.deliverer, late.last_accepted, late.expected) == ("GM0589", "2025-11", True)
+
+
+def test_no_one_is_behind_when_every_current_snapshot_is_for_the_cuts_month():
+    logs = {
+        "coa": contract_deliverers("2025-12")[:1],
+        "duo": contract_deliverers("2025-12")[1:],
+        "werk_inkomen": [entry("werk_inkomen", "GM0344", "2025-12")],
+    }
+    assert plan_cut(SOURCES, logs).behind == []

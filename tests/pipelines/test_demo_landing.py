@@ -438,6 +438,11 @@ def test_status_shows_each_deliverer_the_cut_and_the_latest_release(demo: Demo, 
     assert cut.endswith(f"missing: werk_inkomen {deliverer}")
     rows = {tuple(line.split()[:3]): line.split()[3:] for line in lines if line.count("  ") > 1}
     assert rows[("werk_inkomen", "werk_inkomen", deliverer)] == [late.stem.split("_")[1], "missing"]
+    assert lines[-1] == (
+        f"P, the next release's peildatum, stays in {late.stem.split('_')[1]}: the newest "
+        f"snapshot of werk_inkomen {deliverer} is for that month (P is the earliest peildatum "
+        "among the current snapshots)"
+    )
     accepted = [p for p in (demo.landing / "werk_inkomen").glob("*.xlsx")]
     municipalities = {
         p.stem.split("_")[0] for p in accepted if f"werk_inkomen/{p.name}" not in demo.bad_files
