@@ -119,7 +119,7 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
         write_file(staging / "index.html", render_page(staging, monitor.public_url))
         context.log.info(
             f"against {diff['previous_version'] or 'no earlier release'}: "
-            + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in diff["totals"].items())
+            + ", ".join(f"{v:,} {_counted(k, v)}" for k, v in diff["totals"].items())
         )
 
     # What this release is made from: a later run with the same inputs skips everything
@@ -200,3 +200,12 @@ def _validation_summary(deliveries: list[dict], monitor: MonitorResource) -> dic
         ],
         "marts": marts,
     }
+
+
+def _counted(total: str, count: int) -> str:
+    """A changelog total's name for `count` of it: "deliveries_replaced" reads "1 delivery
+    replaced", "added_rows" "1 added row"."""
+    words = total.replace("_", " ")
+    if count == 1:
+        words = words.replace("deliveries", "delivery").replace("rows", "row")
+    return words
