@@ -14,13 +14,16 @@ def entry(kind: str, deliverer: str, period: str, status: str = "accepted") -> d
     return {"kind": kind, "deliverer": deliverer, "period": period, "status": status}
 
 
-def contract_deliverers(month: str) -> list[dict]:
-    """COA and DUO, whom the contract names, all delivered for `month`."""
-    return [
-        entry("koppelingen", "COA", month),
-        entry("inburgeringsplichtigen", "DUO", month),
-        entry("examens", "DUO", month),
-    ]
+def contract_logs(month: str, **others: list[dict]) -> dict[str, list[dict]]:
+    """Logs by source: COA and DUO, whom the contract names, all delivered for `month`; then
+    `others` (a source's entries; a source given again gets these after COA's or DUO's)."""
+    logs = {
+        "coa": [entry("koppelingen", "COA", month)],
+        "duo": [entry("inburgeringsplichtigen", "DUO", month), entry("examens", "DUO", month)],
+    }
+    for source, entries in others.items():
+        logs[source] = [*logs.get(source, []), *entries]
+    return logs
 
 
 def by_name(cut) -> dict[tuple[str, str], object]:
@@ -37,16 +40,15 @@ def test_the_month_before(month, before):
 def test_who_delivered_last_month_is_expected_and_a_newcomer_is_welcome_but_not_awaited():
     """Utrecht (GM0344) delivered in May and June; Oudewater (GM0589) only in May, so the June
     cut waits for it; Woerden (GM0632) starts in June and is not waited for."""
-    logs = {
-        "coa": contract_deliverers("2025-06")[:1],
-        "duo": contract_deliverers("2025-06")[1:],
-        "werk_inkomen": [
+    logs = contract_logs(
+        "2025-06",
+        werk_inkomen=[
             entry("werk_inkomen", "GM0344", "2025-05"),
             entry("werk_inkomen", "GM0344", "2025-06"),
             entry("werk_inkomen", "GM0589", "2025-05"),
             entry("werk_inkomen", "GM0632", "2025-06"),
         ],
-    }
+    )
     cut = plan_cut(SOURCES, logs)
     assert cut.month == "2025-06"
     found = by_name(cut)
@@ -77,14 +79,13 @@ def test_the_contracts_deliverers_are_awaited_even_before_their_first_file():
 
 def test_a_refused_file_does_not_count_as_delivered():
     """School TS004 sent a June file that was refused: the cut still waits for it."""
-    logs = {
-        "coa": contract_deliverers("2025-06")[:1],
-        "duo": contract_deliverers("2025-06")[1:],
-        "taalscholen": [
+    logs = contract_logs(
+        "2025-06",
+        taalscholen=[
             entry("taalscholen", "TS004", "2025-05"),
             entry("taalscholen", "TS004", "2025-06", status="refused"),
         ],
-    }
+    )
     cut = plan_cut(SOURCES, logs)
     assert [(d.kind, d.deliverer) for d in cut.missing] == [("taalscholen", "TS004")]
     assert by_name(cut)[("taalscholen", "TS004")].last_accepted == "2025-05"
@@ -93,17 +94,14 @@ def test_a_refused_file_does_not_count_as_delivered():
 def test_complete_when_every_expected_deliverer_delivered_across_a_year_boundary():
     """December's deliverers are expected in January; the yearly taakstelling is not part of a
     monthly cut."""
-    logs = {
-        "coa": [
-            *contract_deliverers("2025-01")[:1],
-            entry("taakstelling", "2025", "2025"),
-        ],
-        "duo": contract_deliverers("2025-01")[1:],
-        "werk_inkomen": [
+    logs = contract_logs(
+        "2025-01",
+        coa=[entry("taakstelling", "2025", "2025")],
+        werk_inkomen=[
             entry("werk_inkomen", "GM0344", "2024-12"),
             entry("werk_inkomen", "GM0344", "2025-01"),
         ],
-    }
+    )
     cut = plan_cut(SOURCES, logs)
     assert cut.month == "2025-01"
     assert cut.complete and cut.missing == []
@@ -113,11 +111,10 @@ def test_complete_when_every_expected_deliverer_delivered_across_a_year_boundary
 
 def test_a_later_cut_named_explicitly_waits_for_everyone_who_delivered_the_month_before():
     """The July cut, before any July file: everyone who delivered in June is missing."""
-    logs = {
-        "coa": contract_deliverers("2025-06")[:1],
-        "duo": contract_deliverers("2025-06")[1:],
-        "werk_inkomen": [entry("werk_inkomen", "GM0344", "2025-06")],
-    }
+    logs = contract_logs(
+        "2025-06",
+        werk_inkomen=[entry("werk_inkomen", "GM0344", "2025-06")],
+    )
     cut = plan_cut(SOURCES, logs, month="2025-07")
     assert len(cut.missing) == 4 and not cut.complete
 
@@ -133,19 +130,18 @@ def test_who_holds_p_before_the_cut_is_named_late_or_silent():
     nothing after September, so December does not await it, but its September snapshot is
     still current: P (the earliest peildatum among the current snapshots) stays in September
     because of it alone, however late Oudewater is."""
-    logs = {
-        "coa": contract_deliverers("2025-12")[:1],
-        "duo": contract_deliverers("2025-12")[1:],
-        "werk_inkomen": [
+    logs = contract_logs(
+        "2025-12",
+        werk_inkomen=[
             entry("werk_inkomen", "GM0344", "2025-11"),
             entry("werk_inkomen", "GM0344", "2025-12"),
             entry("werk_inkomen", "GM0589", "2025-11"),
         ],
-        "taalscholen": [
+        taalscholen=[
             entry("taalscholen", "TS001", "2025-12"),
             entry("taalscholen", "TS004", "2025-09"),
         ],
-    }
+    )
     cut = plan_cut(SOURCES, logs)
     assert cut.month == "2025-12"
     [stopped] = cut.behind
@@ -161,9 +157,8 @@ def test_who_holds_p_before_the_cut_is_named_late_or_silent():
 
 
 def test_no_one_is_behind_when_every_current_snapshot_is_for_the_cuts_month():
-    logs = {
-        "coa": contract_deliverers("2025-12")[:1],
-        "duo": contract_deliverers("2025-12")[1:],
-        "werk_inkomen": [entry("werk_inkomen", "GM0344", "2025-12")],
-    }
+    logs = contract_logs(
+        "2025-12",
+        werk_inkomen=[entry("werk_inkomen", "GM0344", "2025-12")],
+    )
     assert plan_cut(SOURCES, logs).behind == []
