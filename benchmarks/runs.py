@@ -32,6 +32,8 @@ from pathlib import Path
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
+from synthetic import send_new_files
+
 MUNICIPALITY = "GM0344"
 PEILDATUM, NEXT_MONTH = "2025-06", "2025-07"
 SHEETS = ("uitkeringen", "dienstverbanden", "trajecten", "intakes")
@@ -64,17 +66,6 @@ def generate(landing: Path, args: argparse.Namespace, peildatum: str) -> None:
         "generate", "--out", str(landing), "--scale", str(args.scale), "--seed", str(args.seed),
         "--peildatum", peildatum,
     )  # fmt: skip
-
-
-def add_new_files(following: Path, landing: Path) -> int:
-    """Copy each file of the next month's landing that `landing` does not hold; how many."""
-    sent = 0
-    for path in sorted(following.rglob("*.*")):
-        target = landing / path.relative_to(following)
-        if not target.exists():
-            shutil.copy2(path, target)
-            sent += 1
-    return sent
 
 
 def correct_workbook(landing: Path) -> Path:
@@ -130,7 +121,7 @@ def main() -> int:
         if not args.landing:
             following = Path(tmp) / "following"
             generate(following, args, NEXT_MONTH)
-            sent = add_new_files(following, landing)
+            sent = len(send_new_files(following, landing))
             month, said_month, steps_month = statushouders(*run)
             print(f"{NEXT_MONTH}, {sent} files: {month:7.1f} s   {said_month}")
             print(f"  slowest steps: {slowest(steps_month)}")

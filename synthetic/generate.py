@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -211,3 +212,17 @@ def generate(
         bad_files=dict(fw.bad),
         files=tuple(fw.files),
     )
+
+
+def send_new_files(following: Path, landing: Path) -> list[Path]:
+    """The files of a later month's landing (`following`) that `landing` does not hold yet,
+    copied into it, as the suppliers send them: a name `landing` holds already (the same month
+    again, or a refused delivery's) is left as it is. Returns the copies."""
+    sent = []
+    for path in sorted(Path(following).rglob("*.*")):
+        target = Path(landing) / path.relative_to(following)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+            sent.append(target)
+    return sent

@@ -32,7 +32,7 @@ from playwright.sync_api import expect
 from python_calamine import CalamineWorkbook
 
 from cli.commands import main
-from synthetic import generate
+from synthetic import generate, send_new_files
 from tests.api_server import running_api
 from tests.builders import SHEETS, write_workbook
 from tests.conftest import ROOT, isolate_pipeline_env, query, run
@@ -763,10 +763,7 @@ def next_month(
     counts as not having sent July."""
     july = tmp_path_factory.mktemp("july")
     generate(july, seed=3, scale=0.05, peildatum="2025-07")
-    for path in sorted(july.rglob("*.*")):
-        target = demo.landing / path.relative_to(july)
-        if not target.exists():
-            shutil.copy2(path, target)
+    send_new_files(july, demo.landing)
     with pytest.MonkeyPatch.context() as patch:
         isolate_pipeline_env(patch)
         assert run(demo.landing, demo.data_dir, job="monitor") == 0
