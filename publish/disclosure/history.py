@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix, hstack, vstack
+from scipy.sparse import csr_matrix, vstack
 
 from publish.disclosure.audit import CEILING, AuditResult, Structure, audit
-from publish.disclosure.optimal import WITHHELD_MOVE_COST
+from publish.disclosure.optimal import WITHHELD_MOVE_COST, Mover
 
 
 @dataclass(frozen=True)
@@ -365,48 +365,15 @@ def free_across(problem: _Merged, cost: np.ndarray, cell: int) -> np.ndarray:
         ),
         shape=(len(tellers), size),
     )
-    rows = vstack([relations, links]).tocsr()
-    both = hstack([rows, -rows]).tocsr()
     row_low = np.concatenate(
         [np.zeros(relations.shape[0]), np.full(len(tellers), -highspy.kHighsInf)]
     )
     row_high = np.concatenate(
         [np.zeros(relations.shape[0]), v[merged.noemer_of[tellers]] - v[tellers]]
     )
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("random_seed", 0)
-    h.addVars(2 * size, np.zeros(2 * size), np.concatenate([up, down]))
-    h.changeColsCost(2 * size, np.arange(2 * size, dtype=np.int32), np.concatenate([unit, unit]))
-    if both.shape[0]:
-        h.addRows(
-            both.shape[0],
-            row_low,
-            row_high,
-            both.nnz,
-            both.indptr[:-1].astype(np.int32),
-            both.indices.astype(np.int32),
-            both.data,
-        )
-    target = new[cell]
-    best = None
-    for direction in (1.0, -1.0):
-        room = up if direction > 0 else down
-        if room[target] < 1.0:
-            continue
-        lower = np.zeros(2 * size)
-        upper = np.concatenate([up, down])
-        lower[target if direction > 0 else size + target] = 1.0
-        upper[size + target if direction > 0 else target] = 0.0
-        h.changeColsBounds(2 * size, np.arange(2 * size, dtype=np.int32), lower, upper)
-        h.run()
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            continue
-        objective = h.getInfo().objective_function_value
-        if best is None or objective < best[0] - 1e-9:
-            x = np.asarray(h.getSolution().col_value)
-            best = (objective, x[:size] - x[size:])
-    if best is None:
+    rows = vstack([relations, links]).tocsr()
+    z = Mover(rows, row_low, row_high, up, down).cheapest(unit, new[cell])
+    if z is None:
         return np.empty(0, dtype=np.int64)
-    moved = np.abs(best[1]) > 1e-9
+    moved = np.abs(z) > 1e-9
     return now[choosable[new[now]] & moved[new[now]]]

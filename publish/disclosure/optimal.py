@@ -952,14 +952,16 @@ class _Attacker:
         attacker's LP in which published cells cost what withholding them costs."""
         model, n = self.model, self.model.size
         withheld = withheld.copy()
-        mover = _Mover(model)
+        mover = Mover.of(model)
+        costs = np.zeros(model.width)
         directions = np.ones(n)
         while pinned:
             moved = np.zeros(n, dtype=bool)
             for cell in dict.fromkeys(pinned):
                 if moved[cell]:
                     continue
-                z = mover.cheapest(withheld, cell)
+                costs[:n] = np.where(withheld, WITHHELD_MOVE_COST, model.cost)
+                z = mover.cheapest(costs, cell)
                 self.lps += 2
                 if z is None:
                     raise Infeasible(f"cell {int(model.cells[cell])} cannot be freed")
@@ -1003,28 +1005,31 @@ def _linked_moves(model: TableModel) -> tuple[csr_matrix | None, csr_matrix | No
     return moves, abs(listed).tocsr()
 
 
-class _Mover:
-    """The cheapest move of one cell: z = p - m over the table's cells and free cells, within
-    their bounds and the relations; a published cell costs its cost per unit it moves."""
+class Mover:
+    """The cheapest move of one cell: z = p - m within the cells' room (`up`, `down`; none
+    for a cell the attacker holds) and the rows (`row_low` <= rows z <= `row_high`); each
+    cell costs its cost per unit it moves. The optimiser's repair moves over a table's cells
+    and free cells (`of`); history.free_across over the merged unknowns of every release."""
 
-    def __init__(self, model: TableModel) -> None:
-        self.model = model
-        width = model.width
-        up = model.high - model.value
-        down = model.value - model.low
-        # A cell the attacker holds already cannot move.
-        held = np.concatenate([model.kept_public, np.zeros(width - model.size, dtype=bool)])
-        up, down = np.where(held, 0.0, up), np.where(held, 0.0, down)
-        self.up, self.down = up, down
+    def __init__(
+        self,
+        rows: csr_matrix,
+        row_low: np.ndarray,
+        row_high: np.ndarray,
+        up: np.ndarray,
+        down: np.ndarray,
+    ) -> None:
+        width = len(up)
+        self.up, self.down, self.width = up, down, width
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.addVars(2 * width, np.zeros(2 * width), np.concatenate([up, down]))
-        both = hstack([model.rows, -model.rows]).tocsr()
+        both = hstack([rows, -rows]).tocsr()
         if both.shape[0]:
             h.addRows(
                 both.shape[0],
-                model.row_low,
-                model.row_high,
+                row_low,
+                row_high,
                 both.nnz,
                 both.indptr[:-1].astype(np.int32),
                 both.indices.astype(np.int32),
@@ -1033,11 +1038,17 @@ class _Mover:
         self.h = h
         self.index = np.arange(2 * width, dtype=np.int32)
 
-    def cheapest(self, withheld: np.ndarray, cell: int) -> np.ndarray | None:
-        model, n, width = self.model, self.model.size, self.model.width
-        costs = np.zeros(width)
-        costs[:n] = np.where(withheld, WITHHELD_MOVE_COST, model.cost)
-        h = self.h
+    @classmethod
+    def of(cls, model: TableModel) -> Mover:
+        """Over the table's cells and free cells; a cell the attacker holds already cannot move."""
+        held = np.concatenate([model.kept_public, np.zeros(model.width - model.size, dtype=bool)])
+        up = np.where(held, 0.0, model.high - model.value)
+        down = np.where(held, 0.0, model.value - model.low)
+        return cls(model.rows, model.row_low, model.row_high, up, down)
+
+    def cheapest(self, costs: np.ndarray, cell: int) -> np.ndarray | None:
+        """z of the cheapest move of `cell` by a whole unit, up or down; None if none."""
+        width, h = self.width, self.h
         h.changeColsCost(2 * width, self.index, np.concatenate([costs, costs]))
         best = None
         for direction in (1.0, -1.0):
