@@ -191,21 +191,7 @@ def metadata(resource: Resource, pinned: bool) -> dict[str, Any]:
             "kind": resource.kind,
             **texts,
             "rows": 1,
-            "schema": {
-                "fields": [
-                    {
-                        "name": f.name,
-                        "type": f.type,
-                        "title": f.title,
-                        "description": f.description,
-                        "title_en": f.title_en,
-                        "description_en": f.description_en,
-                    }
-                    for f in resource.fields
-                ],
-                "primaryKey": list(resource.primary_key),
-                "missingValues": [""],
-            },
+            "schema": resource.table_schema(),
             "resources": {
                 "csv": {"name": resource.name, "path": csv_path, "bytes": size, "hash": digest},
                 "parquet": {

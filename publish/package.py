@@ -32,12 +32,6 @@ ARROW = {
 }
 # The Python type of a value of each Table Schema type (any other: str).
 TYPES = {"integer": int, "number": float, "boolean": bool}
-FOREIGN_KEYS = {
-    "gebied_code": "gebieden",
-    "indicator": "indicatoren_codelijst",
-    "geslacht": "geslachten",
-    "leeftijdsklasse": "leeftijdsklassen",
-}
 
 
 def data_files(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
@@ -180,12 +174,6 @@ def _parquet(rows: list[list], resource: Resource) -> bytes:
 
 
 def _resource(resource: Resource, path: str, data: bytes, fmt: str) -> dict:
-    names = {f.name for f in resource.fields}
-    foreign = [
-        {"fields": [column], "reference": {"resource": target, "fields": [column]}}
-        for column, target in FOREIGN_KEYS.items()
-        if column in names and target != resource.name
-    ]
     described = {
         "path": path,
         "bytes": len(data),
@@ -215,21 +203,5 @@ def _resource(resource: Resource, path: str, data: bytes, fmt: str) -> dict:
         "mediatype": "text/csv",
         "encoding": "utf-8",
         **described,
-        "schema": {
-            "fields": [
-                {
-                    "name": f.name,
-                    "type": f.type,
-                    "title": f.title,
-                    "description": f.description,
-                    "title_en": f.title_en,
-                    "description_en": f.description_en,
-                    **({"constraints": {"required": True}} if f.required else {}),
-                }
-                for f in resource.fields
-            ],
-            "primaryKey": list(resource.primary_key),
-            "foreignKeys": foreign,
-            "missingValues": [""],
-        },
+        "schema": resource.table_schema(),
     }

@@ -34,6 +34,14 @@ DIMENSIONS = (
     "jaar",
 )
 
+# Where a column's values are the codes of another resource: the Table Schema's foreign keys.
+FOREIGN_KEYS = {
+    "gebied_code": "gebieden",
+    "indicator": "indicatoren_codelijst",
+    "geslacht": "geslachten",
+    "leeftijdsklasse": "leeftijdsklassen",
+}
+
 
 def _seed(name: str) -> list[dict[str, str]]:
     with (DBT_PROJECT / "seeds" / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
@@ -96,6 +104,32 @@ class Resource:
 
     def describe(self) -> str:
         return f"{self.title}: {self.description}\n\n{self.title_en}: {self.description_en}"
+
+    def table_schema(self) -> dict:
+        """The resource's Table Schema as `datapackage.json` states it (and the API serves)."""
+        names = set(self.field_names)
+        foreign = [
+            {"fields": [column], "reference": {"resource": target, "fields": [column]}}
+            for column, target in FOREIGN_KEYS.items()
+            if column in names and target != self.name
+        ]
+        return {
+            "fields": [
+                {
+                    "name": f.name,
+                    "type": f.type,
+                    "title": f.title,
+                    "description": f.description,
+                    "title_en": f.title_en,
+                    "description_en": f.description_en,
+                    **({"constraints": {"required": True}} if f.required else {}),
+                }
+                for f in self.fields
+            ],
+            "primaryKey": list(self.primary_key),
+            "foreignKeys": foreign,
+            "missingValues": [""],
+        }
 
 
 def contract(path: Path = CONTRACT) -> list[dict]:
