@@ -136,8 +136,14 @@ def disclosure_control(
     earlier = len(across["earlier_releases"])
     context.log.info(
         f"{audit['withheld_cells']:,} cells withheld ({100 * loss:.1f}%), audit passed: "
-        f"no cell pinned ({audit['linear_programs']:,} linear programs)"
+        f"no cell pinned ({audit['linear_programs']:,} linear "
+        f"program{'s' * (audit['linear_programs'] != 1)})"
         + (f", together with {earlier} earlier release{'s' * (earlier != 1)}" if earlier else "")
+        + (
+            f"; the figures are those of {across['same_figures_as']}, protected as it was"
+            if "same_figures_as" in across
+            else ""
+        )
         + (
             f"; {settled:,} tables unchanged since the latest release not solved again"
             if settled
@@ -197,13 +203,14 @@ def earlier_releases(
         else:
             files = _from_files(monitor.releases / version, shapes)
             releases.append(history.align(cells.keys, version, files, known=False))
+    same_figures_as = None
     if releases and _same_truth(releases[-1], cells):
-        releases = releases[:-1]
+        same_figures_as = releases.pop().version
     rules = {name: getattr(thresholds, name) for name in RULES}
     same_rules = bool(releases) and _rules(monitor.releases / releases[-1].version) == rules
     latest = releases[-1] if releases else None
     moves = _stored_moves(monitor, latest.version, cells) if latest and latest.known else None
-    return history.History(releases, same_rules, moves)
+    return history.History(releases, same_rules, moves, same_figures_as)
 
 
 def _rules(folder: Path) -> dict | None:

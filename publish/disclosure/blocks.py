@@ -58,7 +58,7 @@ def protect(
     number of threads does not change the result). With the `history` of earlier releases,
     each block starts from their state and is audited together with them."""
     thresholds = thresholds or Thresholds()
-    history = history or History()
+    history = history if history is not None else History()
     public, kept = states(cells.value, history)
     blocks = np.unique(cells.block)
     stored = _by_block(history.moves, cells.block) if history.moves is not None else {}
@@ -86,6 +86,7 @@ def protect(
     rounds = max((p.rounds for p in parts), default=0)
     across = {
         "earlier_releases": [r.version for r in history.releases],
+        **({"same_figures_as": history.same_figures_as} if history.same_figures_as else {}),
         "without_true_values": [r.version for r in history.releases if not r.known],
         "public_cells": int(public.sum()),
         "kept_cells": int((reason == KEPT).sum()),

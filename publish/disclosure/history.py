@@ -60,6 +60,9 @@ class History:
     # values): the optimiser's proof that its withheld cells move. A table nothing changed in
     # takes them instead of being solved again; the audits check each before it counts.
     moves: csr_matrix | None = None
+    # The latest release, when its true values are the new release's: it is left out, and the
+    # new release is made against the releases before it, as the latest was (same pattern).
+    same_figures_as: str | None = None
 
     def __bool__(self) -> bool:
         return bool(self.releases)

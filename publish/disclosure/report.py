@@ -171,6 +171,13 @@ def summary(report: dict) -> str:
             + " (per block in disclosure.json).",
         ]
     across = report.get("across_releases")
+    if across and "same_figures_as" in across:
+        lines += [
+            "",
+            f"The true values are those of release {across['same_figures_as']}: this release "
+            "is protected as that one was, against the releases before it, and publishes the "
+            f"same values. / Dezelfde cijfers als release {across['same_figures_as']}.",
+        ]
     if across and across["earlier_releases"]:
         earlier = across["earlier_releases"]
         missing = across.get("without_true_values", [])
@@ -179,7 +186,7 @@ def summary(report: dict) -> str:
             "## Across releases / Over releases heen",
             "",
             f"The audit covered this release together with {len(earlier)} earlier "
-            f"release(s) ({', '.join(earlier)}): "
+            f"release{'s' * (len(earlier) != 1)} ({', '.join(earlier)}): "
             f"{'passed' if across['passed'] else 'FAILED'}, "
             f"{across['pinned']} cells pinned, {len(across['leaked'])} values an earlier "
             f"release withheld published now. {across['public_cells']:,} cells were published "
@@ -189,7 +196,8 @@ def summary(report: dict) -> str:
         ]
         if missing:
             lines.append(
-                f"Release(s) {', '.join(missing)} predate the kept true values: their "
+                f"{'Releases' if len(missing) > 1 else 'Release'} {', '.join(missing)} "
+                f"{'predate' if len(missing) > 1 else 'predates'} the kept true values: their "
                 "published values count, every cell they withheld stays withheld."
             )
     loss = report["information_loss"]

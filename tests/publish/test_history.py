@@ -119,6 +119,20 @@ def test_a_release_that_only_adds_a_block_leaves_every_earlier_pattern_as_it_was
     assert suppression.across["public_cells"] == int((~np.asarray(kept.withheld)).sum())
 
 
+def test_a_release_with_the_latest_releases_true_values_is_made_as_it_was_and_says_so():
+    """The pipeline leaves the latest release out when the new truth is its truth (only a
+    delivery that moves no figure changed): the new release is then made against the
+    releases before it, here none, so it publishes what 1.0.0 published, and its report
+    says why it names no earlier release."""
+    truth = table(micro(FIRST), (AREAS, dc.SEX))
+    first, _ = release(truth)
+    again, suppression = release(truth, History(same_figures_as="1.0.0"))
+    pd.testing.assert_frame_equal(again, first)
+    across = dc.report(suppression)["across_releases"]
+    assert across["earlier_releases"] == [] and across["same_figures_as"] == "1.0.0"
+    assert "The true values are those of release 1.0.0" in dc.summary(dc.report(suppression))
+
+
 def test_a_block_unchanged_since_the_latest_release_keeps_its_pattern_without_a_new_audit():
     """Made under the same thresholds, the unchanged block (duration 12) keeps the first
     release's pattern without an optimiser or an LP; the new block (18) and a block whose
