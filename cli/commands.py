@@ -8,14 +8,19 @@ import contextlib
 import io
 import json
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # Only light modules here: a second run on a locked data dir should say so at once, not after
 # importing Dagster (seconds). The rest is imported where it is used.
 from ingest.storage import storage_problem
 from pipelines.lock import DataDirBusy, Holder, data_dir_lock
+
+if TYPE_CHECKING:
+    from pipelines.cut import Cut, Deliverer
 
 # sysexits.h EX_TEMPFAIL: try again later. Lets a cron job tell "busy" from "failed".
 EXIT_BUSY = 75
@@ -144,8 +149,23 @@ def _quiet_shutdown() -> None:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from ingest.deliveries import today
     from synthetic import generate
 
+    out = Path(args.out)
+    if out.is_dir() and (held := sum(1 for p in out.rglob("*") if p.is_file())):
+        raise UserError(
+            f"{out} already holds {held:,} file{'s' * (held != 1)}: generate into a new or "
+            "empty folder, so that two generated landings are not mixed (to grow a landing "
+            "by a month, generate the month elsewhere and copy the files it lacks)"
+        )
+    now = today()
+    # (a malformed month is the generator's to refuse)
+    if re.fullmatch(r"\d{4}-\d{2}", args.peildatum or "") and args.peildatum > f"{now:%Y-%m}":
+        raise UserError(
+            f"--peildatum {args.peildatum} has not begun (today is {now:%Y-%m-%d}): a run "
+            "refuses files named for a month that has not begun"
+        )
     try:
         summary = generate(
             args.out,
@@ -188,6 +208,11 @@ def _demo(args: argparse.Namespace) -> int:
                     peildatum="2025-06",
                     with_errors=True,
                 )
+            )
+        else:
+            print(
+                f"Using the landing {landing} the demo wrote before (--seed and --scale apply "
+                "only to a new one: remove the folder to generate it again)"
             )
         status = run_pipeline(landing, data_dir)
     if args.no_serve:
@@ -251,12 +276,10 @@ def _status(args: argparse.Namespace) -> int:
     if cut.month is None:
         print("Next cut: no monthly delivery has been accepted yet")
         return 0
-    missing = ", ".join(f"{d.source} {d.deliverer}" for d in cut.missing) or "nobody"
-    delivered = len(cut.expected) - len(cut.missing)
-    print(
-        f"Cut {cut.month}: {delivered} of {len(cut.expected)} expected deliverers have "
-        f"delivered; missing: {missing}"
-    )
+    print(_cut_line(cut))
+    contract = {
+        (source.name, kind.name): kind.deliverer for source in _sources() for kind in source.kinds
+    }
     rows = [("source", "kind", "deliverer", "last accepted", f"cut {cut.month}")]
     yearly: dict[tuple[str, str], list[str]] = {}
     for d in cut.deliverers:
@@ -264,11 +287,12 @@ def _status(args: argparse.Namespace) -> int:
             # one row per kind: each year's file (taakstelling) is its own deliverable
             yearly.setdefault((d.source, d.kind), []).append(d.last_accepted or "-")
             continue
-        verdict = "delivered" if d.delivered else "missing" if d.expected else "not expected"
-        rows.append((d.source, d.kind, d.deliverer, d.last_accepted or "-", verdict))
+        rows.append((d.source, d.kind, d.deliverer, d.last_accepted or "-", _verdict(d)))
     for (source, kind), years in yearly.items():
         span = f"{min(years)}..{max(years)}" if len(years) > 1 else years[0]
-        rows.append((source, kind, span, max(years), "yearly"))
+        rows.append(
+            (source, kind, contract.get((source, kind)) or "-", max(years), f"yearly: {span}")
+        )
     rows[1:] = sorted(rows[1:])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
@@ -277,15 +301,41 @@ def _status(args: argparse.Namespace) -> int:
     if cut.behind:
         month = cut.behind[0].last_accepted
         who = ", ".join(
-            f"{d.source} {d.deliverer}"
-            + ("" if d.expected else " (nothing since; has it stopped?)")
-            for d in cut.behind
+            d.name + ("" if d.expected else " (nothing since; has it stopped?)") for d in cut.behind
         )
+        many = len(cut.behind) > 1
         print(
-            f"P, the next release's peildatum, stays in {month}: the newest snapshot of {who} "
-            "is for that month (P is the earliest peildatum among the current snapshots)"
+            f"P, the next release's peildatum, stays in {month}: the newest "
+            f"snapshot{'s' * many} of {who} {'are' if many else 'is'} for that month "
+            "(P is the earliest peildatum among the current snapshots)"
         )
     return 0
+
+
+def _cut_line(cut: Cut) -> str:
+    """ "Cut 2025-07: 23 of 25 expected deliveries are in (…); missing: …" """
+    from pipelines.cut import previous_month
+
+    expected = cut.expected
+    arrived = len(expected) - len(cut.missing)
+    others = sum(d.delivered and not d.expected for d in cut.deliverers)
+    missing = ", ".join(
+        d.name + (" (refused: see its quarantine report)" if d.refused else "") for d in cut.missing
+    )
+    return (
+        f"Cut {cut.month}: {arrived} of {len(expected)} expected deliveries are in (the "
+        f"contract's deliverers and whoever delivered for {previous_month(cut.month)})"
+        + (f", and {others} more" if others else "")
+        + (f"; missing: {missing}" if missing else "; the cut is complete")
+    )
+
+
+def _verdict(d: Deliverer) -> str:
+    if d.delivered:
+        return "delivered"
+    if d.refused:
+        return "refused" if not d.expected else "refused, missing"
+    return "missing" if d.expected else "not expected"
 
 
 def _serve(args: argparse.Namespace) -> int:

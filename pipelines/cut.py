@@ -10,7 +10,8 @@ newest accepted monthly delivery. Expected for it, per monthly kind of delivery:
   contract, and one may stop or start).
 
 A deliverer has delivered for the cut when an accepted delivery of the kind is for the cut's
-month; a refused file does not count. Yearly kinds (taakstelling) are reference data for a
+month; a refused file does not count (status shows it as refused, for the supplier to send
+again). Yearly kinds (taakstelling) are reference data for a
 year, not part of a monthly cut. A pure function of the contract and the delivery logs, so
 the sensor, the schedule and `statushouders status` decide alike.
 """
@@ -33,6 +34,14 @@ class Deliverer:
     expected: bool
     delivered: bool
     yearly: bool = False
+    # A file of the kind for the cut's month was refused, and none accepted since.
+    refused: bool = False
+
+    @property
+    def name(self) -> str:
+        """How status names it: "duo examens DUO", "werk_inkomen GM0344" (kind = source)."""
+        kind = "" if self.kind == self.source else f" {self.kind}"
+        return f"{self.source}{kind} {self.deliverer}"
 
 
 @dataclass(frozen=True)
@@ -77,11 +86,13 @@ def plan_cut(
     """Who is expected for `month` (by default the newest month delivered) and who has
     delivered, per source, kind and deliverer, from the contract and the delivery logs."""
     accepted: dict[tuple[str, str, str], set[str]] = {}
+    refused: dict[tuple[str, str, str], set[str]] = {}
     for source in sources:
         for entry in logs.get(source.name, []):
-            if entry["status"] == "accepted" and entry["kind"] and entry["period"]:
+            if entry["kind"] and entry["period"]:
                 key = (source.name, entry["kind"], entry["deliverer"])
-                accepted.setdefault(key, set()).add(entry["period"])
+                found = accepted if entry["status"] == "accepted" else refused
+                found.setdefault(key, set()).add(entry["period"])
     monthly = {
         (source.name, kind.name): kind
         for source in sources
@@ -94,6 +105,8 @@ def plan_cut(
     before = previous_month(month) if month else None
     keys = set(accepted)
     keys |= {(s, k, kind.deliverer) for (s, k), kind in monthly.items() if kind.deliverer}
+    # a deliverer whose only file for the month was refused (a new one included) is shown
+    keys |= {key for key, periods in refused.items() if key[:2] in monthly and month in periods}
     deliverers = []
     for source_name, kind_name, deliverer in sorted(keys):
         periods = accepted.get((source_name, kind_name, deliverer), set())
@@ -106,5 +119,12 @@ def plan_cut(
             continue
         expected = month is not None and (kind.deliverer == deliverer or before in periods)
         delivered = month in periods
-        deliverers.append(Deliverer(source_name, kind_name, deliverer, last, expected, delivered))
+        was_refused = not delivered and month in refused.get(
+            (source_name, kind_name, deliverer), ()
+        )
+        deliverers.append(
+            Deliverer(
+                source_name, kind_name, deliverer, last, expected, delivered, refused=was_refused
+            )
+        )
     return Cut(month, tuple(deliverers))

@@ -149,10 +149,13 @@ def publish_request(
         if planned.month is None:
             return dg.SkipReason("no monthly delivery has been accepted yet")
         if planned.missing:
-            waiting = ", ".join(f"{d.source} {d.deliverer}" for d in planned.missing)
+            waiting = ", ".join(
+                d.name + (" (refused: see its quarantine report)" if d.refused else "")
+                for d in planned.missing
+            )
             return dg.SkipReason(
                 f"cut {planned.month}: {len(planned.missing)} of {len(planned.expected)} "
-                f"expected deliverers have not delivered: {waiting}"
+                f"expected deliveries are not in: {waiting}"
             )
         run_key = f"cut-{planned.month}"
     if inputs.new_files(monitor.landing, sources, state.logs, {}):

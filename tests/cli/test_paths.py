@@ -51,3 +51,40 @@ def test_the_ui_says_a_data_dir_that_is_a_file_in_the_same_line(tmp_path, capsys
     assert (status, capsys.readouterr()) == (
         2, ("", f"statushouders: the data dir {a_file} is a file, not a folder\n")
     )  # fmt: skip
+
+
+def test_a_demo_on_its_earlier_landing_says_it_does_not_generate_again(
+    tmp_path, capsys, monkeypatch
+):
+    """`demo --seed 7` on a data dir with the landing of an earlier demo runs on that landing
+    and says why --seed does nothing, instead of ignoring it without a word."""
+    import cli.commands
+
+    ran = []
+    monkeypatch.setattr(cli.commands, "run_pipeline", lambda *paths: ran.append(paths) or 0)
+    (tmp_path / "landing").mkdir()
+    status = main(["demo", "--data-dir", str(tmp_path), "--seed", "7", "--no-serve"])
+    out = capsys.readouterr().out
+    assert status == 0 and ran == [(tmp_path / "landing", tmp_path)]
+    assert f"Using the landing {tmp_path / 'landing'} the demo wrote before" in out
+    assert "--seed and --scale apply only to a new one" in out
+
+
+def test_generate_refuses_a_folder_with_files_and_a_month_not_begun(tmp_path, capsys):
+    """Generating into a landing mixes two generated worlds without a word; a month after
+    this one writes files a run refuses. Both are one line, and nothing is written."""
+    import datetime as dt
+
+    landing = tmp_path / "landing"
+    (landing / "coa").mkdir(parents=True)
+    (landing / "coa" / "koppelingen_2025-06.csv").write_text("bsn\n")
+    assert main(["generate", "--out", str(landing)]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"statushouders: {landing} already holds 1 file: generate into a new or empty folder"
+    )
+    today = dt.date.today()
+    ahead = f"{today.year + 1}-{today.month:02d}"
+    fresh = tmp_path / "fresh"
+    assert main(["generate", "--out", str(fresh), "--peildatum", ahead]) == 2
+    assert f"--peildatum {ahead} has not begun" in capsys.readouterr().err
+    assert not fresh.exists()

@@ -3,6 +3,7 @@ on the real contract (the source packages' SOURCE definitions) and hand-written 
 
 import pytest
 
+from cli.commands import _cut_line, _verdict
 from pipelines.cut import plan_cut, previous_month
 from sources import all_sources
 
@@ -77,18 +78,35 @@ def test_the_contracts_deliverers_are_awaited_even_before_their_first_file():
     assert by_name(cut)[("koppelingen", "COA")].last_accepted is None
 
 
-def test_a_refused_file_does_not_count_as_delivered():
-    """School TS004 sent a June file that was refused: the cut still waits for it."""
+def test_a_refused_file_does_not_count_as_delivered_and_is_named_as_refused():
+    """School TS004 sent a June file that was refused: the cut still waits for it, and says
+    the file was refused (the supplier is to send it again). TS005 sent a refused May file
+    and then a good June one: delivered, nothing refused for June. TS007, new in June, sent
+    only a refused file: shown as refused, not awaited. A refused file of the month before
+    (TS006's May) is no reason to expect it."""
     logs = contract_logs(
         "2025-06",
         taalscholen=[
             entry("taalscholen", "TS004", "2025-05"),
             entry("taalscholen", "TS004", "2025-06", status="refused"),
+            entry("taalscholen", "TS005", "2025-05", status="refused"),
+            entry("taalscholen", "TS005", "2025-05"),
+            entry("taalscholen", "TS005", "2025-06"),
+            entry("taalscholen", "TS006", "2025-05", status="refused"),
+            entry("taalscholen", "TS007", "2025-06", status="refused"),
         ],
     )
     cut = plan_cut(SOURCES, logs)
+    found = by_name(cut)
     assert [(d.kind, d.deliverer) for d in cut.missing] == [("taalscholen", "TS004")]
-    assert by_name(cut)[("taalscholen", "TS004")].last_accepted == "2025-05"
+    assert found[("taalscholen", "TS004")].last_accepted == "2025-05"
+    assert found[("taalscholen", "TS004")].refused
+    assert found[("taalscholen", "TS005")].delivered and not found[("taalscholen", "TS005")].refused
+    assert ("taalscholen", "TS006") not in found
+    newcomer = found[("taalscholen", "TS007")]
+    assert newcomer.refused and not newcomer.expected and newcomer.last_accepted is None
+    assert [d.name for d in cut.missing] == ["taalscholen TS004"]
+    assert found[("examens", "DUO")].name == "duo examens DUO"
 
 
 def test_complete_when_every_expected_deliverer_delivered_across_a_year_boundary():
@@ -162,3 +180,25 @@ def test_no_one_is_behind_when_every_current_snapshot_is_for_the_cuts_month():
         werk_inkomen=[entry("werk_inkomen", "GM0344", "2025-12")],
     )
     assert plan_cut(SOURCES, logs).behind == []
+
+
+def test_status_says_which_missing_delivery_was_refused():
+    """The June cut awaits COA, DUO twice (contract) and TS004 (delivered in May): 4, of which
+    3 are in; TS004's June file was refused. TS005 is new and delivered: 1 more."""
+    logs = contract_logs(
+        "2025-06",
+        taalscholen=[
+            entry("taalscholen", "TS004", "2025-05"),
+            entry("taalscholen", "TS004", "2025-06", status="refused"),
+            entry("taalscholen", "TS005", "2025-06"),
+        ],
+    )
+    cut = plan_cut(SOURCES, logs)
+    assert _cut_line(cut) == (
+        "Cut 2025-06: 3 of 4 expected deliveries are in (the contract's deliverers and whoever "
+        "delivered for 2025-05), and 1 more; missing: taalscholen TS004 (refused: see its "
+        "quarantine report)"
+    )
+    found = by_name(cut)
+    assert _verdict(found[("taalscholen", "TS004")]) == "refused, missing"
+    assert _verdict(found[("taalscholen", "TS005")]) == "delivered"
