@@ -48,7 +48,13 @@ class _CompactHandler(logging.Handler):
         elif kind == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
             if data is not None and not data.passed:
-                _write(f"    ! check {data.check_name} on {data.asset_key.to_user_string()} failed")
+                # a delivery suite's check fails when it refused a file: name the files
+                refused = getattr(data.metadata.get("refused_files"), "value", None) or []
+                files = f": it refused {', '.join(map(str, refused))}" if refused else ""
+                _write(
+                    f"    ! check {data.check_name} on {data.asset_key.to_user_string()} "
+                    f"failed{files}"
+                )
 
 
 def _write(line: str) -> None:

@@ -52,6 +52,7 @@ class Demo:
     data_dir: Path
     bad_files: list[str]
     out: str
+    err: str = ""
 
     @property
     def latest(self) -> Path:
@@ -65,11 +66,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
         isolate_pipeline_env(patch)
         landing, data_dir = root / "landing", root / "data"
         summary = generate(landing, seed=3, scale=0.05, with_errors=True)
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             status = main(["run", "--landing", str(landing), "--data-dir", str(data_dir)])
-        assert status == 0, out.getvalue()
-        yield Demo(landing, data_dir, list(summary.bad_files), out.getvalue())
+        assert status == 0, out.getvalue() + err.getvalue()
+        yield Demo(landing, data_dir, list(summary.bad_files), out.getvalue(), err.getvalue())
 
 
 def test_a_generated_landing_with_errors_runs_and_refuses_exactly_the_bad_files(demo: Demo):
@@ -84,6 +85,11 @@ def test_a_generated_landing_with_errors_runs_and_refuses_exactly_the_bad_files(
         )
     }
     assert refused == set(demo.bad_files)
+    # a failed suite check says which of them it refused
+    checks = [line for line in demo.err.splitlines() if line.strip().startswith("! check ")]
+    assert checks
+    named = {name for line in checks for name in line.split(": it refused ")[1].split(", ")}
+    assert named <= {Path(f).name for f in demo.bad_files}
     # the late deliverer sets P a month before the others
     (peildatum,) = query(demo.data_dir, "select peildatum from marts.monitor_metadata")[0]
     assert peildatum.isoformat() == "2025-05-31"
@@ -435,7 +441,7 @@ def test_status_shows_each_deliverer_the_cut_and_the_latest_release(demo: Demo, 
     assert lines[0].startswith(f"Latest release: {version} (peildatum ")
     assert f"Inputs: unchanged since {version}" in out
     (cut,) = [line for line in lines if line.startswith(f"Cut {month}:")]
-    assert cut.endswith(f"missing: werk_inkomen {deliverer}")
+    assert cut.endswith(f"; missing: werk_inkomen {deliverer}")
     rows = {tuple(line.split()[:3]): line.split()[3:] for line in lines if line.count("  ") > 1}
     assert rows[("werk_inkomen", "werk_inkomen", deliverer)] == [late.stem.split("_")[1], "missing"]
     assert lines[-1] == (
