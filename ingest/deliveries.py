@@ -459,7 +459,8 @@ def render_report(outcome: Outcome) -> str:
     lines += [
         f"sha256: {file.sha256}",
         "",
-        "The whole file was refused; the previous snapshot of this deliverer stays current.",
+        "The whole file was refused: none of its rows is used, and what was current before it "
+        "stays current.",
         "",
     ]
     tables = {t.name: t for t in file.kind.tables} if file.kind else {}
