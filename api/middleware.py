@@ -194,10 +194,12 @@ class AnswerCache:
                 self._keep(key, start["headers"], chunks[0])
 
     def _key(self, scope: Scope) -> Key | None:
+        # lifespan has no path: its scope passes to the app, which warms the live release
+        if scope["type"] != "http":
+            return None
         path = scope["path"]
         if (
-            scope["type"] != "http"
-            or scope["method"] != "GET"
+            scope["method"] != "GET"
             or not (path == "/v1" or path.startswith("/v1/"))
             or path in _NOT_CACHED
         ):

@@ -35,6 +35,21 @@ def test_the_server_starts_without_a_release_says_so_and_serves_the_first_one(tm
         assert api.get("/v1").json()["data"]["release"]["version"] == "1.0.0"
 
 
+def test_the_server_runs_its_start_up_and_loads_the_live_release_before_a_request(tmp_path):
+    """The app's lifespan (load the live release in the background, freeze the start-up
+    objects out of the garbage collector's way) ran in no server: the answer cache read a
+    path from the lifespan scope, which has none, and uvicorn went on as if the app did not
+    speak the protocol ("ASGI 'lifespan' protocol appears unsupported")."""
+    data_dir = tmp_path / "data"
+    build_release(data_dir / "releases", "1.0.0")
+    with running_api(data_dir):
+        wait_until(lambda: "Application startup complete" in server_log(data_dir))
+        log = server_log(data_dir)
+        assert "Application startup complete" in log
+        assert "appears unsupported" not in log
+        assert "Traceback" not in log
+
+
 def wait_until(condition, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition() and time.monotonic() < deadline:
