@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -170,13 +171,43 @@ def _csv_row_numbers(data: bytes, delimiter: str, count: int) -> pa.Array:
     return pa.array(numbers, pa.int64())
 
 
+def _not_a_workbook(path: Path) -> str:
+    """What the bytes are instead, for the supplier: an xlsx is a zip archive of XML parts."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "it is an Excel 97-2003 (.xls) or other old Office file; save it as .xlsx"
+    if head.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return (
+                f"it is a zip archive, as an xlsx is, but damaged or cut off after "
+                f"{path.stat().st_size:,} bytes (was the upload complete?)"
+            )
+        if "xl/workbook.xml" not in names:
+            return "it is a zip archive without a workbook in it, not an xlsx"
+        return "its workbook is damaged"
+    try:
+        # incremental: a character cut off at the end of the head is not an error
+        text = codecs.getincrementaldecoder("utf-8")().decode(head)
+    except UnicodeDecodeError:
+        return "its bytes are not those of an xlsx (a zip archive)"
+    if text.strip() and all(c.isprintable() or c in "\r\n\t" for c in text):
+        return "it is text, not a workbook (a CSV file under an .xlsx name?)"
+    return "its bytes are not those of an xlsx (a zip archive)"
+
+
 def read_xlsx(path: Path, tables: tuple[Table, ...]) -> dict[str, pa.Table]:
     """One sheet per table; row 1 is the header. Date cells become ISO text."""
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except Exception:
         # calamine raises several unrelated types for zip, XML and format errors alike.
-        raise StructureError("format", "the file is not a readable xlsx workbook") from None
+        raise StructureError(
+            "format", f"the file is not a readable xlsx workbook: {_not_a_workbook(path)}"
+        ) from None
     result: dict[str, pa.Table] = {}
     try:
         for table in tables:

@@ -1,6 +1,7 @@
 """The structural contract: every edge case sources.md allows is accepted, the rest refused."""
 
 import datetime as dt
+import zipfile
 from pathlib import Path
 
 import pyarrow as pa
@@ -126,10 +127,26 @@ def test_a_workbook_without_a_required_sheet_is_refused(tmp_path):
         read_xlsx(path, SHEETS)
 
 
-def test_a_file_that_is_not_xlsx_is_refused(tmp_path):
-    path = write_text(tmp_path / "GM0344_2025-06.xlsx", "bsn;regeling\n")
-    with pytest.raises(StructureError, match="not a readable xlsx"):
-        read_xlsx(path, SHEETS)
+def test_a_file_that_is_not_xlsx_is_refused_saying_what_it_is_instead(tmp_path):
+    """A CSV under an .xlsx name, a workbook cut off half-way (an upload broken off), an
+    old .xls renamed, a zip of something else: each refused with what its bytes are."""
+    text = write_text(tmp_path / "GM0344_2025-06.xlsx", "bsn;regeling\n")
+    with pytest.raises(StructureError, match="not a readable xlsx workbook: it is text, not a "):
+        read_xlsx(text, SHEETS)
+    whole = write_workbook(tmp_path / "GM0310_2025-06.xlsx").read_bytes()
+    cut = tmp_path / "GM0312_2025-06.xlsx"
+    cut.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(StructureError, match=f"damaged or cut off after {len(whole) // 2:,} "):
+        read_xlsx(cut, SHEETS)
+    old = tmp_path / "GM0321_2025-06.xlsx"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    with pytest.raises(StructureError, match=r"Excel 97-2003 \(\.xls\)"):
+        read_xlsx(old, SHEETS)
+    other = tmp_path / "GM0331_2025-06.xlsx"
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.writestr("word/document.xml", "<w/>")
+    with pytest.raises(StructureError, match="a zip archive without a workbook in it"):
+        read_xlsx(other, SHEETS)
 
 
 def _school_file(path: Path):
