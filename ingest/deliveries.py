@@ -464,6 +464,7 @@ def render_report(outcome: Outcome) -> str:
         "",
     ]
     tables = {t.name: t for t in file.kind.tables} if file.kind else {}
+    any_numbered = False
     for v in outcome.violations:
         table = tables.get(v.table)
         # which sheet or part of a document, when the file has several
@@ -474,11 +475,14 @@ def render_report(outcome: Outcome) -> str:
         if v.causes:
             lines.append(f"- {v.detail}{where}:")
             lines += [f"  - {cause.summary()}; {_rows(cause)}" for cause in v.causes]
+            any_numbered = True
         else:
             lines.append(f"- {v.summary()}{where}")
             if numbered:
                 lines.append(f"  {_rows(v)}")
-    if any(v.count for v in outcome.violations):
+                any_numbered = True
+    # how to find the rows named above; nothing to say when none is named
+    if any_numbered:
         lines += ["", _ROW_NUMBERS.get(Path(file.name).suffix.lower(), _ROW_NUMBERS[".csv"])]
     return "\n".join(lines) + "\n"
 

@@ -608,3 +608,20 @@ def test_the_current_snapshot_is_the_newest_accepted_period_then_the_latest_vers
         entry("coa_may", "koppelingen", "COA", "2025-05", "accepted", 3),
     ]
     assert [e["delivery_hash"] for e in current_deliveries(log)] == ["coa_june_2", "wi_may"]
+
+
+def test_a_school_document_refused_on_its_school_object_names_no_row_and_explains_none(tmp_path):
+    """The school object of TS002's file names school TS003: the rule fails once, on an object
+    that is not in a list, so the report has no row numbers, and no sentence on how rows are
+    numbered (it explained numbering with no row to find)."""
+    path = write_school(
+        tmp_path,
+        "TS002",
+        "2025-06",
+        [deelnemer(BSNS[0])],
+        school={"code": "TS003", "naam": "Taalschool", "keurmerk": True},
+    )
+    report = render_report(check(TAALSCHOLEN, path))
+    assert "school.code equals the file name's school code" in report
+    assert "row" not in report.split("school code", 1)[1]
+    assert "Row numbers" not in report
