@@ -480,7 +480,7 @@ def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
 
     # One line per step on stderr; the UI's runs keep Dagster's own console logger.
     defs = dg.Definitions.merge(defs, dg.Definitions(loggers={"console": compact_console}))
-    print(f"Running the monitor on {landing} → {data_dir}", file=sys.stderr)
+    print(f"Running the monitor on {Path(landing).resolve()} → {data_dir}", file=sys.stderr)
     try:
         with (
             contextlib.redirect_stderr(_WithoutEventLogDumps(sys.stderr)),
