@@ -11,9 +11,9 @@ newest accepted monthly delivery. Expected for it, per monthly kind of delivery:
 
 A deliverer has delivered for the cut when an accepted delivery of the kind is for the cut's
 month; a refused file does not count (status shows it as refused, for the supplier to send
-again). Yearly kinds (taakstelling) are reference data for a
-year, not part of a monthly cut. A pure function of the contract and the delivery logs, so
-the sensor, the schedule and `statushouders status` decide alike.
+again). Yearly kinds (taakstelling) are reference data for a year, not part of a monthly
+cut. A pure function of the contract and the delivery logs, so the sensor, the schedule and
+`statushouders status` decide alike.
 """
 
 from __future__ import annotations
@@ -89,10 +89,13 @@ def plan_cut(
     refused: dict[tuple[str, str, str], set[str]] = {}
     for source in sources:
         for entry in logs.get(source.name, []):
-            if entry["kind"] and entry["period"]:
-                key = (source.name, entry["kind"], entry["deliverer"])
-                found = accepted if entry["status"] == "accepted" else refused
-                found.setdefault(key, set()).add(entry["period"])
+            if not (entry["kind"] and entry["period"]):
+                continue  # a name that says no kind or month: the cut cannot place it
+            key = (source.name, entry["kind"], entry["deliverer"])
+            if entry["status"] == "accepted":
+                accepted.setdefault(key, set()).add(entry["period"])
+            elif entry["deliverer"]:
+                refused.setdefault(key, set()).add(entry["period"])
     monthly = {
         (source.name, kind.name): kind
         for source in sources

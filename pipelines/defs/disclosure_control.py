@@ -140,7 +140,7 @@ def disclosure_control(
         f"program{'s' * (audit['linear_programs'] != 1)})"
         + (f", together with {earlier} earlier release{'s' * (earlier != 1)}" if earlier else "")
         + (
-            f"; the figures are those of {across['same_figures_as']}, protected as it was"
+            f"; the figures are those of {across['same_figures_as']}, made as it was"
             if "same_figures_as" in across
             else ""
         )

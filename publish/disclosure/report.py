@@ -175,8 +175,8 @@ def summary(report: dict) -> str:
         lines += [
             "",
             f"The true values are those of release {across['same_figures_as']}: this release "
-            "is protected as that one was, against the releases before it, and publishes the "
-            f"same values. / Dezelfde cijfers als release {across['same_figures_as']}.",
+            "is made as that one was, against the releases before it. / Dezelfde cijfers als "
+            f"release {across['same_figures_as']}.",
         ]
     if across and across["earlier_releases"]:
         earlier = across["earlier_releases"]
