@@ -265,7 +265,8 @@ def _status(args: argparse.Namespace) -> int:
     except inputs.WarehouseBusy as exc:
         print(f"statushouders status: {exc}; try again when it is done", file=sys.stderr)
         return EXIT_BUSY
-    cut = plan_cut(_sources(), state.logs)
+    sources = _sources()
+    cut = plan_cut(sources, state.logs)
     if current is not None:
         made_from = state.unchanged_since(fingerprint)
         print(
@@ -278,7 +279,7 @@ def _status(args: argparse.Namespace) -> int:
         return 0
     print(_cut_line(cut))
     contract = {
-        (source.name, kind.name): kind.deliverer for source in _sources() for kind in source.kinds
+        (source.name, kind.name): kind.deliverer for source in sources for kind in source.kinds
     }
     rows = [("source", "kind", "deliverer", "last accepted", f"cut {cut.month}")]
     yearly: dict[tuple[str, str], list[str]] = {}
@@ -319,14 +320,11 @@ def _cut_line(cut: Cut) -> str:
     expected = cut.expected
     arrived = len(expected) - len(cut.missing)
     others = sum(d.delivered and not d.expected for d in cut.deliverers)
-    missing = ", ".join(
-        d.name + (" (refused: see its quarantine report)" if d.refused else "") for d in cut.missing
-    )
     return (
         f"Cut {cut.month}: {arrived} of {len(expected)} expected deliveries are in (the "
         f"contract's deliverers and whoever delivered for {previous_month(cut.month)})"
         + (f", and {others} more" if others else "")
-        + (f"; missing: {missing}" if missing else "; the cut is complete")
+        + (f"; missing: {cut.waiting_for}" if cut.missing else "; the cut is complete")
     )
 
 

@@ -58,6 +58,15 @@ class Cut:
         return [d for d in self.deliverers if d.expected and not d.delivered]
 
     @property
+    def waiting_for(self) -> str:
+        """The missing deliveries by name, a refused one marked: what status and the cut
+        sensor say the cut waits for."""
+        return ", ".join(
+            d.name + (" (refused: see its quarantine report)" if d.refused else "")
+            for d in self.missing
+        )
+
+    @property
     def behind(self) -> list[Deliverer]:
         """The monthly deliverers whose newest snapshot is the earliest of all, when that is
         before the cut's month: they hold P there (indicators.md: the earliest peildatum among

@@ -149,13 +149,9 @@ def publish_request(
         if planned.month is None:
             return dg.SkipReason("no monthly delivery has been accepted yet")
         if planned.missing:
-            waiting = ", ".join(
-                d.name + (" (refused: see its quarantine report)" if d.refused else "")
-                for d in planned.missing
-            )
             return dg.SkipReason(
                 f"cut {planned.month}: {len(planned.missing)} of {len(planned.expected)} "
-                f"expected deliveries are not in: {waiting}"
+                f"expected deliveries are not in: {planned.waiting_for}"
             )
         run_key = f"cut-{planned.month}"
     if inputs.new_files(monitor.landing, sources, state.logs, {}):
