@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from publish.package import data_files, describe, validate
@@ -106,6 +108,43 @@ def test_a_file_changed_after_it_was_described_fails_validation(tmp_path: Path):
     parquet = release / "data" / "leeftijdsklassen.parquet"
     parquet.write_bytes(parquet.read_bytes() + b"\0")
     assert any(e.startswith("leeftijdsklassen-parquet") for e in validate(release))
+
+
+def test_a_parquet_twin_with_other_rows_fails_validation_though_its_hash_is_described(
+    tmp_path: Path,
+):
+    """The Parquet file is rewritten with one percentage changed, one boolean flipped or its
+    last row dropped, and the package described again, so its bytes and hash are right: only
+    the check that it holds the CSV's rows can see it. The unchanged file passes."""
+    release = publish(tmp_path, files_of(sample_tables()), {}, finish=package_gate).path
+    path = release / "data" / "indicatoren.parquet"
+    table = pq.read_table(path)
+    percentage = table.column("percentage").to_pylist()
+    at = next(i for i, v in enumerate(percentage) if v is not None)
+    percentage[at] += 0.1
+    geheim = [not v for v in table.column("geheim").to_pylist()]
+    variants = {
+        "percentage": table.set_column(
+            table.schema.get_field_index("percentage"), "percentage", pa.array(percentage)
+        ),
+        "geheim": table.set_column(
+            table.schema.get_field_index("geheim"), "geheim", pa.array(geheim)
+        ),
+        "a row fewer": table.slice(0, table.num_rows - 1),
+        "the same": table,
+    }
+    for what, variant in variants.items():
+        pq.write_table(variant, path, compression="zstd")
+        files = {p.relative_to(release).as_posix(): p.read_bytes() for p in release.rglob("*.*")}
+        write_file(
+            release / "datapackage.json",
+            describe(files, "1.0.0", sample_release.CREATED, sample_release.PEILDATUM, []),
+        )
+        errors = validate(release)
+        if what == "the same":
+            assert errors == []
+        else:
+            assert errors == ["indicatoren-parquet: its rows differ from indicatoren.csv"], what
 
 
 CRASHING_PUBLISHER = """
