@@ -637,3 +637,24 @@ def test_the_plan_results_come_first_the_files_last(loaded: Loaded):
         page.locator("#U16 table.plan").bounding_box()["y"]
         < page.locator("#U16 svg.grafiek").first.bounding_box()["y"]
     )
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_page_never_scrolls_sideways_only_its_wide_tables_do(
+    browser: Browser, site: Site, width: int
+):
+    """On a phone and on a laptop, with every section open, the page is as wide as the window:
+    a table wider than that scrolls inside its own box. Text hidden for screen readers (the
+    "not yet published" of an empty cell) must not stick out of that box either."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(site.page_url, wait_until="load")
+        _open_everything(page)
+        page.wait_for_timeout(100)
+        wide = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert wide[0] <= wide[1], f"the page is {wide[0]} px wide in a {wide[1]} px window"
+    finally:
+        context.close()
