@@ -214,6 +214,11 @@ def _demo(args: argparse.Namespace) -> int:
                 f"Using the landing {landing} the demo wrote before (--seed and --scale apply "
                 "only to a new one: remove the folder to generate it again)"
             )
+        # The release's citation, DCAT and page links name where it is published: here, the
+        # port the demo serves on (unless a public URL is set).
+        from pipelines.defs.resources import PUBLIC_URL_ENV
+
+        os.environ.setdefault(PUBLIC_URL_ENV, f"http://127.0.0.1:{args.port}")
         status = run_pipeline(landing, data_dir)
     if args.no_serve:
         return status

@@ -1,5 +1,7 @@
 """The folders a command is given: a file where a folder belongs is said in one line."""
 
+import os
+
 import pytest
 
 from cli.commands import main
@@ -62,12 +64,31 @@ def test_a_demo_on_its_earlier_landing_says_it_does_not_generate_again(
 
     ran = []
     monkeypatch.setattr(cli.commands, "run_pipeline", lambda *paths: ran.append(paths) or 0)
+    monkeypatch.delenv("STATUSHOUDERS_PUBLIC_URL", raising=False)  # the demo sets it
     (tmp_path / "landing").mkdir()
     status = main(["demo", "--data-dir", str(tmp_path), "--seed", "7", "--no-serve"])
     out = capsys.readouterr().out
     assert status == 0 and ran == [(tmp_path / "landing", tmp_path)]
     assert f"Using the landing {tmp_path / 'landing'} the demo wrote before" in out
     assert "--seed and --scale apply only to a new one" in out
+
+
+def test_a_demo_on_another_port_cites_the_port_it_serves_on(tmp_path, monkeypatch):
+    """`demo --port 8765` served on 8765 while its release's citation, DCAT and page links
+    named :8000, where nothing answers. A public URL that is set stays as it is."""
+    import cli.commands
+    from pipelines.defs.resources import PUBLIC_URL_ENV
+
+    urls = []
+    monkeypatch.setattr(
+        cli.commands, "run_pipeline", lambda *_: urls.append(os.environ[PUBLIC_URL_ENV]) or 0
+    )
+    (tmp_path / "landing").mkdir()
+    monkeypatch.delenv(PUBLIC_URL_ENV, raising=False)
+    main(["demo", "--data-dir", str(tmp_path), "--port", "8765", "--no-serve"])
+    monkeypatch.setenv(PUBLIC_URL_ENV, "https://data.example.nl/statushouders")
+    main(["demo", "--data-dir", str(tmp_path), "--port", "8765", "--no-serve"])
+    assert urls == ["http://127.0.0.1:8765", "https://data.example.nl/statushouders"]
 
 
 def test_generate_refuses_a_folder_with_files_and_a_month_not_begun(tmp_path, capsys):
