@@ -19,6 +19,29 @@ def format_pct(value: Decimal | float | int | None) -> str:
     return f"{rounded:.1f}".replace(".", ",") + "%"
 
 
+def percent_of(part: int, whole: int) -> Decimal:
+    """100 * part / whole to one decimal, half away from zero, from the counts themselves:
+    a share rounded before (0.23249 stored as 0.2325) would round up to 23.3 where it is 23.2."""
+    if not whole:
+        return Decimal("0.0")
+    return (Decimal(100 * int(part)) / Decimal(int(whole))).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
+
+
+def level_percentages(counts: dict) -> tuple[Decimal, Decimal]:
+    """The shares of a level's rows withheld by the primary rules and by secondary suppression,
+    in percent to one decimal, for disclosure.md and the page alike (from the counts; a report
+    made before they were kept has the shares only)."""
+    if "primary_rows" in counts:
+        keys = ("primary_rows", "secondary_rows")
+        return tuple(percent_of(counts[k], counts["rows"]) for k in keys)
+    return tuple(
+        Decimal(str(100 * counts[k])).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        for k in ("primary", "secondary")
+    )
+
+
 def format_int(value: int) -> str:
     """Whole numbers with Dutch thousands separators and a real minus: -12345 -> "−12.345"."""
     return f"{value:,}".replace(",", ".").replace("-", "−")

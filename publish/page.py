@@ -44,6 +44,7 @@ from publish.formatting import (
     format_int,
     format_pct,
     format_size,
+    level_percentages,
 )
 from publish.store import read_resource
 
@@ -802,11 +803,12 @@ class _Builder:
                 resource=name,
                 level=Text(*LEVELS[level]),
                 rows=format_int(counts["rows"]),
-                primary=format_pct(100 * counts["primary"]),
-                secondary=format_pct(100 * counts["secondary"]),
+                primary=format_pct(shares[0]),
+                secondary=format_pct(shares[1]),
             )
             for name, resource in resources.items()
             for level, counts in resource.get("rows_withheld_by_level", {}).items()
+            for shares in [level_percentages(counts)]
         )
 
     # files -------------------------------------------------------------------------------

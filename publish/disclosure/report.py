@@ -16,6 +16,7 @@ from publish.disclosure.cells import (
     SECONDARY,
 )
 from publish.disclosure.suppress import Suppression
+from publish.formatting import level_percentages
 
 
 def report(suppression: Suppression) -> dict:
@@ -32,10 +33,15 @@ def report(suppression: Suppression) -> dict:
         for tier, level in enumerate(LEVELS):
             at = cells.tier[teller_id] == tier
             if at.any():
+                primary = (primary_rows & at).sum()
+                secondary = (withheld_rows & ~primary_rows & at).sum()
                 levels[level] = {
                     "rows": int(at.sum()),
-                    "primary": _share((primary_rows & at).sum(), at.sum()),
-                    "secondary": _share((withheld_rows & ~primary_rows & at).sum(), at.sum()),
+                    "primary": _share(primary, at.sum()),
+                    "secondary": _share(secondary, at.sum()),
+                    # the counts, so that every text shows the same rounding of the same share
+                    "primary_rows": int(primary),
+                    "secondary_rows": int(secondary),
                 }
         resources[name] = {
             "rows": len(teller_id),
@@ -148,9 +154,10 @@ def summary(report: dict) -> str:
     ]
     for name, r in report["resources"].items():
         for level, counts in r.get("rows_withheld_by_level", {}).items():
+            primary, secondary = level_percentages(counts)
             lines.append(
                 f"| {name} | {LEVEL_LABELS[level]} | {counts['rows']:,} "
-                f"| {100 * counts['primary']:.1f}% | {100 * counts['secondary']:.1f}% |"
+                f"| {primary}% | {secondary}% |"
             )
     chosen = report.get("secondary_suppression")
     if chosen:

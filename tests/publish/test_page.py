@@ -658,3 +658,29 @@ def test_the_page_never_scrolls_sideways_only_its_wide_tables_do(
         assert wide[0] <= wide[1], f"the page is {wide[0]} px wide in a {wide[1]} px window"
     finally:
         context.close()
+
+
+def test_the_page_and_disclosure_md_give_a_level_the_same_share_of_its_rows(tmp_path: Path):
+    """23,249 of 100,000 rows withheld by the primary rules is 23.249%: 23.2 to one decimal.
+    Kept as the share 0.2325 (four decimals), it read 23,3% on the page and 23.2% in
+    disclosure.md of the same release. Both now round the counts: 23,2% and 23.2%; 5 rows by
+    secondary suppression are 0.005%: 0,0% and 0.0%."""
+    from publish import disclosure as dc
+    from tests.publish.test_history import AREAS, FIRST, micro, release, table
+
+    _, suppression = release(table(micro(FIRST), (AREAS, dc.SEX)))
+    report = dc.report(suppression)
+    levels = report["resources"]["t"]["rows_withheld_by_level"]
+    level = next(iter(levels))
+    levels[level] = {
+        "rows": 100_000,
+        "primary": 0.2325,
+        "secondary": 0.0001,
+        "primary_rows": 23_249,
+        "secondary_rows": 5,
+    }
+    folder = write_sample_release(tmp_path)
+    (folder / "disclosure.json").write_text(json.dumps(report))
+    page = render_page(folder).decode()
+    assert ">23,2%<" in page and ">0,0%<" in page and ">23,3%<" not in page
+    assert "| 100,000 | 23.2% | 0.0% |" in dc.summary(report)
