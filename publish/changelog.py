@@ -323,17 +323,22 @@ def _causes(
         by_input[P] = [i for i, (_, e, _) in enumerate(changed) if e["kind"] != "taakstelling"]
     alone = [dict.fromkeys((r.name for r in DATASETS), 0) for _ in changed]
     shared = [dict.fromkeys((r.name for r in DATASETS), 0) for _ in changed]
+    through_p = [dict.fromkeys((r.name for r in DATASETS), 0) for _ in changed]
     unexplained = dict.fromkeys((r.name for r in DATASETS), 0)
     for resource in DATASETS:
         for cell in changes[resource.name]["changed"]:
             sources = _inputs_of(inputs.get(resource.name), cell)
             if sources is None:
                 continue
-            found = sorted({i for source in (*sources, P) for i in by_input.get(source, ())})
+            direct = {i for source in sources for i in by_input.get(source, ())}
+            found = sorted(direct | set(by_input.get(P, ())))
             if not found:
                 unexplained[resource.name] += 1
             for i in found:
                 (alone if len(found) == 1 else shared)[i][resource.name] += 1
+                if i not in direct:
+                    # not an input of the value: the delivery can only have moved P
+                    through_p[i][resource.name] += 1
     causes = [
         {
             "source": entry["source"],
@@ -343,6 +348,7 @@ def _causes(
             "change": change,
             "alone": alone[i],
             "with_others": shared[i],
+            "through_p": through_p[i],
         }
         for i, (change, entry, files) in enumerate(changed)
     ]
@@ -481,29 +487,44 @@ def _causes_table(diff: dict) -> list[str]:
     changes = sum(diff["totals"][c] for c in CATEGORIES)
     if not changes:
         return ["Geen wijzigingen in de data. / No changes in the data.", ""]
+    moved = diff["peildatum"]["old"] not in (None, diff["peildatum"]["new"])
     rows = []
     for cause in diff["causes"]:
         delivery = f"{cause['source']}/{cause['kind']} {cause['deliverer']} ({cause['change']})"
-        rows.append(
-            _row((delivery, sum(cause["alone"].values()), sum(cause["with_others"].values())))
-        )
+        counts = [sum(cause[k].values()) for k in ("alone", "with_others")]
+        if moved:
+            counts.append(sum(cause.get("through_p", {}).values()))
+        rows.append(_row((delivery, *counts)))
     unexplained = sum(diff["unexplained"].values())
     if unexplained:
-        rows.append(
-            _row(("door geen levering verklaard / explained by no delivery", unexplained, ""))
-        )
+        label = "door geen levering verklaard / explained by no delivery"
+        rows.append(_row((label, unexplained, "", *([""] if moved else []))))
     if not rows:
         return []
-    return [
-        "### Oorzaken / Causes",
-        "",
+    explained = [
         "Een gewijzigde waarde komt van een levering als die de enige gewijzigde invoer van die "
         "waarde is; zijn er meer, dan is elk een mogelijke oorzaak. / A changed value comes from "
         "a delivery when that is the only changed input of the value; when there are more, each "
         "is a possible cause.",
+    ]
+    header = ["| Levering / Delivery | Alleen deze / This alone | Met andere / With others |"]
+    if moved:
+        old, new = diff["peildatum"]["old"], diff["peildatum"]["new"]
+        explained.append(
+            f"De peildatum P ging van {old} naar {new}: elke waarde tot P veranderde mee. Een "
+            "levering die geen invoer van een waarde is, kan die alleen via P veranderd hebben "
+            "(de laatste kolom), doordat haar nieuwe peildatum P opschoof. / P moved from "
+            f"{old} to {new}, and every value counted up to P moved with it. A delivery that is "
+            "not an input of a value can only have changed it through P (the last column), its "
+            "new peildatum moving P."
+        )
+        header = [header[0] + " Waarvan via P / Of which through P |"]
+    return [
+        "### Oorzaken / Causes",
         "",
-        "| Levering / Delivery | Alleen deze / This alone | Met andere / With others |",
-        "|---|---:|---:|",
+        *(line for text in explained for line in (text, "")),
+        *header,
+        "|---|---:|---:|" + ("---:|" if moved else ""),
         *rows,
         "",
     ]

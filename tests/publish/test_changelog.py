@@ -350,6 +350,7 @@ def test_a_change_is_attributed_to_the_only_changed_input_of_the_value(
             "change": "withdrawn",
             "alone": nothing,
             "with_others": nothing,
+            "through_p": nothing,
         },
         {
             **SCHOOL,
@@ -357,6 +358,7 @@ def test_a_change_is_attributed_to_the_only_changed_input_of_the_value(
             "change": "added",
             "alone": nothing,
             "with_others": nothing,
+            "through_p": nothing,
         },
         {
             **WI_UTRECHT,
@@ -364,6 +366,7 @@ def test_a_change_is_attributed_to_the_only_changed_input_of_the_value(
             "change": "replaced",
             "alone": {**nothing, "indicatoren": 4},
             "with_others": nothing,
+            "through_p": nothing,
         },
     ]
     assert diff["unexplained"] == nothing
@@ -375,14 +378,20 @@ def test_when_p_moves_every_changed_delivery_may_have_caused_every_change(
     """P, the earliest peildatum of the current snapshots, is an input of every value, and any
     delivery but a taakstelling can move it. Here it moves (2025-05-31 -> 2025-06-30) while
     Utrecht's workbook and a new school document changed: each may have caused the four
-    changed values, neither alone."""
+    changed values, neither alone. The values (werk) are computed from COA and the Werk &
+    Inkomen workbooks, so the school can only have changed them through P (4 of 4), Utrecht's
+    workbook directly (0 through P); the changelog says so in a column of its own."""
     deliveries = [*NEW_DELIVERIES, delivery(SCHOOL, "TSU01_2025-06.json", "2025-06-30", "f", 3)]
     diff = compare(previous, staged(tmp_path, deliveries), INPUTS)
     nothing = {"indicatoren": 0, "huisvesting": 0, "doorgaande_lijn": 0, "planresultaten": 0}
     for cause in diff["causes"]:
         assert cause["alone"] == nothing
         assert cause["with_others"] == {**nothing, "indicatoren": 4}
-    assert {c["deliverer"] for c in diff["causes"]} == {"GM0344", "TSU01"}
+    through_p = {c["deliverer"]: c["through_p"]["indicatoren"] for c in diff["causes"]}
+    assert through_p == {"GM0344": 0, "TSU01": 4}
+    markdown = changelog(diff, "1.1.0", "2025-07-05", None).decode()
+    assert "De peildatum P ging van 2025-05-31 naar 2025-06-30" in markdown
+    assert "| taalscholen/taalscholen TSU01 (added) | 0 | 4 | 4 |" in markdown
 
 
 def test_a_change_no_delivery_explains_is_counted_as_such(previous: Path, tmp_path: Path) -> None:
