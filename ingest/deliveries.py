@@ -75,6 +75,13 @@ class DeliveryKind:
     description: str = ""
     # Taakstelling files are reference data for a year, not a snapshot with a peildatum for P.
     counts_for_peildatum: bool = True
+    # Who sends the files, where the deliverer the name gives is not a supplier: each year's
+    # taakstelling is a deliverer of its own (its file stays current), and COA sends them all.
+    supplier: str = ""
+
+    def supplier_of(self, deliverer: str) -> str:
+        """Who sent a delivery of this kind, as the published metadata names it."""
+        return self.supplier or deliverer
 
 
 @dataclass(frozen=True)

@@ -188,8 +188,9 @@ def _compare_deliveries(old: dict[tuple, dict], new: dict[tuple, dict]) -> dict:
     def order(identity: tuple) -> tuple:
         return tuple("" if part is None else str(part) for part in identity)
 
-    def head(identity: tuple) -> dict:
-        return dict(zip(("source", "kind", "deliverer"), identity, strict=True))
+    def head(identity: tuple, entry: dict) -> dict:
+        named = dict(zip(("source", "kind", "deliverer"), identity, strict=True))
+        return {**named, **({"supplier": entry["supplier"]} if "supplier" in entry else {})}
 
     def body(entry: dict) -> dict:
         return {k: entry.get(k) for k in ("file", "peildatum", "sha256", "rows")}
@@ -198,15 +199,17 @@ def _compare_deliveries(old: dict[tuple, dict], new: dict[tuple, dict]) -> dict:
         return all(a.get(k) == b.get(k) for k in ("file", "peildatum", "sha256"))
 
     replaced = [
-        {**head(i), "old": body(old[i]), "new": body(new[i])}
+        {**head(i, new[i]), "old": body(old[i]), "new": body(new[i])}
         for i in sorted(old.keys() & new.keys(), key=order)
         if not same(old[i], new[i])
     ]
     return {
-        "added": [{**head(i), **body(new[i])} for i in sorted(new.keys() - old.keys(), key=order)],
+        "added": [
+            {**head(i, new[i]), **body(new[i])} for i in sorted(new.keys() - old.keys(), key=order)
+        ],
         "replaced": replaced,
         "withdrawn": [
-            {**head(i), **body(old[i])} for i in sorted(old.keys() - new.keys(), key=order)
+            {**head(i, old[i]), **body(old[i])} for i in sorted(old.keys() - new.keys(), key=order)
         ],
     }
 
@@ -344,6 +347,7 @@ def _causes(
             "source": entry["source"],
             "kind": entry["kind"],
             "deliverer": entry["deliverer"],
+            **({"supplier": entry["supplier"]} if "supplier" in entry else {}),
             "file": files["file"],
             "change": change,
             "alone": alone[i],
@@ -368,6 +372,14 @@ def _inputs_of(inputs: dict | None, cell: dict) -> list[str] | None:
     if cell["field"] in per_field:
         return list(per_field[cell["field"]])
     return sorted({source for sources in per_field.values() for source in sources})
+
+
+def _sender(entry: dict) -> str:
+    """Who sent a delivery: its supplier where the deliverer is not one (a taakstelling's
+    deliverer is its year, and COA sends it), with the year."""
+    if "supplier" in entry:
+        return f"{entry['supplier']} ({entry['deliverer']})"
+    return entry["deliverer"]
 
 
 def _identity(entry: dict) -> tuple:
@@ -468,7 +480,7 @@ def _deliveries_table(deliveries: dict) -> list[str]:
                 peildatum = f"{d['old']['peildatum']} → {d['new']['peildatum']}"
             else:
                 file, peildatum = d["file"], d["peildatum"]
-            cells = (label, d["source"], d["kind"], d["deliverer"], file, peildatum)
+            cells = (label, d["source"], d["kind"], _sender(d), file, peildatum)
             rows.append(_row(cells))
     if not rows:
         return []
@@ -490,7 +502,7 @@ def _causes_table(diff: dict) -> list[str]:
     moved = diff["peildatum"]["old"] not in (None, diff["peildatum"]["new"])
     rows = []
     for cause in diff["causes"]:
-        delivery = f"{cause['source']}/{cause['kind']} {cause['deliverer']} ({cause['change']})"
+        delivery = f"{cause['source']}/{cause['kind']} {_sender(cause)} ({cause['change']})"
         counts = [sum(cause[k].values()) for k in ("alone", "with_others")]
         if moved:
             counts.append(sum(cause.get("through_p", {}).values()))

@@ -82,7 +82,7 @@ def describe(
         "sources": [
             {
                 "title": f"{d['source']}/{d['file']}",
-                "x-deliverer": d["deliverer"],
+                "x-deliverer": d.get("supplier", d["deliverer"]),
                 "x-peildatum": d["peildatum"],
                 "x-sha256": d["sha256"],
             }

@@ -57,11 +57,14 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
         tables = {name: con.sql(sql).df() for name, sql in TABLES.items()}
         for source in all_sources():
             log = logs[source.name] = warehouse.read_log(con, source.name)
+            kinds = {kind.name: kind for kind in source.kinds}
             deliveries += [
                 {
                     "source": e["source"],
                     "kind": e["kind"],
                     "deliverer": e["deliverer"],
+                    # who sent it, where that is not the deliverer (a taakstelling's year)
+                    **_supplier(kinds[e["kind"]].supplier_of(e["deliverer"]), e["deliverer"]),
                     "file": e["file_name"],
                     "peildatum": e["peildatum"].isoformat(),
                     "sha256": e["delivery_hash"],
@@ -174,6 +177,10 @@ def mart_inputs() -> dict:
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and "inputs" in node.get("meta", {})
     }
+
+
+def _supplier(supplier: str, deliverer: str) -> dict:
+    return {"supplier": supplier} if supplier != deliverer else {}
 
 
 def _json(value: object) -> bytes:

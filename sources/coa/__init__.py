@@ -55,6 +55,7 @@ SOURCE = Source(
             parse=_csv(TAAKSTELLING),
             description="taakstelling_<YYYY>.csv",
             counts_for_peildatum=False,
+            supplier="COA",
         ),
     ),
 )

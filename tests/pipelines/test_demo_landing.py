@@ -44,6 +44,8 @@ KEY = ("cohort_jaar", "duur_maanden", "gebied_code", "geslacht", "leeftijdsklass
 MUNICIPALITY = "GM0344"  # Utrecht: the largest, so its corrected workbook moves published cells
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
+DCT = rdflib.Namespace("http://purl.org/dc/terms/")
+FOAF = rdflib.Namespace("http://xmlns.com/foaf/0.1/")
 
 
 @dataclass
@@ -158,6 +160,22 @@ def test_the_dcat_record_describes_every_data_file_with_its_checksum(demo: Demo)
         name = path.relative_to(demo.latest).as_posix()
         url = f"http://127.0.0.1:8000/download/{version}/{name}"
         assert by_url.get(url) == hashlib.sha256(path.read_bytes()).hexdigest(), name
+
+
+def test_every_delivery_is_published_as_sent_by_its_supplier(demo: Demo):
+    """The taakstelling's deliverer is its year (sources/coa): the metadata named "2016" as
+    the supplier of taakstelling_2016.csv. Every source of the DCAT record is now sent by COA,
+    DUO, a municipality (GMxxxx) or a language school of the generated landing."""
+    graph = rdflib.Graph().parse(data=(demo.latest / "dcat.jsonld").read_bytes(), format="json-ld")
+    schools = {p.name.split("_")[0] for p in (demo.landing / "taalscholen").glob("*.json")}
+    senders = {}
+    for _, source in graph.subject_objects(DCT.source):
+        title = str(graph.value(source, DCT.title))
+        senders[title] = str(graph.value(graph.value(source, DCT.publisher), FOAF.name))
+    taakstelling = {t: s for t, s in senders.items() if "/taakstelling_" in t}
+    assert taakstelling and set(taakstelling.values()) == {"COA"}
+    for title, sender in senders.items():
+        assert sender in {"COA", "DUO"} | schools or (sender[:2], len(sender)) == ("GM", 6), title
 
 
 def csv_rows(path: Path) -> list[dict]:

@@ -547,3 +547,26 @@ def test_first_release_is_all_new_and_lists_the_deliveries(previous: Path) -> No
     ):
         assert f"| {file} |" in markdown
     assert "- `indicatoren`: 12 rijen / rows" in markdown
+
+
+def test_a_taakstelling_is_listed_as_coas_with_its_year(previous: Path, tmp_path: Path) -> None:
+    """Each year's taakstelling is a deliverer of its own (its file stays current), and COA
+    sends it: the table of deliveries and the causes name COA with the year, where they
+    named the year as the supplier ("Leverancier / Deliverer: 2016")."""
+    taakstelling = {
+        **delivery(
+            {"source": "coa", "kind": "taakstelling", "deliverer": "2026"},
+            "taakstelling_2026.csv",
+            "2026-12-31",
+            "t",
+            32,
+        ),
+        "supplier": "COA",
+    }
+    diff = compare(previous, staged(tmp_path, [*NEW_DELIVERIES, taakstelling]), INPUTS)
+    (added,) = diff["deliveries"]["added"]
+    assert (added["deliverer"], added["supplier"]) == ("2026", "COA")
+    markdown = changelog(diff, "1.1.0", "2025-07-05", None).decode()
+    row = "| nieuw / added | coa | taakstelling | COA (2026) | taakstelling_2026.csv | 2026-12-31 |"
+    assert row in markdown
+    assert "| coa/taakstelling COA (2026) (added) |" in markdown

@@ -73,6 +73,15 @@ DELIVERIES = [
         "peildatum": "2024-11-30",
         "sha256": hashlib.sha256(b"duo delivery").hexdigest(),
     },
+    {
+        # each year's taakstelling is a deliverer of its own; COA sends it
+        "source": "coa",
+        "file": "taakstelling_2016.csv",
+        "deliverer": "2016",
+        "supplier": "COA",
+        "peildatum": "2016-12-31",
+        "sha256": hashlib.sha256(b"taakstelling").hexdigest(),
+    },
 ]
 
 
@@ -255,8 +264,11 @@ def test_sources_are_the_deliveries_with_their_checksums(release):
         }"""
     )
     found = {(str(t), str(w), str(d).lower()) for t, w, d in rows}
+    digest = {d["file"]: d["sha256"] for d in DELIVERIES}
     assert found == {
-        (f"{d['source']}/{d['file']}", d["deliverer"], d["sha256"]) for d in DELIVERIES
+        ("coa/coa_bewoners_2024-12.xlsx", "COA", digest["coa_bewoners_2024-12.xlsx"]),
+        ("duo/duo_inburgering_2024-12.csv", "DUO", digest["duo_inburgering_2024-12.csv"]),
+        ("coa/taakstelling_2016.csv", "COA", digest["taakstelling_2016.csv"]),  # not "2016"
     }
     (provenance,) = one(
         parse(record),
