@@ -59,7 +59,7 @@ def negotiate(request: Request, explicit: str | None) -> str:
                 try:
                     q = float(value)
                 except ValueError:
-                    q = 0.0
+                    q = 1.0  # a malformed weight is ignored, as if none were given
         ranges.setdefault(media.strip().lower(), q)
     quality = {}
     for format_, media in _MEDIA.items():

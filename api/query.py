@@ -119,6 +119,7 @@ def parse_rows_query(
     dataset: str,
     fields: Sequence[str],
     integer_fields: frozenset[str],
+    codes: Mapping[str, Sequence[str]] | None = None,
     default_limit: int,
     max_limit: int,
     max_values: int,
@@ -145,10 +146,11 @@ def parse_rows_query(
                     f"{name} takes codes of letters, digits, '-' and '_' (at most 64)", name
                 )
             values = tuple(sorted(set(items)))
+            _known_codes(name, values, (codes or {}).get(name, ()))
         filters.append((name, values))
 
     sort: list[tuple[str, bool]] = []
-    for item in _names(_one(params, "sort")):
+    for item in _names(_one(params, "sort"), "sort"):
         column = item.removeprefix("-")
         if column not in fields:
             raise bad_request(f"cannot sort on {column!r}: not a column of {dataset}", "sort")
@@ -157,7 +159,7 @@ def parse_rows_query(
 
     selected = None
     if (text := _one(params, "fields")) is not None:
-        selected = tuple(dict.fromkeys(_names(text)))
+        selected = tuple(dict.fromkeys(_names(text, "fields")))
         unknown = [f for f in selected if f not in fields]
         if unknown or not selected:
             raise bad_request(f"no column {', '.join(unknown) or '(none)'} in {dataset}", "fields")
@@ -187,6 +189,20 @@ def parse_rows_query(
     )
 
 
+def _known_codes(name: str, values: Sequence[str], codes: Sequence[str]) -> None:
+    """A coded column's filter takes its codes only: a mistyped one (`u16`, `GM9999`) matched
+    no row and answered an empty page, read as "no data". Codes are case-sensitive."""
+    unknown = [v for v in values if codes and v not in codes]
+    if not unknown:
+        return
+    upper = {c.upper(): c for c in codes}
+    meant = [upper[v.upper()] for v in unknown if v.upper() in upper]
+    hint = f" (did you mean {', '.join(meant)}?)" if meant else ""
+    raise bad_request(
+        f"{name} has no code {', '.join(unknown)}{hint}; its codes are {', '.join(codes)}", name
+    )
+
+
 def parse_format(params: Mapping[str, Sequence[str]]) -> str | None:
     """The `format` of a request that takes no other parameter."""
     for name in params:
@@ -207,10 +223,10 @@ def _one(params: Mapping[str, Sequence[str]], name: str) -> str | None:
     return values[0]
 
 
-def _names(text: str | None) -> list[str]:
+def _names(text: str | None, parameter: str) -> list[str]:
     if text is None:
         return []
     names = text.split(",")
     if not all(names):
-        raise bad_request("an empty name in a comma-separated list", None)
+        raise bad_request("an empty name in a comma-separated list", parameter)
     return names

@@ -37,7 +37,7 @@ def add_routes(
         add_metadata_route(router, resource, kind)
         router.add_api_route(
             f"{kind.prefix}/datasets/{resource.name}/rows",
-            _rows_endpoint(resource.name, kind),
+            _rows_endpoint(resource.name, kind, {f.name: f.codes for f in resource.dimensions}),
             methods=["GET"],
             tags=["datasets"],
             response_model=rows_envelope_model(resource),
@@ -57,7 +57,9 @@ def add_routes(
         )
 
 
-def _rows_endpoint(name: str, kind: ScopeKind) -> Callable[..., Any]:
+def _rows_endpoint(
+    name: str, kind: ScopeKind, codes: dict[str, tuple[str, ...]]
+) -> Callable[..., Any]:
     async def dataset_rows(request: Request) -> Response:
         scope = await kind.resolve(request)
         table = resource_table(scope.release, name, "dataset")
@@ -67,6 +69,7 @@ def _rows_endpoint(name: str, kind: ScopeKind) -> Callable[..., Any]:
             dataset=name,
             fields=table.fields,
             integer_fields=table.integer_fields,
+            codes=codes,
             default_limit=settings.default_page_size,
             max_limit=settings.max_page_size,
             max_values=settings.max_filter_values,

@@ -188,8 +188,23 @@ def test_filters_combine_with_and(api, data_dir):
 
 
 def test_a_filter_on_a_value_that_is_not_there_matches_nothing(api):
-    body = api.get("/v1/datasets/indicatoren/rows", params={"gebied_code": "GM9999"}).json()
+    body = api.get("/v1/datasets/indicatoren/rows", params={"cohort_jaar": "1990"}).json()
     assert body["data"] == [] and body["meta"]["matched"] == 0
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "hint"),
+    [
+        ("gebied_code", "u16", "did you mean U16?"),
+        ("gebied_code", "U16,GM9999", "no code GM9999;"),
+        ("geslacht", "X", "its codes are M, V, T"),
+    ],
+)
+def test_a_code_a_coded_column_does_not_have_is_a_400_naming_its_codes(api, column, value, hint):
+    """A mistyped code answered an empty page, read as "no data for this area": the OpenAPI
+    document lists each coded column's codes, and a value outside them is now a 400."""
+    error = assert_error(api.get(ROWS, params={column: value}), 400)
+    assert hint in error["message"] and error["details"][0]["parameter"] == column
 
 
 @pytest.mark.parametrize(
@@ -199,6 +214,21 @@ def test_a_filter_on_a_value_that_is_not_there_matches_nothing(api):
 def test_a_filter_on_a_column_the_dataset_lacks_is_a_400(api, name, column):
     error = assert_error(api.get(f"/v1/datasets/{name}/rows", params={column: "1"}), 400)
     assert column in error["message"]
+
+
+@pytest.mark.parametrize(("parameter", "value"), [("fields", "gebied_code,"), ("sort", ",teller")])
+def test_an_empty_name_in_a_list_names_its_parameter(api, parameter, value):
+    """Every 400 of a parameter says which one in `details`, as the API promises."""
+    error = assert_error(api.get(ROWS, params={parameter: value}), 400)
+    assert error["details"] == [
+        {"parameter": parameter, "message": "an empty name in a comma-separated list"}
+    ]
+
+
+def test_a_malformed_weight_in_accept_is_ignored_not_refused(api):
+    """`Accept: application/json;q=abc` was a 406; the weight is ignored as if not given."""
+    answer = api.get(ROWS, params={"limit": 1}, headers={"Accept": "application/json;q=abc"})
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
 
 
 # --- sorting, fields, pagination -------------------------------------------------------
