@@ -123,7 +123,7 @@ def summary(report: dict) -> str:
         "",
         f"**{'Passed / geslaagd' if audit_['passed'] else 'FAILED / gezakt'}**: "
         f"{audit_['withheld_cells']:,} withheld cells in {audit_['components']:,} linked groups, "
-        f"{audit_['linear_programs']:,} linear programs, "
+        f"{_programs(audit_['linear_programs'])}, "
         f"{len(audit_['pinned'])} cells pinned to one value.",
         "",
         "## Withheld cells / Geheime cellen",
@@ -228,6 +228,17 @@ def _counts(reasons: np.ndarray) -> dict[str, int]:
         "secondary": int((reasons == SECONDARY).sum()),
         "kept": int((reasons == KEPT).sum()),
     }
+
+
+def _programs(count: int) -> str:
+    """The audit's own linear programs; none are needed where the solutions already found (the
+    optimiser's moves, the true values) show every withheld cell taking enough values."""
+    if count == 0:
+        return (
+            "no linear program of its own needed (the solutions already found show every "
+            "withheld cell taking enough values)"
+        )
+    return f"{count:,} linear program{'' if count == 1 else 's'}"
 
 
 def _share(part: int, whole: int) -> float:

@@ -373,3 +373,19 @@ def test_each_release_keeps_each_of_its_moves_once():
         )
         assert pairs.nunique() == len(pairs), (version, len(pairs) - pairs.nunique())
         kept.append((version, dc.kept_cells(latest)))
+
+
+@pytest.mark.parametrize(
+    ("programs", "said"),
+    [
+        (0, "no linear program of its own needed"),
+        (1, "1 linear program, "),
+        (1234, "1,234 linear programs, "),
+    ],
+)
+def test_disclosure_md_counts_the_audits_linear_programs_in_words(programs: int, said: str):
+    """ "0 linear programs" read as an audit that did not run, "1 linear programs" as a slip."""
+    _, suppression = release(table(micro(FIRST), (AREAS, dc.SEX)))
+    report = dc.report(suppression)
+    report["audit"]["linear_programs"] = programs
+    assert said in dc.summary(report)
