@@ -492,7 +492,8 @@ class _Builder:
 
     def area_label(self, code: str) -> str:
         name = self.areas.get(code, code)
-        return name if name == code else f"{name} ({code})"
+        # "Regio U16", not "Regio U16 (U16)": a name that holds its code says it once
+        return name if code in name.split() else f"{name} ({code})"
 
     def _indicator_rank(self, indicator: str) -> tuple:
         return (self.indicator_order.get(indicator, len(self.indicator_order)), indicator)

@@ -684,3 +684,13 @@ def test_the_page_and_disclosure_md_give_a_level_the_same_share_of_its_rows(tmp_
     page = render_page(folder).decode()
     assert ">23,2%<" in page and ">0,0%<" in page and ">23,3%<" not in page
     assert "| 100,000 | 23.2% | 0.0% |" in dc.summary(report)
+
+
+def test_an_area_whose_name_holds_its_code_is_named_once(tmp_path: Path):
+    """The region is "Regio U16", not "Regio U16 (U16)"; Utrecht stays "Utrecht (GM0344)"."""
+    folder = write_sample_release(tmp_path)
+    for data in (folder / "data").glob("*.csv"):  # the areas' names, wherever they are
+        data.write_text(data.read_text(encoding="utf-8").replace("U16,U16,", "U16,Regio U16,"))
+    page = render_page(folder).decode()
+    assert "Regio U16" in page and "Regio U16 (U16)" not in page
+    assert "Utrecht (GM0344)" in page
