@@ -94,9 +94,13 @@ MET, NOT_MET, WITHHELD, NO_DATA, NO_VERDICT = (
     "geen gegevens",
     "geen oordeel",
 )
+# A target in a year not over yet: its percentage can still move either way.
+MET_SO_FAR, NOT_MET_SO_FAR = "tot nu toe behaald", "tot nu toe niet behaald"
 STATUS_TEXT = {
     MET: ("behaald", "met"),
     NOT_MET: ("niet behaald", "not met"),
+    MET_SO_FAR: ("tot nu toe behaald", "met so far"),
+    NOT_MET_SO_FAR: ("tot nu toe niet behaald", "not met so far"),
     WITHHELD: ("geheim", "withheld"),
     NO_DATA: ("geen gegevens", "no data"),
     NO_VERDICT: ("geen oordeel", "no verdict"),
@@ -104,6 +108,8 @@ STATUS_TEXT = {
 STATUS_CLASS = {
     MET: "behaald",
     NOT_MET: "niet-behaald",
+    MET_SO_FAR: "leeg",
+    NOT_MET_SO_FAR: "leeg",
     WITHHELD: "geheim",
     NO_DATA: "leeg",
     NO_VERDICT: "leeg",
@@ -171,6 +177,14 @@ def target_status(percentage: Decimal | None, doel_pct: int | None, geheim: bool
     if doel_pct is None:
         return NO_DATA
     return MET if Decimal(str(percentage)) >= doel_pct else NOT_MET
+
+
+def target_status_in(row: dict, ongoing: bool) -> str:
+    """A target's verdict in its year; in a year not over yet only "so far"."""
+    verdict = target_status(row["percentage"], row["doel_pct"], row["geheim"])
+    if ongoing:
+        return {MET: MET_SO_FAR, NOT_MET: NOT_MET_SO_FAR}.get(verdict, verdict)
+    return verdict
 
 
 def plan_status(behaald: bool | None) -> str:
@@ -585,6 +599,10 @@ class _Builder:
         complete = [y for y in years if self.p_year is None or y < self.p_year or self.year_end]
         return max(complete or years, default=None)
 
+    def _ongoing(self, year: int) -> bool:
+        """The year of P, when P is not its last day: its figures can still change."""
+        return year == self.p_year and not self.year_end
+
     def _targets_now(self, code: str) -> tuple[TargetNow, ...]:
         """Each target of the plan in the latest complete year (the ongoing one when there is
         no other), linked to its cell in the table of every year."""
@@ -596,14 +614,15 @@ class _Builder:
             if year is None:
                 continue
             row = by_year[year]
+            ongoing = self._ongoing(year)
             shown.append(
                 TargetNow(
                     label=self.label(indicator),
                     year=year,
-                    ongoing=year == self.p_year and not self.year_end,
+                    ongoing=ongoing,
                     value=format_pct(row["percentage"]),
                     goal=row["doel_pct"],
-                    status=status(target_status(row["percentage"], row["doel_pct"], row["geheim"])),
+                    status=status(target_status_in(row, ongoing)),
                     href="#" + element_id("doel", indicator, code, year),
                 )
             )
@@ -755,9 +774,7 @@ class _Builder:
                         else TargetCell(
                             id=element_id("doel", indicator, code, year),
                             value=format_pct(row["percentage"]),
-                            status=status(
-                                target_status(row["percentage"], row["doel_pct"], row["geheim"])
-                            ),
+                            status=status(target_status_in(row, self._ongoing(year))),
                         )
                     )
                 table_rows.append(TargetRow(self.area_label(code), tuple(shown)))
@@ -770,9 +787,7 @@ class _Builder:
                     definition=element_id("indicator", indicator)
                     if indicator in self.labels
                     else None,
-                    years=tuple(
-                        (year, year == self.p_year and not self.year_end) for year in years
-                    ),
+                    years=tuple((year, self._ongoing(year)) for year in years),
                     rows=tuple(table_rows),
                 )
             )

@@ -86,11 +86,12 @@ TARGET_CELLS = {
     ("noa_binnen_3_maanden", "U16", 2021): "65,0% behaald / met",
     ("noa_binnen_3_maanden", "U16", 2022): "52,4% niet behaald / not met",  # 199/380 = 52.37
     ("noa_binnen_3_maanden", "U16", 2023): "62,0% behaald / met",
-    ("noa_binnen_3_maanden", "U16", 2024): "50,0% niet behaald / not met",
+    # P is 30 September 2024: 2024 is not over, its verdict only "so far"
+    ("noa_binnen_3_maanden", "U16", 2024): "50,0% tot nu toe niet behaald / not met so far",
     ("noa_binnen_3_maanden", "U10", 2021): "65,0% behaald / met",
     ("noa_binnen_3_maanden", "U10", 2022): "60,0% behaald / met",  # 174/290, exactly 60
     ("noa_binnen_3_maanden", "U10", 2023): "57,7% niet behaald / not met",  # 150/260 = 57.69
-    ("noa_binnen_3_maanden", "U10", 2024): "55,0% niet behaald / not met",
+    ("noa_binnen_3_maanden", "U10", 2024): "55,0% tot nu toe niet behaald / not met so far",
     ("noa_binnen_3_maanden", "GM0344", 2021): "60,0% behaald / met",
     ("noa_binnen_3_maanden", "GM0344", 2022): "70,0% behaald / met",
     ("noa_binnen_3_maanden", "GM0344", 2023): "59,2% niet behaald / not met",  # 71/120 = 59.17
