@@ -20,6 +20,7 @@ CODES = {
     406: "not_acceptable",
     413: "request_too_large",
     414: "uri_too_long",
+    416: "range_not_satisfiable",
     429: "too_many_requests",
     500: "internal_error",
     503: "unavailable",

@@ -12,7 +12,13 @@ import mimetypes
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    MalformedRangeHeader,
+    RangeNotSatisfiable,
+    RedirectResponse,
+    Response,
+)
 
 from api import examples
 from api.errors import ApiError
@@ -137,6 +143,7 @@ async def _serve(request: Request, version: str, path: str) -> Response:
     tag = etag(info.content_digest, name)
     if held := not_modified(request, tag):
         return not_modified_response(held, IMMUTABLE)
+    _check_range(request, file.stat().st_size)
     suffix = file.suffix.lower()
     media_type = MEDIA_TYPES.get(suffix) or mimetypes.guess_type(name)[0]
     return FileResponse(
@@ -144,3 +151,21 @@ async def _serve(request: Request, version: str, path: str) -> Response:
         media_type=media_type or "application/octet-stream",
         headers={"ETag": tag, "Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"},
     )
+
+
+def _check_range(request: Request, size: int) -> None:
+    """A Range the file cannot serve is an error in the API's format: Starlette's answer is
+    an empty text/plain 416 (or a plain-text 400), checked here by Starlette's own parser."""
+    header = request.headers.get("range")
+    if not header or "if-range" in request.headers:
+        return  # with If-Range, Starlette decides whether the range applies at all
+    try:
+        FileResponse._parse_range_header(header, size)
+    except MalformedRangeHeader as exc:
+        raise ApiError(400, f"the Range header is not understood: {exc.content}") from None
+    except RangeNotSatisfiable:
+        raise ApiError(
+            416,
+            f"the range starts past the end of the file ({size:,} bytes)",
+            headers={"Content-Range": f"bytes */{size}"},
+        ) from None

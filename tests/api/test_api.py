@@ -611,6 +611,21 @@ def test_the_files_of_a_release_are_downloadable_as_published(api, data_dir):
     assert cached.status_code == 304
 
 
+def test_a_range_of_a_download_is_served_and_one_past_the_end_is_an_error(api, data_dir):
+    """Bytes 10 to 19 of the file are those bytes; a range starting past its end was an empty
+    text/plain 416, and a range in other units a plain-text 400: both are now the API's error
+    format, the 416 with the file's size in Content-Range."""
+    url = "/download/1.0.0/data/indicatoren.csv"
+    published = (data_dir / "releases/1.0.0/data/indicatoren.csv").read_bytes()
+    part = api.get(url, headers={"Range": "bytes=10-19"})
+    assert (part.status_code, part.content) == (206, published[10:20])
+    past = api.get(url, headers={"Range": f"bytes={len(published)}-"})
+    error = assert_error(past, 416)
+    assert past.headers["content-range"] == f"bytes */{len(published)}"
+    assert f"{len(published):,} bytes" in error["message"]
+    assert_error(api.get(url, headers={"Range": "rows=0-1"}), 400)
+
+
 # --- bad requests: 4xx with the envelope, never a 500 ----------------------------------
 
 BAD_PATHS = [
