@@ -158,7 +158,8 @@ def _marts(con: duckdb.DuckDBPyConnection) -> str | None:
     return rows[0][0] if rows else None
 
 
-def _recorded(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+def recorded(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """Per release version, the inputs it was recorded as made from."""
     found: dict[str, set[str]] = {}
     if warehouse.table_exists(con, "history", "inputs"):
         for version, inputs in con.execute(f"select version, fingerprint from {RECORD}").fetchall():
@@ -210,13 +211,13 @@ def read_state(data_dir: Path, warehouse_path: Path, sources: Iterable[Source]) 
     try:
         with reading(data_dir):
             logs: dict[str, list[dict]] = {s.name: [] for s in sources}
-            recorded: dict[str, set[str]] = {}
+            made: dict[str, set[str]] = {}
             marts = None
             if warehouse_path.is_file():
                 with duckdb.connect(str(warehouse_path), read_only=True) as con:
                     for name in logs:
                         logs[name] = warehouse.read_log(con, name)
-                    recorded = _recorded(con)
+                    made = recorded(con)
                     marts = _marts(con)
     except DataDirBusy as exc:
         raise WarehouseBusy(str(exc)) from None
@@ -225,7 +226,7 @@ def read_state(data_dir: Path, warehouse_path: Path, sources: Iterable[Source]) 
         raise WarehouseBusy(
             f"the warehouse {warehouse_path} cannot be read now: {_why_busy(exc)}"
         ) from None
-    return State(logs, recorded, latest(data_dir / "releases"), marts)
+    return State(logs, made, latest(data_dir / "releases"), marts)
 
 
 def new_files(

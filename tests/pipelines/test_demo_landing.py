@@ -340,6 +340,42 @@ def test_a_second_run_on_the_same_landing_says_nothing_is_new_and_rebuilds_nothi
     assert releases_of(demo.data_dir) == listing
 
 
+def test_a_run_launched_by_hand_on_unchanged_inputs_keeps_the_latest_release(
+    demo: Demo, tmp_path: Path
+):
+    """`statushouders run` and the sensors stop before anything is recomputed; a run of the
+    monitor job launched by hand in the UI does not, and it published a new version for the
+    same figures every time (its disclosure report names the latest release as an earlier
+    one, so the content differed). On a copy of the demo's data dir: the whole job runs, and
+    the release step says the latest release stands, with no new version."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    landing, data_dir = tmp_path / "landing", tmp_path / "data"
+    shutil.copytree(demo.landing, landing)
+    shutil.copytree(
+        demo.data_dir, data_dir, symlinks=True, ignore=shutil.ignore_patterns("run.lock")
+    )
+    version = demo.latest.resolve().name
+    listing = releases_of(data_dir)
+    with dg.instance_for_test() as instance, pytest.MonkeyPatch.context() as patch:
+        isolate_pipeline_env(patch)
+        patch.setenv("STATUSHOUDERS_LANDING", str(landing))
+        patch.setenv("STATUSHOUDERS_DATA_DIR", str(data_dir))
+        patch.setenv("STATUSHOUDERS_WAREHOUSE", str(data_dir / "warehouse.duckdb"))
+        result = defs.resolve_job_def("monitor").execute_in_process(
+            instance=instance, raise_on_error=False
+        )
+    assert result.success
+    (release,) = result.asset_materializations_for_node("release")
+    assert (release.metadata["version"].value, release.metadata["changed"].value) == (
+        version,
+        False,
+    )
+    assert releases_of(data_dir) == listing
+
+
 def late_deliverer(demo: Demo) -> tuple[Path, str]:
     """The W&I workbook of the deliverer whose newest month is before everyone else's, and
     that month (YYYY-MM), read from the names of the files not refused."""
