@@ -246,13 +246,21 @@ def _check_result(name: str, outcomes: list[Outcome]) -> dg.AssetCheckResult:
         if r.suite == name
     ]
     failing = [(f, r) for f, r in rules if r.failing]
-    # refused by this suite: a file rule of its table failed, or its table broke the tolerance
+    # refused by this suite: a file rule of its table failed, or its table broke the tolerance;
+    # or refused before any suite ran, for its structure (a missing column or sheet, an empty
+    # or unreadable file): a green check beside it read as "this table's delivery is fine"
     refused = sorted(
         o.file.name
         for o in outcomes
-        if o.validation is not None
-        and any(suite_name(o.file.source, v.table) == name for v in o.validation.violations)
+        if (
+            o.validation is not None
+            and any(suite_name(o.file.source, v.table) == name for v in o.validation.violations)
+        )
+        or (o.status == "refused" and o.validation is None and name in _structure_of(o))
     )
+    # rows dropped from the files taken in; a refused file drops none, it is not used at all
+    accepted = {o.file.name for o in outcomes if o.status == "accepted"}
+    dropped = sum(r.failing for f, r in failing if r.level == "row" and f in accepted)
     table = ["| file | rule | level | failing | sample |", "|---|---|---|---|---|"] + [
         f"| {f} | {r.rule} | {r.level} | {r.failing:,} | {', '.join(r.sample)} |"
         for f, r in failing
@@ -266,10 +274,23 @@ def _check_result(name: str, outcomes: list[Outcome]) -> dg.AssetCheckResult:
             "expectations_evaluated": len(rules),
             "failing_rules": len(failing),
             "refused_files": dg.MetadataValue.json(refused),
-            "dropped_rows": sum(r.failing for _, r in failing if r.level == "row"),
+            "dropped_rows": dropped,
             "failures": dg.MetadataValue.md("\n".join(table) if failing else "none"),
         },
     )
+
+
+def _structure_of(outcome: Outcome) -> set[str]:
+    """The suites of the tables a file refused for its structure fails: those its violations
+    name, or every table of its kind when one is about the whole file."""
+    kind = outcome.file.kind
+    if kind is None:
+        return set()
+    tables = {t.name for t in kind.tables}
+    named = {v.table for v in outcome.violations}
+    if not named <= tables:  # a violation of the whole file (its name, encoding, emptiness)
+        named = tables
+    return {suite_name(outcome.file.source, table) for table in named}
 
 
 def _current_table(current: list[dict]) -> str:

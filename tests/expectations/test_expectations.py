@@ -304,6 +304,12 @@ def test_werk_inkomen_rules(tmp_path):
         "trajecten": True,
         "intakes": True,
     }
+    # refused whole, the workbook drops no rows: none of it is used (its rows fail all the same)
+    result = _check_result("werk_inkomen__dienstverbanden", [outcome])
+    assert (result.metadata["dropped_rows"].value, result.metadata["failing_rules"].value) == (
+        0,
+        3,
+    )
 
 
 def school(tmp_path, deelnemers: list[dict], **document) -> Path:

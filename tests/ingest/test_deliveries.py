@@ -625,3 +625,33 @@ def test_a_school_document_refused_on_its_school_object_names_no_row_and_explain
     assert "school.code equals the file name's school code" in report
     assert "row" not in report.split("school code", 1)[1]
     assert "Row numbers" not in report
+
+
+def test_a_file_refused_for_its_structure_fails_its_tables_checks_and_drops_no_rows(tmp_path):
+    """DUO's exams without the column onderdeel, and an empty school document, never reach a
+    suite: their checks showed green with "0 deliveries validated" beside a refused file.
+    The exams fail the examens check only (not inburgeringsplichtigen's); the empty document,
+    wrong as a whole, fails its only table's check. A refused file drops no rows."""
+    from pipelines.defs.ingestion import _check_result
+
+    header = EXAMENS_HEADER.replace(",onderdeel", "")
+    rows = [f"{b},2024-01-01,,GESLAAGD" for b in BSNS[:20]]
+    exams = check(DUO, write_text(tmp_path / "examens_2025-06.csv", "\n".join([header, *rows])))
+    empty = check(TAALSCHOLEN, write_text(tmp_path / "TS001_2025-06.json", ""))
+    assert exams.status == empty.status == "refused"
+    verdicts = {
+        name: _check_result(name, outcomes)
+        for name, outcomes in {
+            "duo__examens": [exams],
+            "duo__inburgeringsplichtigen": [exams],
+            "taalscholen__deelnemers": [empty],
+        }.items()
+    }
+    assert {name: result.passed for name, result in verdicts.items()} == {
+        "duo__examens": False,
+        "duo__inburgeringsplichtigen": True,
+        "taalscholen__deelnemers": False,
+    }
+    refused = verdicts["duo__examens"].metadata["refused_files"].value
+    assert refused == ["examens_2025-06.csv"]
+    assert all(result.metadata["dropped_rows"].value == 0 for result in verdicts.values())
