@@ -190,7 +190,7 @@ def _compare_deliveries(old: dict[tuple, dict], new: dict[tuple, dict]) -> dict:
 
     def head(identity: tuple, entry: dict) -> dict:
         named = dict(zip(("source", "kind", "deliverer"), identity, strict=True))
-        return {**named, **({"supplier": entry["supplier"]} if "supplier" in entry else {})}
+        return {**named, **_supplier(entry)}
 
     def body(entry: dict) -> dict:
         return {k: entry.get(k) for k in ("file", "peildatum", "sha256", "rows")}
@@ -347,7 +347,7 @@ def _causes(
             "source": entry["source"],
             "kind": entry["kind"],
             "deliverer": entry["deliverer"],
-            **({"supplier": entry["supplier"]} if "supplier" in entry else {}),
+            **_supplier(entry),
             "file": files["file"],
             "change": change,
             "alone": alone[i],
@@ -372,6 +372,11 @@ def _inputs_of(inputs: dict | None, cell: dict) -> list[str] | None:
     if cell["field"] in per_field:
         return list(per_field[cell["field"]])
     return sorted({source for sources in per_field.values() for source in sources})
+
+
+def _supplier(entry: dict) -> dict:
+    """A delivery's supplier, where deliveries.json names one besides its deliverer."""
+    return {"supplier": entry["supplier"]} if "supplier" in entry else {}
 
 
 def _sender(entry: dict) -> str:

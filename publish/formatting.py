@@ -15,8 +15,12 @@ def format_pct(value: Decimal | float | int | None) -> str:
     """A percentage in Dutch style with one decimal: 42.5 -> "42,5%"."""
     if value is None:
         return ""
-    rounded = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{rounded:.1f}".replace(".", ",") + "%"
+    return f"{_tenths(Decimal(str(value))):.1f}".replace(".", ",") + "%"
+
+
+def _tenths(value: Decimal) -> Decimal:
+    """To one decimal, half away from zero, as the marts round."""
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def percent_of(part: int, whole: int) -> Decimal:
@@ -24,9 +28,7 @@ def percent_of(part: int, whole: int) -> Decimal:
     a share rounded before (0.23249 stored as 0.2325) would round up to 23.3 where it is 23.2."""
     if not whole:
         return Decimal("0.0")
-    return (Decimal(100 * int(part)) / Decimal(int(whole))).quantize(
-        Decimal("0.1"), rounding=ROUND_HALF_UP
-    )
+    return _tenths(Decimal(100 * int(part)) / Decimal(int(whole)))
 
 
 def level_percentages(counts: dict) -> tuple[Decimal, Decimal]:
@@ -36,10 +38,7 @@ def level_percentages(counts: dict) -> tuple[Decimal, Decimal]:
     if "primary_rows" in counts:
         keys = ("primary_rows", "secondary_rows")
         return tuple(percent_of(counts[k], counts["rows"]) for k in keys)
-    return tuple(
-        Decimal(str(100 * counts[k])).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-        for k in ("primary", "secondary")
-    )
+    return tuple(_tenths(Decimal(str(100 * counts[k]))) for k in ("primary", "secondary"))
 
 
 def format_int(value: int) -> str:

@@ -55,6 +55,7 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
         cut = con.sql("select * from marts.monitor_metadata").to_arrow_table().to_pylist()[0]
         ((report,),) = con.sql("select report from published.disclosure_report").fetchall()
         tables = {name: con.sql(sql).df() for name, sql in TABLES.items()}
+        made = inputs.recorded(con)
         for source in all_sources():
             log = logs[source.name] = warehouse.read_log(con, source.name)
             kinds = {kind.name: kind for kind in source.kinds}
@@ -79,8 +80,6 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
     # What this release is made from: a later run with the same inputs skips everything
     # after ingestion (pipelines/inputs.py).
     made_from = inputs.fingerprint(logs, monitor.public_url)
-    with monitor.warehouse() as con:
-        made = inputs.recorded(con)
     same = inputs.State(logs, made, latest(monitor.releases)).unchanged_since(made_from)
     if same is not None:
         # A run that recomputed what the latest release was made from (a run launched by hand
@@ -88,7 +87,7 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
         # only in naming that release as an earlier one, and a new version for the same
         # figures is one more release for an attacker to combine.
         context.log.info(f"release {same} unchanged, still: made from the same inputs")
-        return _unchanged(same, monitor, made_from, cut, len(deliveries))
+        return _materialized(same, monitor.releases / same, False, len(deliveries), cut, made_from)
     files = {
         "deliveries.json": _json(
             [{k: v for k, v in d.items() if k != "validation"} for d in deliveries]
@@ -165,29 +164,22 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
         inputs.record(con, published.version, made_from)
     verb = "published" if published.changed else "unchanged, still"
     context.log.info(f"release {published.version} {verb} at {published.path}")
-    return dg.MaterializeResult(
-        metadata={
-            "version": published.version,
-            "path": str(published.path),
-            "changed": published.changed,
-            "deliveries": len(deliveries),
-            "peildatum": cut["peildatum"].isoformat(),
-            "persons_without_bsn": cut["personen_zonder_bsn"],
-            "inputs_fingerprint": made_from,
-        }
+    return _materialized(
+        published.version, published.path, published.changed, len(deliveries), cut, made_from
     )
 
 
-def _unchanged(
-    version: str, monitor: MonitorResource, made_from: str, cut: dict, deliveries: int
+def _materialized(
+    version: str, path: Path, changed: bool, deliveries: int, cut: dict, made_from: str
 ) -> dg.MaterializeResult:
+    """The release a run ends at, new or the latest one kept, as the asset's metadata."""
     return dg.MaterializeResult(
         metadata={
             "version": version,
-            "path": str(monitor.releases / version),
-            "changed": False,
+            "path": str(path),
+            "changed": changed,
             "deliveries": deliveries,
-            "peildatum": cut["peildatum"].isoformat() if cut["peildatum"] else "",
+            "peildatum": cut["peildatum"].isoformat(),
             "persons_without_bsn": cut["personen_zonder_bsn"],
             "inputs_fingerprint": made_from,
         }
