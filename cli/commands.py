@@ -227,16 +227,33 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _ui(args: argparse.Namespace) -> int:
+    """`dagster dev` on the data dir's instance, as a child that ends with this process, so
+    that killing the UI stops its webserver and daemon too (pipelines/children.py)."""
     prepare_environment(args.landing, args.data_dir)
+    _a_free_port(args.port)
+    from pipelines.children import run_to_the_end
     from pipelines.dbt_manifest import prepare_dbt
 
     prepare_dbt()
     print(f"Dagster UI on http://127.0.0.1:{args.port} (Ctrl-C stops it)", file=sys.stderr)
     # the dagster next to this interpreter: the project's environment need not be on PATH
     dagster = str(Path(sys.executable).with_name("dagster"))
-    command = [dagster, "dev", "-m", "pipelines.definitions", "-p", str(args.port)]
-    os.execv(dagster, command)
-    return 0
+    return run_to_the_end([dagster, "dev", "-m", "pipelines.definitions", "-p", str(args.port)])
+
+
+def _a_free_port(port: int) -> None:
+    """Dagster's webserver would fail on a taken port only after the daemon has started."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise UserError(
+                f"port {port} is in use: is a Dagster UI still running? Open "
+                f"http://127.0.0.1:{port}, stop that one, or pass --port"
+            ) from None
 
 
 def _status(args: argparse.Namespace) -> int:

@@ -3,20 +3,19 @@
 dagster-dbt starts `dbt build` as a child process and forwards an interrupt to it, but a
 run that is killed outright (`kill -9`, the out-of-memory killer, a force-terminated run)
 forwards nothing: dbt went on for about a minute, holding the warehouse. On Linux this
-wrapper asks the kernel to send dbt SIGTERM when its parent dies (PR_SET_PDEATHSIG, which
-survives exec), then becomes dbt. Elsewhere it only becomes dbt.
+wrapper asks the kernel to send dbt SIGTERM when its parent dies (pipelines/children.py), then
+becomes dbt. Elsewhere it only becomes dbt.
 """
 
 from __future__ import annotations
 
-import ctypes
 import importlib.metadata
 import os
-import signal
 import sys
 from pathlib import Path
 
-PR_SET_PDEATHSIG = 1
+from pipelines.children import die_with_parent
+
 # The pid of the process that starts dbt, set by it: Python starts in about 0.1 s, and a
 # parent killed in that time has already handed this process to another parent.
 PARENT_ENV = "STATUSHOUDERS_DBT_PARENT"
@@ -33,13 +32,8 @@ def main() -> None:
         print(f"Core:\n  - installed: {importlib.metadata.version('dbt-core')}")
         return
     parent = int(os.environ.get(PARENT_ENV) or os.getppid())
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
-            print("statushouders-dbt: prctl failed; dbt runs on its own", file=sys.stderr)
-        # The parent died before the request took effect: nobody waits for this dbt.
-        if os.getppid() != parent:
-            sys.exit(1)
+    if not die_with_parent(parent):
+        sys.exit(1)  # the parent died before the request took effect: nobody waits for dbt
     _in_the_warehouse_folder()
     dbt = Path(sys.executable).with_name("dbt")
     os.execv(dbt, [str(dbt), *sys.argv[1:]])

@@ -4,6 +4,7 @@ The lock's holders here are real processes: a helper that takes the lock with th
 and sleeps, or a real `statushouders run`. Nothing is mocked: the kernel's flock decides.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -246,6 +247,71 @@ def test_killing_a_run_during_dbt_stops_dbt_too(tmp_path):
             os.killpg(run.pid, signal.SIGKILL)
         for pid in _children(run.pid):
             os.kill(pid, signal.SIGKILL)
+
+
+def _descendants(pid: int) -> dict[int, str]:
+    found = _children(pid)
+    for child in list(found):
+        found.update(_descendants(child))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")
+def test_killing_the_ui_stops_its_webserver_and_daemon_and_frees_its_port(tmp_path, capfd):
+    """`statushouders ui` killed outright: before, `dagster dev`'s webserver and daemon went
+    on, re-parented, so the next start found the port taken and a second daemon ticking. A
+    UI started while one holds the port says so in one line instead."""
+    import socket
+
+    import httpx
+
+    landing, data_dir = tmp_path / "landing", tmp_path / "data"
+    landing.mkdir()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "STATUSHOUDERS_PSEUDONYM_KEY": TEST_KEY}
+    for name in ("STATUSHOUDERS_LANDING", "STATUSHOUDERS_DATA_DIR", "STATUSHOUDERS_WAREHOUSE"):
+        env.pop(name, None)
+    command = ["ui", "--landing", str(landing), "--data-dir", str(data_dir), "--port", str(port)]
+    log = (tmp_path / "ui.log").open("w")
+    ui = subprocess.Popen(
+        [str(STATUSHOUDERS), *command], stdout=log, stderr=log, env=env, start_new_session=True
+    )
+    started: dict[int, str] = {}
+    try:
+        deadline, answered = time.monotonic() + 120, False
+        while not answered and time.monotonic() < deadline and ui.poll() is None:
+            try:
+                answered = httpx.get(f"http://127.0.0.1:{port}/server_info").status_code == 200
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        assert answered, (tmp_path / "ui.log").read_text()[-2000:]
+        started = _descendants(ui.pid)
+        assert any("dagster_webserver" in c for c in started.values()), started
+        assert any("dagster._daemon" in c for c in started.values()), started
+
+        capfd.readouterr()
+        assert main(command) == 2
+        assert capfd.readouterr().err == (
+            f"statushouders: port {port} is in use: is a Dagster UI still running? Open "
+            f"http://127.0.0.1:{port}, stop that one, or pass --port\n"
+        )
+
+        os.kill(ui.pid, signal.SIGKILL)
+        ui.wait(timeout=30)
+        killed = time.monotonic()
+        while any(_alive(pid) for pid in started) and time.monotonic() - killed < 60:
+            time.sleep(0.2)
+        assert not [c for pid, c in started.items() if _alive(pid)], "outlived the UI"
+        with socket.socket() as again:
+            again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            again.bind(("127.0.0.1", port))  # free for the next start
+    finally:
+        for pid in [ui.pid, *_descendants(ui.pid), *started]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_the_dbt_wrapper_answers_its_version_without_asking_pypi():
