@@ -509,12 +509,12 @@ def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
             if job_name != "monitor":
                 result = _job(defs, job_name, instance)
                 if not result.success:
-                    return _run_failed(job_name, result, data_dir)
+                    return _run_failed(job_name, result, data_dir, landing)
                 print(f"Job {job_name} finished")
                 return 0
             ingested = _job(defs, "ingest", instance)
             if not ingested.success:
-                return _run_failed(job_name, ingested, data_dir)
+                return _run_failed(job_name, ingested, data_dir, landing)
             refused = _refused(ingested)
             state, made_from = _inputs_now(data_dir)
             unchanged = state.unchanged_since(made_from)
@@ -530,7 +530,7 @@ def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
             raise
         return _failed(job_name, None, data_dir, None, problem)
     if not result.success:
-        return _run_failed(job_name, result, data_dir)
+        return _run_failed(job_name, result, data_dir, landing)
     release = result.asset_materializations_for_node("release")[-1].metadata
     state = "published" if release["changed"].value else "unchanged"
     print(f"Release {release['version'].value} {state}: {release['path'].value}")
@@ -564,11 +564,11 @@ def _after_checked_marts(defs, state, made_from: str) -> list | None:
     return sorted(job.asset_layer.executable_asset_keys - monitor_dbt_assets.keys)
 
 
-def _run_failed(job: str, result, data_dir: Path) -> int:
+def _run_failed(job: str, result, data_dir: Path, landing: Path) -> int:
     from pipelines.defs.alerts import failure_reason
 
     step, reason = failure_reason(result.all_events)
-    return _failed(job, result.run_id, data_dir, step, reason)
+    return _failed(job, result.run_id, data_dir, step, reason, landing.resolve())
 
 
 def _refused(result) -> int:
@@ -629,14 +629,21 @@ def _unchanged_since(data_dir: Path, landing: Path | None = None) -> str | None:
     return version if all((staging / sha).is_dir() for *_, sha in current) else None
 
 
-def _failed(job: str, run_id: str | None, data_dir: Path, step: str | None, reason: str) -> int:
+def _failed(
+    job: str,
+    run_id: str | None,
+    data_dir: Path,
+    step: str | None,
+    reason: str,
+    landing: Path | None = None,
+) -> int:
     """One line on stdout, and an alert: the daemon's failure sensor never sees this run."""
     from pipelines.defs.alerts import run_failed_message, send_alert
 
     said = storage_problem(data_dir, reason) or (f"{step}: " if step else "") + reason
     print(f"statushouders run: no release published: {said}")
     _reached, problems = send_alert(
-        *run_failed_message(job, run_id, data_dir, step, reason), "run_failure"
+        *run_failed_message(job, run_id, data_dir, step, reason, landing), "run_failure"
     )
     for line in problems:
         print(f"statushouders: {line}", file=sys.stderr)

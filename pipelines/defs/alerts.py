@@ -151,9 +151,15 @@ def _latest_release(data_dir: Path) -> str | None:
 
 
 def run_failed_message(
-    job: str, run_id: str | None, data_dir: Path, step: str | None, reason: str
+    job: str,
+    run_id: str | None,
+    data_dir: Path,
+    step: str | None,
+    reason: str,
+    landing: Path | None = None,
 ) -> tuple[str, str]:
-    """Subject and body for a failed run: where, which step, why, and what stays published."""
+    """Subject and body for a failed run: where, which step, why, and what stays published;
+    the command that opens its steps and logs, as typed (with `landing`, the run's)."""
     problem = storage_problem(data_dir, reason)
     where = f"step {step}: " if step and not problem else ""
     latest = _latest_release(data_dir)
@@ -169,8 +175,8 @@ def run_failed_message(
                 [
                     f"Run: {run_id}",
                     "",
-                    f"Its steps and logs: statushouders ui --data-dir {data_dir}, Runs, "
-                    f"{run_id[:8]}.",
+                    f"Its steps and logs: statushouders ui{_landing(landing)} --data-dir "
+                    f"{data_dir}, Runs, {run_id[:8]}.",
                 ]
                 if run_id
                 else []
@@ -178,6 +184,10 @@ def run_failed_message(
         ]
     )
     return f"run {job} failed: {problem or reason}"[:200], body
+
+
+def _landing(landing: Path | None) -> str:
+    return f" --landing {landing}" if landing is not None else ""
 
 
 def refused_message(
@@ -232,7 +242,9 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext, monitor: MonitorRe
     run = context.dagster_run
     events = [*context.get_step_failure_events(), context.failure_event]
     step, reason = failure_reason(events)
-    subject, body = run_failed_message(run.job_name, run.run_id, monitor.root, step, reason)
+    subject, body = run_failed_message(
+        run.job_name, run.run_id, monitor.root, step, reason, monitor.landing
+    )
     reached, problems = send_alert(subject, body, "run_failure")
     for problem in problems:
         context.log.warning(problem)
@@ -248,8 +260,17 @@ def root_message(error) -> str:
     return first_line(error.message)
 
 
+# An error without a message is named by its class alone; these mean the run was stopped.
+INTERRUPTIONS = {"DagsterExecutionInterruptedError", "KeyboardInterrupt", "SystemExit"}
+
+
 def first_line(message: str) -> str:
     """The first line of an error, without the exception class Dagster puts in front."""
     lines = [line.strip() for line in str(message).strip().splitlines() if line.strip()]
     line = lines[0] if lines else "failed"
+    bare = re.fullmatch(r"(?:[\w]+\.)*(\w+):?", line)
+    if bare and bare[1] in INTERRUPTIONS:
+        return "interrupted: the run was stopped in the UI, or its process was terminated"
+    if bare and re.search(r"(Error|Exception|Failure)$", bare[1]):
+        return f"{bare[1]}, without a message"
     return re.sub(r"^[\w.]+(Error|Exception|Failure): ", "", line)

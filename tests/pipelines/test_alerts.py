@@ -17,7 +17,7 @@ import dagster as dg
 import pytest
 from aiosmtpd.controller import Controller
 
-from pipelines.defs.alerts import alert_on_run_failure, send_alert
+from pipelines.defs.alerts import alert_on_run_failure, first_line, send_alert
 from tests.builders import write_minimal_landing, write_text
 from tests.conftest import isolate_pipeline_env
 
@@ -198,6 +198,11 @@ def test_the_failure_sensor_alerts_on_a_real_failed_run(tmp_path, monkeypatch, c
     # the four sources fail alike; the first in the run's order is named
     assert f"Why: step coa__deliveries: {reason}" in body
     assert f"Run: {result.run_id}" in body
+    # the command as typed, with the landing: without it, `ui` looked in .data/landing
+    assert (
+        f"Its steps and logs: statushouders ui --landing {landing.resolve()} --data-dir "
+        f"{data_dir.resolve()}, Runs, {result.run_id[:8]}."
+    ) in body
     [post] = posts
     assert post["json"]["kind"] == "run_failure" and reason in post["json"]["text"]
 
@@ -237,3 +242,24 @@ def test_statushouders_run_alerts_on_a_refused_delivery_and_on_its_failure(
     assert [p["json"]["kind"] for p in posts] == ["refused_delivery", "run_failure"]
     for message in [*(m.as_string() for m in (refused, failed)), *map(str, posts)]:
         assert bsn not in message
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        # how Dagster serialises an exception without a message: its class alone
+        (
+            "dagster._core.errors.DagsterExecutionInterruptedError\n",
+            "interrupted: the run was stopped in the UI, or its process was terminated",
+        ),
+        (
+            "KeyboardInterrupt",
+            "interrupted: the run was stopped in the UI, or its process was terminated",
+        ),
+        ("builtins.MemoryError\n", "MemoryError, without a message"),
+        ("duckdb.IOException: Could not write file\nat line 2", "Could not write file"),
+        ("the workbook has no sheet 'uitkeringen'", "the workbook has no sheet 'uitkeringen'"),
+    ],
+)
+def test_an_error_reads_as_what_happened_not_as_a_class_name(message, said):
+    assert first_line(message) == said
