@@ -280,7 +280,7 @@ def _status(args: argparse.Namespace) -> int:
             f"in {releases}"
         )
     from pipelines import inputs
-    from pipelines.cut import plan_cut
+    from pipelines.cut import outstanding_refusals, plan_cut
 
     try:
         state, fingerprint = _inputs_now(data_dir)
@@ -294,7 +294,8 @@ def _status(args: argparse.Namespace) -> int:
         print(
             f"Inputs: unchanged since {current.name}; a run publishes nothing new"
             if made_from
-            else f"Inputs: changed since {current.name}; the next run publishes"
+            else f"Inputs: changed since {current.name}; `statushouders run` publishes them "
+            f"now, and {cut.next_publication(state.published_cut)}"
         )
     if cut.month is None:
         print("Next cut: no monthly delivery has been accepted yet")
@@ -321,6 +322,16 @@ def _status(args: argparse.Namespace) -> int:
     for row in rows:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         print("  ".join(cells).rstrip())
+    refused = outstanding_refusals(state.logs)
+    if refused:
+        print(
+            f"Refused, and not replaced by an accepted file since ({len(refused)}; reports in "
+            f"{data_dir / 'quarantine'}):"
+        )
+        for entry in refused:
+            reason = (entry["reason"] or "refused").splitlines()[0]
+            reason = reason if len(reason) <= 100 else reason[:99] + "…"
+            print(f"  {entry['source']}/{entry['file_name']}: {reason}")
     if cut.behind:
         month = cut.behind[0].last_accepted
         who = ", ".join(

@@ -83,10 +83,30 @@ class Cut:
         """Every expected deliverer has delivered for the month."""
         return self.month is not None and not self.missing
 
+    def next_publication(self, published_cut: str | None) -> str:
+        """When the daemon publishes inputs that changed since the latest release, which was
+        made at the complete cut of `published_cut` (its release.json's `cut`), if any: the
+        cut sensor publishes a month once, the schedule on the 5th whatever is new."""
+        if self.month is None:
+            return "the daemon publishes on the 5th"
+        if not self.complete:
+            return f"the daemon publishes once the cut of {self.month} is complete, or on the 5th"
+        if published_cut == self.month:
+            return (
+                f"the cut of {self.month} is published already: the daemon publishes what "
+                f"changed since on the 5th, or at the cut of {next_month(self.month)}"
+            )
+        return f"the cut of {self.month} is complete: the daemon's cut sensor publishes it"
+
 
 def previous_month(month: str) -> str:
     year, number = (int(part) for part in month.split("-"))
     return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+def next_month(month: str) -> str:
+    year, number = (int(part) for part in month.split("-"))
+    return f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}"
 
 
 def plan_cut(
@@ -140,3 +160,22 @@ def plan_cut(
             )
         )
     return Cut(month, tuple(deliverers))
+
+
+def outstanding_refusals(logs: Mapping[str, list[dict]]) -> list[dict]:
+    """The refused deliveries no accepted file has replaced since: none of the same name, nor
+    of the same kind, deliverer and month, came in after it. The newest refusal per file
+    name, by source and name."""
+    found: dict[tuple[str, str], dict] = {}
+    for source, log in logs.items():
+        for entry in log:
+            if entry["status"] == "accepted":
+                slot = (entry["kind"], entry["deliverer"], entry["period"])
+                for key, refused in list(found.items()):
+                    same_slot = slot == (refused["kind"], refused["deliverer"], refused["period"])
+                    if key[0] == source and (key[1] == entry["file_name"] or same_slot):
+                        del found[key]
+            else:
+                found.pop((source, entry["file_name"]), None)
+                found[(source, entry["file_name"])] = {**entry, "source": source}
+    return [found[key] for key in sorted(found)]

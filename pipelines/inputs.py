@@ -188,11 +188,22 @@ class State:
             return None
         if inputs in self.recorded.get(self.latest.name, set()):
             return self.latest.name
+        return self.latest.name if self._manifest().get("inputs_fingerprint") == inputs else None
+
+    @property
+    def published_cut(self) -> str | None:
+        """The month whose complete cut the latest release was made at (release.json's `cut`;
+        None when its cut was not complete, or it is older than the record)."""
+        return self._manifest().get("cut")
+
+    def _manifest(self) -> dict:
+        if self.latest is None:
+            return {}
         try:
             manifest = json.loads((self.latest / MANIFEST).read_text())
         except (OSError, ValueError):
-            return None
-        return self.latest.name if manifest.get("inputs_fingerprint") == inputs else None
+            return {}
+        return manifest if isinstance(manifest, dict) else {}
 
 
 def _why_busy(exc: duckdb.Error) -> str:

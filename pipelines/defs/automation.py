@@ -6,7 +6,9 @@
   has seen it unchanged (size and time), so an upload in progress is not refused half
   written; the run takes in only the files the sensor named.
 - `cut_sensor` (every 5 min) runs the `monitor` job once a month, as soon as every expected
-  deliverer has delivered for the month (pipelines/cut.py); run key `cut-<month>`.
+  deliverer has delivered for the month (pipelines/cut.py); run key `cut-<month>`. Once that
+  run, or any run whose release records the month's complete cut (release.json's `cut`), is
+  done, its ticks say so, and what changes later waits for the schedule or the next cut.
 - `monthly` runs the `monitor` job on the 5th for whoever has delivered by then.
 
 The publishing runs have no previous tick to compare a file with: they take a new file once
@@ -24,7 +26,7 @@ import json
 import dagster as dg
 
 from pipelines import inputs
-from pipelines.cut import plan_cut
+from pipelines.cut import next_month, plan_cut
 from pipelines.defs.ingestion import deliveries_op
 from pipelines.defs.resources import MonitorResource
 from sources import all_sources
@@ -34,6 +36,9 @@ monitor_job = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     description="Ingest every delivery, model the indicators, publish a release.",
 )
+
+# the tag Dagster gives a run a sensor asked for with a run key
+RUN_KEY_TAG = "dagster/run_key"
 
 # every source package's assets are grouped under the source's name
 _SOURCE_GROUPS = dg.AssetSelection.groups(*(source.name for source in all_sources()))
@@ -131,11 +136,16 @@ def _publish_run(run_key: str | None) -> dg.RunRequest:
 
 
 def publish_request(
-    monitor: MonitorResource, run_key: str | None, *, cut: bool
+    monitor: MonitorResource,
+    run_key: str | None,
+    *,
+    cut: bool,
+    instance: dg.DagsterInstance | None = None,
 ) -> dg.RunRequest | dg.SkipReason:
     """A monitor run unless the latest release was made from the same inputs; for the cut
-    sensor, also only once every expected deliverer has delivered. The run leaves a landing
-    file that is still changing for a later run."""
+    sensor, also only once every expected deliverer has delivered, and once a month (its
+    `instance` holds the month's run). The run leaves a landing file that is still changing
+    for a later run."""
     try:
         state = _state(monitor)
     except inputs.WarehouseBusy as exc:
@@ -164,7 +174,38 @@ def publish_request(
             f"nothing new since release {version}: the same current deliveries, dbt project "
             "and code"
         )
+    if cut:
+        published = _cut_published(instance, run_key, state)
+        if published is not None:
+            return published
     return _publish_run(run_key)
+
+
+def _cut_published(
+    instance: dg.DagsterInstance | None, run_key: str, state: inputs.State
+) -> dg.SkipReason | None:
+    """Why the cut sensor does not ask for its month's run again: Dagster runs a run key
+    once, and would skip the request without a word."""
+    month = run_key.removeprefix("cut-")
+    runs = (
+        instance.get_runs(dg.RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1) if instance else []
+    )
+    ended = {dg.DagsterRunStatus.FAILURE: "failed", dg.DagsterRunStatus.CANCELED: "was stopped"}
+    if runs and runs[0].status in ended:
+        alerted = " (alerted)" if runs[0].status == dg.DagsterRunStatus.FAILURE else ""
+        return dg.SkipReason(
+            f"the cut of {month} {ended[runs[0].status]} in run {runs[0].run_id[:8]}{alerted}: "
+            "the schedule on the 5th tries again, or `statushouders run` now"
+        )
+    if runs and not runs[0].is_finished:
+        return dg.SkipReason(f"the cut of {month} is run {runs[0].run_id[:8]}, not finished yet")
+    if runs or state.published_cut == month:
+        made = f" in run {runs[0].run_id[:8]}" if runs else ""
+        return dg.SkipReason(
+            f"the cut of {month} is published{made}; what changed since is published on the "
+            f"5th or at the cut of {next_month(month)}, or now by `statushouders run`"
+        )
+    return None
 
 
 @dg.sensor(
@@ -175,7 +216,7 @@ def publish_request(
     "for the month (the contract's deliverers and last month's).",
 )
 def cut_sensor(context: dg.SensorEvaluationContext, monitor: MonitorResource):
-    return publish_request(monitor, None, cut=True)
+    return publish_request(monitor, None, cut=True, instance=context.instance)
 
 
 # Suppliers deliver in the first days of the month; the run on the 5th catches the stragglers.

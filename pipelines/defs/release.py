@@ -8,6 +8,7 @@ import dagster as dg
 
 from ingest import warehouse
 from pipelines import inputs
+from pipelines.cut import plan_cut
 from pipelines.defs.disclosure_control import HISTORY, MOVES, disclosure_control, moves_table
 from pipelines.defs.indicators import dbt_project, mart_key, suite_summaries
 from pipelines.defs.resources import MonitorResource
@@ -137,10 +138,18 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
             + ", ".join(f"{v:,} {_counted(k, v)}" for k, v in diff["totals"].items())
         )
 
+    # The month whose complete cut this release is made at: the cut sensor publishes a month
+    # once, whoever made its release (pipelines/cut.py).
+    planned = plan_cut(list(all_sources()), logs)
     published = publish(
         monitor.releases,
         files,
-        {"created": created, "peildatum": peildatum, "inputs_fingerprint": made_from},
+        {
+            "created": created,
+            "peildatum": peildatum,
+            "inputs_fingerprint": made_from,
+            "cut": planned.month if planned.complete else None,
+        },
         finish=finish,
     )
     with monitor.warehouse() as con:

@@ -4,7 +4,7 @@ on the real contract (the source packages' SOURCE definitions) and hand-written 
 import pytest
 
 from cli.commands import _cut_line, _verdict
-from pipelines.cut import plan_cut, previous_month
+from pipelines.cut import next_month, outstanding_refusals, plan_cut, previous_month
 from sources import all_sources
 
 SOURCES = list(all_sources())
@@ -202,3 +202,63 @@ def test_status_says_which_missing_delivery_was_refused():
     found = by_name(cut)
     assert _verdict(found[("taalscholen", "TS004")]) == "refused, missing"
     assert _verdict(found[("taalscholen", "TS005")]) == "delivered"
+
+
+def test_what_publishes_changed_inputs_follows_the_cut_and_the_month_it_published():
+    """The cut sensor publishes a month once; the schedule on the 5th whatever is new. June:
+    COA and DUO (the contract's) and Utrecht, who delivered in May, are expected."""
+    june = contract_logs(
+        "2025-06",
+        werk_inkomen=[entry("werk_inkomen", "GM0344", "2025-05")],
+    )
+    waiting = plan_cut(SOURCES, june)
+    assert waiting.next_publication(None) == (
+        "the daemon publishes once the cut of 2025-06 is complete, or on the 5th"
+    )
+    june["werk_inkomen"].append(entry("werk_inkomen", "GM0344", "2025-06"))
+    complete = plan_cut(SOURCES, june)
+    assert complete.next_publication("2025-05") == (
+        "the cut of 2025-06 is complete: the daemon's cut sensor publishes it"
+    )
+    assert complete.next_publication("2025-06") == (
+        "the cut of 2025-06 is published already: the daemon publishes what changed since on "
+        "the 5th, or at the cut of 2025-07"
+    )
+    assert plan_cut(SOURCES, {}).next_publication(None) == "the daemon publishes on the 5th"
+
+
+@pytest.mark.parametrize(("month", "after"), [("2025-06", "2025-07"), ("2025-12", "2026-01")])
+def test_the_month_after(month, after):
+    assert next_month(month) == after
+
+
+def test_a_refusal_is_outstanding_until_a_file_of_its_name_or_its_month_is_accepted():
+    """Oudewater's May workbook is refused, then accepted under the same name: answered. Its
+    June workbook is refused twice: listed once, with the newer reason, until a June workbook
+    is accepted under any name. A name the cut cannot place stays until a file of that name
+    is accepted."""
+
+    def refused(name: str, kind=None, deliverer=None, period=None, reason="no") -> dict:
+        return {"file_name": name, "kind": kind, "deliverer": deliverer, "period": period,
+                "status": "refused", "reason": reason}  # fmt: skip
+
+    def accepted(name: str, period: str) -> dict:
+        return {"file_name": name, "kind": "werk_inkomen", "deliverer": "GM0589",
+                "period": period, "status": "accepted"}  # fmt: skip
+
+    may, june = "GM0589_2025-05.xlsx", "GM0589_2025-06.xlsx"
+    log = [
+        refused(may, "werk_inkomen", "GM0589", "2025-05"),
+        accepted(may, "2025-05"),
+        refused(june, "werk_inkomen", "GM0589", "2025-06", reason="first"),
+        refused(june, "werk_inkomen", "GM0589", "2025-06", reason="second"),
+        refused("utrecht.xlsx"),
+    ]
+    found = outstanding_refusals({"werk_inkomen": log})
+    assert [(e["source"], e["file_name"], e["reason"]) for e in found] == [
+        ("werk_inkomen", june, "second"),
+        ("werk_inkomen", "utrecht.xlsx", "no"),
+    ]
+    # June accepted under another name (a corrected file, renamed): June's refusal is answered
+    log.append({**accepted("GM0589_2025-06 (1).xlsx", "2025-06")})
+    assert [e["file_name"] for e in outstanding_refusals({"werk_inkomen": log})] == ["utrecht.xlsx"]

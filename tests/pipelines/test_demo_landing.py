@@ -389,12 +389,13 @@ def late_deliverer(demo: Demo) -> tuple[Path, str]:
 
 
 def test_a_file_is_ingested_on_arrival_and_the_cut_publishes_once_everyone_delivered(
-    demo: Demo, tmp_path: Path
+    demo: Demo, tmp_path: Path, capsys
 ):
     """On a copy of the demo's landing and data dir: the CLI's run is what the sensors see (a
     UI started now runs nothing); the late municipality's workbook arrives and the landing
     sensor asks for the ingest job alone; after that run, the cut sensor asks for the month's
-    monitor run."""
+    monitor run, once: after that run, or a release made at the month's complete cut, its
+    ticks and status say that what changes waits for the 5th or the next month's cut."""
     import dagster as dg
 
     from pipelines.definitions import defs
@@ -483,6 +484,47 @@ def test_a_file_is_ingested_on_arrival_and_the_cut_publishes_once_everyone_deliv
         assert cut.run_key == f"cut-{month}"
         assert cut_sensor.job_name == monthly.job_name == "monitor"
         assert isinstance(schedule(), dg.RunRequest)
+        following = f"{month[:5]}{int(month[5:]) + 1:02d}"
+
+        # Dagster runs a run key once; each tick after says why it asks no more.
+        job, tags = defs.resolve_job_def("monitor"), {"dagster/run_key": cut.run_key}
+        failed = instance.create_run_for_job(job, status=dg.DagsterRunStatus.FAILURE, tags=tags)
+        told, _ = sensor(cut_sensor)
+        assert told.skip_message.startswith(
+            f"the cut of {month} failed in run {failed.run_id[:8]} (alerted): the schedule"
+        )
+        done = instance.create_run_for_job(job, status=dg.DagsterRunStatus.SUCCESS, tags=tags)
+        told, _ = sensor(cut_sensor)
+        assert told.skip_message == (
+            f"the cut of {month} is published in run {done.run_id[:8]}; what changed since is "
+            f"published on the 5th or at the cut of {following}, or now by `statushouders run`"
+        )
+        assert isinstance(schedule(), dg.RunRequest)  # the 5th publishes what is new
+
+    # status, before and after the month's complete cut is published
+    def inputs_line() -> str:
+        capsys.readouterr()
+        assert main(["status", "--data-dir", str(data_dir)]) == 0
+        [line] = [x for x in capsys.readouterr().out.splitlines() if x.startswith("Inputs:")]
+        return line
+
+    said = f"Inputs: changed since {version}; `statushouders run` publishes them now, and "
+    assert inputs_line() == said + (
+        f"the cut of {month} is complete: the daemon's cut sensor publishes it"
+    )
+    # a release made at the complete cut (by `statushouders run`, say) records its month
+    manifest = data_dir / "releases" / "latest" / "release.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "cut": month}))
+    assert inputs_line() == said + (
+        f"the cut of {month} is published already: the daemon publishes what changed since "
+        f"on the 5th, or at the cut of {following}"
+    )
+    with (
+        dg.instance_for_test() as fresh,
+        dg.build_sensor_context(instance=fresh, resources={"monitor": monitor}) as context,
+    ):
+        told = cut_sensor(context)
+    assert told.skip_message.startswith(f"the cut of {month} is published; what changed since")
 
 
 def test_status_shows_each_deliverer_the_cut_and_the_latest_release(demo: Demo, capsys):
@@ -503,6 +545,14 @@ def test_status_shows_each_deliverer_the_cut_and_the_latest_release(demo: Demo, 
         f"snapshot of werk_inkomen {deliverer} is for that month (P is the earliest peildatum "
         "among the current snapshots)"
     )
+    # every file the generator wrote to be refused, whatever its month: none is replaced yet
+    [heading] = [i for i, line in enumerate(lines) if line.startswith("Refused, and not")]
+    assert lines[heading] == (
+        f"Refused, and not replaced by an accepted file since ({len(demo.bad_files)}; reports "
+        f"in {demo.data_dir.resolve() / 'quarantine'}):"
+    )
+    listed = lines[heading + 1 : heading + 1 + len(demo.bad_files)]
+    assert sorted(line.split(": ")[0].strip() for line in listed) == sorted(demo.bad_files)
     accepted = [p for p in (demo.landing / "werk_inkomen").glob("*.xlsx")]
     municipalities = {
         p.stem.split("_")[0] for p in accepted if f"werk_inkomen/{p.name}" not in demo.bad_files
@@ -843,6 +893,10 @@ def test_the_next_months_deliveries_publish_one_release_a_month_later(
     assert next_month.release.name == "1.2.0"
     assert peildatum(corrected.after) == "2025-05-31"
     assert peildatum(next_month.release) == "2025-06-30"
+    # Nor is July's cut complete: the late municipality delivered for June, so July's cut
+    # expects it too. No release here is made at a complete cut.
+    for release in (corrected.before, corrected.after, next_month.release):
+        assert json.loads((release / "release.json").read_text())["cut"] is None, release
 
 
 def test_an_attacker_with_every_release_of_two_months_pins_no_cell(
