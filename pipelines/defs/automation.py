@@ -85,6 +85,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, monitor: MonitorResource
         state = _state(monitor)
     except inputs.WarehouseBusy as exc:
         return dg.SkipReason(f"{exc}; looking again at the next tick")
+    first_tick = context.cursor is None
     hashes = _hashes(context.cursor)
     sources = _sources()
     changing: list[tuple[str, str, str]] = []
@@ -96,10 +97,12 @@ def landing_sensor(context: dg.SensorEvaluationContext, monitor: MonitorResource
     # being uploaded would be refused half written, and its supplier alerted for nothing.
     settled = [f for f in new if f not in changing]
     if not settled:
-        return dg.SkipReason(
-            f"{_names(new)} arrived or changed since the previous tick: taken in once they "
-            "have stopped changing"
+        when = (
+            "first seen now, at the sensor's first tick"
+            if first_tick
+            else "arrived or changed since the previous tick"
         )
+        return dg.SkipReason(f"{_names(new)} {when}: taken in once they have stopped changing")
     key = hashlib.sha256(json.dumps(sorted(settled)).encode()).hexdigest()
     waiting = len(new) - len(settled)
     context.log.info(
