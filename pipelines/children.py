@@ -22,7 +22,13 @@ SHUTDOWN_SECONDS = 30
 
 def die_with_parent(parent: int) -> bool:
     """Ask for SIGTERM when the parent dies; False when `parent` has died already (this
-    process has another parent now). Elsewhere than on Linux, only True."""
+    process has another parent now). Elsewhere than on Linux, only True.
+
+    SIGINT and SIGTERM go back to their defaults first: a command started in the background
+    (`cmd &`, setsid, cron) inherits SIGINT ignored, and `dagster dev` gives SIGTERM whatever
+    SIGINT has, so the kernel's SIGTERM was ignored too."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.SIG_DFL)
     if not sys.platform.startswith("linux"):
         return True
     libc = ctypes.CDLL(None, use_errno=True)

@@ -260,8 +260,9 @@ def _descendants(pid: int) -> dict[int, str]:
 @pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")
 def test_killing_the_ui_stops_its_webserver_and_daemon_and_frees_its_port(tmp_path, capfd):
     """`statushouders ui` killed outright: before, `dagster dev`'s webserver and daemon went
-    on, re-parented, so the next start found the port taken and a second daemon ticking. A
-    UI started while one holds the port says so in one line instead."""
+    on, re-parented, so the next start found the port taken and a second daemon ticking. It
+    is started as a background job is, with SIGINT ignored (dagster dev then ignored the
+    kernel's SIGTERM too). A UI started while one holds the port says so in one line."""
     import socket
 
     import httpx
@@ -276,8 +277,14 @@ def test_killing_the_ui_stops_its_webserver_and_daemon_and_frees_its_port(tmp_pa
         env.pop(name, None)
     command = ["ui", "--landing", str(landing), "--data-dir", str(data_dir), "--port", str(port)]
     log = (tmp_path / "ui.log").open("w")
+    # as `setsid statushouders ui … &` starts it: a background job has SIGINT ignored
     ui = subprocess.Popen(
-        [str(STATUSHOUDERS), *command], stdout=log, stderr=log, env=env, start_new_session=True
+        [str(STATUSHOUDERS), *command],
+        stdout=log,
+        stderr=log,
+        env=env,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     started: dict[int, str] = {}
     try:
