@@ -229,8 +229,8 @@ def _demo(args: argparse.Namespace) -> int:
 def _ui(args: argparse.Namespace) -> int:
     """`dagster dev` on the data dir's instance, as a child that ends with this process, so
     that killing the UI stops its webserver and daemon too (pipelines/children.py)."""
-    prepare_environment(args.landing, args.data_dir)
     _a_free_port(args.port)
+    prepare_environment(args.landing, args.data_dir)
     from pipelines.children import run_to_the_end
     from pipelines.dbt_manifest import prepare_dbt
 
@@ -400,6 +400,17 @@ def _make_data_dir(data_dir: Path) -> None:
         ) from None
 
 
+def _a_usable_key(data_dir: Path) -> None:
+    """The pseudonym key, checked before a run: each source's step refused it on its own."""
+    from ingest.pseudonym import KEY_ENV, KEY_FILE_NAME, load_key, pseudonymiser_for
+
+    try:
+        pseudonymiser_for(load_key(data_dir))
+    except ValueError as exc:
+        where = KEY_ENV if os.environ.get(KEY_ENV, "").strip() else data_dir / KEY_FILE_NAME
+        raise UserError(f"{exc} ({where})") from None
+
+
 def prepare_environment(landing: Path, data_dir: Path) -> None:
     """Point the Dagster definitions, dbt and the instance at these folders."""
     _a_folder(landing, "landing folder")
@@ -412,6 +423,7 @@ def prepare_environment(landing: Path, data_dir: Path) -> None:
     except OSError as exc:
         problem = storage_problem(data_dir, str(exc))
         raise UserError(problem or f"cannot write to the data dir {data_dir}: {exc}") from None
+    _a_usable_key(data_dir)
     from pipelines.defs.resources import DATA_DIR_ENV, LANDING_ENV, WAREHOUSE_ENV
 
     os.environ[LANDING_ENV] = str(landing.resolve())

@@ -49,7 +49,7 @@ def test_the_ui_says_a_data_dir_that_is_a_file_in_the_same_line(tmp_path, capsys
     landing, a_file = tmp_path / "landing", tmp_path / "a-file"
     landing.mkdir()
     a_file.write_text("")
-    status = main(["ui", "--landing", str(landing), "--data-dir", str(a_file)])
+    status = main(["ui", "--landing", str(landing), "--data-dir", str(a_file), "--port", "0"])
     assert (status, capsys.readouterr()) == (
         2, ("", f"statushouders: the data dir {a_file} is a file, not a folder\n")
     )  # fmt: skip
@@ -109,3 +109,24 @@ def test_generate_refuses_a_folder_with_files_and_a_month_not_begun(tmp_path, ca
     assert main(["generate", "--out", str(fresh), "--peildatum", ahead]) == 2
     assert f"--peildatum {ahead} has not begun" in capsys.readouterr().err
     assert not fresh.exists()
+
+
+def test_a_pseudonym_key_too_short_stops_a_run_before_it_starts(tmp_path, capsys, monkeypatch):
+    """Each source's step refused the key on its own (four identical failures, 24 s); the
+    command now says it once, before Dagster loads. The key file is named when it is the
+    one used."""
+    landing, data_dir = tmp_path / "landing", tmp_path / "data"
+    landing.mkdir()
+    monkeypatch.setenv("STATUSHOUDERS_PSEUDONYM_KEY", "review-key")  # 10 bytes
+    status = main(["run", "--landing", str(landing), "--data-dir", str(data_dir)])
+    assert (status, capsys.readouterr()) == (
+        2, ("", "statushouders: the pseudonym key must be at least 16 bytes "
+                "(STATUSHOUDERS_PSEUDONYM_KEY)\n")
+    )  # fmt: skip
+    monkeypatch.delenv("STATUSHOUDERS_PSEUDONYM_KEY")
+    (data_dir / "pseudonym.key").write_text("short\n")
+    status = main(["run", "--landing", str(landing), "--data-dir", str(data_dir)])
+    assert (status, capsys.readouterr()) == (
+        2, ("", "statushouders: the pseudonym key must be at least 16 bytes "
+                f"({data_dir / 'pseudonym.key'})\n")
+    )  # fmt: skip
