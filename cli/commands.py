@@ -520,6 +520,8 @@ def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
     prepare_dbt()
     from cli.console import compact_console
     from pipelines.definitions import defs
+    from pipelines.defs.release import NOTHING_TO_PUBLISH
+    from pipelines.inputs import current_snapshots
 
     # One line per step on stderr; the UI's runs keep Dagster's own console logger.
     defs = dg.Definitions.merge(defs, dg.Definitions(loggers={"console": compact_console}))
@@ -532,14 +534,18 @@ def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
             if job_name != "monitor":
                 result = _job(defs, job_name, instance)
                 if not result.success:
-                    return _run_failed(job_name, result, data_dir, landing)
+                    return _run_failed(result, data_dir, landing)
                 print(f"Job {job_name} finished")
                 return 0
             ingested = _job(defs, "ingest", instance)
             if not ingested.success:
-                return _run_failed(job_name, ingested, data_dir, landing)
+                return _run_failed(ingested, data_dir, landing)
             refused = _refused(ingested)
             state, made_from = _inputs_now(data_dir)
+            if not current_snapshots(state.logs):
+                # the release would refuse it, after dbt and disclosure control
+                _say_refused(refused, data_dir)
+                return _failed(job_name, None, data_dir, None, NOTHING_TO_PUBLISH, landing)
             unchanged = state.unchanged_since(made_from)
             if unchanged is not None:
                 _say_nothing_new(unchanged, "")
@@ -553,7 +559,7 @@ def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
             raise
         return _failed(job_name, None, data_dir, None, problem)
     if not result.success:
-        return _run_failed(job_name, result, data_dir, landing)
+        return _run_failed(result, data_dir, landing)
     release = result.asset_materializations_for_node("release")[-1].metadata
     state = "published" if release["changed"].value else "unchanged"
     print(f"Release {release['version'].value} {state}: {release['path'].value}")
@@ -587,10 +593,12 @@ def _after_checked_marts(defs, state, made_from: str) -> list | None:
     return sorted(job.asset_layer.executable_asset_keys - monitor_dbt_assets.keys)
 
 
-def _run_failed(job: str, result, data_dir: Path, landing: Path) -> int:
+def _run_failed(result, data_dir: Path, landing: Path) -> int:
+    """The Dagster run that failed, by its job as the UI lists it (`monitor` is two runs)."""
     from pipelines.defs.alerts import failure_reason
 
     step, reason = failure_reason(result.all_events)
+    job = result.dagster_run.job_name
     return _failed(job, result.run_id, data_dir, step, reason, landing.resolve())
 
 
@@ -665,9 +673,10 @@ def _failed(
 
     said = storage_problem(data_dir, reason) or (f"{step}: " if step else "") + reason
     print(f"statushouders run: no release published: {said}")
-    _reached, problems = send_alert(
-        *run_failed_message(job, run_id, data_dir, step, reason, landing), "run_failure"
-    )
+    subject, body = run_failed_message(job, run_id, data_dir, step, reason, landing)
+    reached, problems = send_alert(subject, body, "run_failure")
+    if reached:
+        print(f"statushouders: alert sent by {' and '.join(reached)}: {subject}", file=sys.stderr)
     for line in problems:
         print(f"statushouders: {line}", file=sys.stderr)
     return 1

@@ -33,6 +33,7 @@ TABLES = {
 }
 
 CHANGELOG = "CHANGELOG.md"
+NOTHING_TO_PUBLISH = "no accepted deliveries: there is nothing to publish"
 MODELS = (
     "indicatoren",
     "huisvesting",
@@ -77,7 +78,7 @@ def release(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.M
                 for e in warehouse.current_deliveries(log)
             ]
     if not deliveries:
-        raise dg.Failure(description="no accepted deliveries: there is nothing to publish")
+        raise dg.Failure(description=NOTHING_TO_PUBLISH)
     # What this release is made from: a later run with the same inputs skips everything
     # after ingestion (pipelines/inputs.py).
     made_from = inputs.fingerprint(logs, monitor.public_url)

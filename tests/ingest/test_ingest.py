@@ -487,6 +487,10 @@ def test_run_with_nothing_acceptable_publishes_nothing_and_exits_non_zero(pipeli
     write_text(landing / "duo" / "examens_2025-13.csv", "bsn\n")
     assert run(landing, data_dir, job="monitor") == 1
     out, err = capfd.readouterr()
-    assert "no release published: release: no accepted deliveries" in out
+    assert "no release published: no accepted deliveries" in out
     assert "Traceback" not in out + err
     assert not (data_dir / "releases" / "latest").exists()
+    # said after ingestion, before dbt built the marts and disclosure control ran
+    assert query(data_dir, "select count(*) from duckdb_schemas() where schema_name = 'marts'") == [
+        (0,)
+    ]
