@@ -386,11 +386,14 @@ def _name_violation(source: Source, name: str) -> Violation:
     odd = odd_characters(name)
     if not odd:
         near = next((n for n in near_names(name) if _named(source, n) is not None), None)
-        hint = f"; as {near} it would be a valid name: rename the file and deliver it again"
+        month = re.search(r"\d{4}-(\d{2})(?!\d)", name)
+        hint = ""
+        if near:
+            hint = f"; as {near} it would be a valid name: rename the file and deliver it again"
+        elif month and not 1 <= int(month[1]) <= 12:
+            hint = f"; {month[0]} is no month (YYYY-MM, the month 01 to 12)"
         return Violation(
-            rule="file name",
-            table="",
-            detail=f"the file name does not match; {expected}" + (hint if near else ""),
+            rule="file name", table="", detail=f"the file name does not match; {expected}{hint}"
         )
     detail = f"the file name {escaped(name)} contains " + " and ".join(c.describe() for c in odd)
     plain = plain_name(name, odd)

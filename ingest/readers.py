@@ -278,9 +278,10 @@ def read_json(path: Path) -> dict:
             "(which one counts is not for the reader to guess)",
         ) from None
     except json.JSONDecodeError as exc:
-        raise StructureError(
-            "json", f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
+        where = f"line {exc.lineno}, column {exc.colno}"
+        # "Unterminated string starting at": the position is where the string starts
+        said = f"{exc.msg} {where}" if exc.msg.endswith(" at") else f"{where}: {exc.msg}"
+        raise StructureError("json", f"not valid JSON ({said})") from None
     except RecursionError:
         # Python's parser recurses once per level and gives up near its recursion limit.
         raise StructureError(

@@ -193,6 +193,12 @@ def test_a_whole_number_too_large_for_64_bits_is_a_type_violation_of_its_row(tmp
         ),
         ("TS001_2025-06.json", b"\xef\xbb\xbf{}", "not valid JSON (line 1, column 1: Unexpected"),
         ("TS001_2025-06.json", b"\x00" * 100, "not valid JSON (line 1, column 1"),
+        # Python's message ends "starting at": the position is where the string starts
+        (
+            "TS001_2025-06.json",
+            b'{"school": {"naam": "Taal',
+            "not valid JSON (Unterminated string starting at line 1, column 21)",  # the quote
+        ),
     ],
 )
 def test_json_in_odd_encodings_is_refused_with_a_reason(tmp_path, name, data, reason):
@@ -395,6 +401,16 @@ def test_a_name_a_slip_away_from_a_valid_one_says_which_name_it_would_be(
     if valid:
         expected += f"; as {valid} it would be a valid name: rename the file and deliver it again"
     assert refused_because(check(source, path)) == expected
+
+
+@pytest.mark.parametrize("name", ["examens_2025-13.csv", "examens_2025-00.csv"])
+def test_a_name_whose_month_is_no_month_says_so(tmp_path, name):
+    path = write_text(tmp_path / name, "x\n")
+    month = name.removeprefix("examens_").removesuffix(".csv")
+    assert refused_because(check(DUO, path)) == (
+        f"the file name does not match; expected one of: {expected_names(DUO)}; {month} is no "
+        "month (YYYY-MM, the month 01 to 12)"
+    )
 
 
 def test_a_file_name_with_a_cyrillic_letter_says_which_and_what_it_looks_like(tmp_path):
