@@ -173,10 +173,13 @@ def publish_request(
         return _publish_run(run_key)
     version = state.unchanged_since(inputs.fingerprint(state.logs, monitor.public_url))
     if version is not None:
-        return dg.SkipReason(
-            f"nothing new since release {version}: the same current deliveries, dbt project "
-            "and code"
-        )
+        same = "the same current deliveries, dbt project and code"
+        if cut and state.published_cut == run_key.removeprefix("cut-"):
+            return dg.SkipReason(
+                f"the cut of {state.published_cut} is published as release {version}, and "
+                f"nothing is new since: {same}"
+            )
+        return dg.SkipReason(f"nothing new since release {version}: {same}")
     if cut:
         published = _cut_published(instance, run_key, state)
         if published is not None:
