@@ -238,7 +238,11 @@ def _ui(args: argparse.Namespace) -> int:
     print(f"Dagster UI on http://127.0.0.1:{args.port} (Ctrl-C stops it)", file=sys.stderr)
     # the dagster next to this interpreter: the project's environment need not be on PATH
     dagster = str(Path(sys.executable).with_name("dagster"))
-    return run_to_the_end([dagster, "dev", "-m", "pipelines.definitions", "-p", str(args.port)])
+    command = [dagster, "dev", "-m", "pipelines.definitions", "-p", str(args.port)]
+    # Dagster's notices about its own API ("`dagster dev` is superseded by `dg dev`", a CLI
+    # this stack does not install) say nothing to the user, as in `statushouders run`.
+    env = {"PYTHONWARNINGS": "ignore::FutureWarning", **os.environ}
+    return run_to_the_end(command, env)
 
 
 def _a_free_port(port: int) -> None:

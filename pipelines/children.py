@@ -37,16 +37,17 @@ def die_with_parent(parent: int) -> bool:
     return os.getppid() == parent
 
 
-def run_to_the_end(command: list[str]) -> int:
-    """Run `command` and return its exit status. It gets SIGTERM when this process dies,
-    however; an interrupt here (Ctrl-C reaches the child too) waits for it to shut down."""
+def run_to_the_end(command: list[str], env: dict[str, str] | None = None) -> int:
+    """Run `command` (in `env`, by default this one's) and return its exit status. It gets
+    SIGTERM when this process dies, however; an interrupt here (Ctrl-C reaches the child
+    too) waits for it to shut down."""
     parent = os.getpid()
 
     def in_the_child() -> None:
         if not die_with_parent(parent):
             os._exit(1)
 
-    child = subprocess.Popen(command, preexec_fn=in_the_child)
+    child = subprocess.Popen(command, preexec_fn=in_the_child, env=env)
     try:
         return child.wait()
     except KeyboardInterrupt:

@@ -295,6 +295,8 @@ def test_killing_the_ui_stops_its_webserver_and_daemon_and_frees_its_port(tmp_pa
             except httpx.HTTPError:
                 time.sleep(0.5)
         assert answered, (tmp_path / "ui.log").read_text()[-2000:]
+        said = (tmp_path / "ui.log").read_text()
+        assert "Warning" not in said and "Traceback" not in said, said
         started = _descendants(ui.pid)
         assert any("dagster_webserver" in c for c in started.values()), started
         assert any("dagster._daemon" in c for c in started.values()), started
