@@ -495,7 +495,7 @@ def run_pipeline(
 ) -> int:
     """Run a job of the definitions in this process, holding the data dir's lock."""
     _a_folder(landing, "landing folder")
-    data_dir = data_dir.resolve()
+    landing, data_dir = landing.resolve(), data_dir.resolve()
     _make_data_dir(data_dir)
     with hold_data_dir(data_dir, "statushouders run", wait):
         prepare_environment(landing, data_dir)
@@ -529,7 +529,7 @@ def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
 
     # One line per step on stderr; the UI's runs keep Dagster's own console logger.
     defs = dg.Definitions.merge(defs, dg.Definitions(loggers={"console": compact_console}))
-    print(f"Running the monitor on {Path(landing).resolve()} → {data_dir}", file=sys.stderr)
+    print(f"Running the monitor on {landing} → {data_dir}", file=sys.stderr)
     try:
         with (
             contextlib.redirect_stderr(_WithoutEventLogDumps(sys.stderr)),
@@ -603,7 +603,7 @@ def _run_failed(result, data_dir: Path, landing: Path) -> int:
 
     step, reason = failure_reason(result.all_events)
     job = result.dagster_run.job_name
-    return _failed(job, result.run_id, data_dir, step, reason, landing.resolve())
+    return _failed(job, result.run_id, data_dir, step, reason, landing)
 
 
 def _refused(result) -> int:

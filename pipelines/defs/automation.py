@@ -139,24 +139,21 @@ def _publish_run(run_key: str | None) -> dg.RunRequest:
 
 
 def publish_request(
-    monitor: MonitorResource,
-    run_key: str | None,
-    *,
-    cut: bool,
-    instance: dg.DagsterInstance | None = None,
+    monitor: MonitorResource, *, cut: bool, instance: dg.DagsterInstance | None = None
 ) -> dg.RunRequest | dg.SkipReason:
     """A monitor run unless the latest release was made from the same inputs; for the cut
     sensor, also only once every expected deliverer has delivered, and once a month (its
-    `instance` holds the month's run). The run leaves a landing file that is still changing
-    for a later run."""
+    `instance` holds the month's run, run key `cut-<month>`). The run leaves a landing file
+    that is still changing for a later run."""
     try:
         state = _state(monitor)
     except inputs.WarehouseBusy as exc:
         if cut:
             return dg.SkipReason(f"{exc}; looking again at the next tick")
         # The schedule's tick comes once: the run queues and waits for the data dir.
-        return _publish_run(run_key)
+        return _publish_run(None)
     sources = _sources()
+    month = None
     if cut:
         planned = plan_cut(sources, state.logs)
         if planned.month is None:
@@ -166,7 +163,8 @@ def publish_request(
                 f"cut {planned.month}: {len(planned.missing)} of {len(planned.expected)} "
                 f"expected deliveries are not in: {planned.waiting_for}"
             )
-        run_key = f"cut-{planned.month}"
+        month = planned.month
+    run_key = f"cut-{month}" if month else None
     if inputs.new_files(monitor.landing, sources, state.logs, {}):
         if cut:
             return dg.SkipReason("new landing files wait for the landing sensor's ingest run")
@@ -174,25 +172,24 @@ def publish_request(
     version = state.unchanged_since(inputs.fingerprint(state.logs, monitor.public_url))
     if version is not None:
         same = "the same current deliveries, dbt project and code"
-        if cut and state.published_cut == run_key.removeprefix("cut-"):
+        if month and state.published_cut == month:
             return dg.SkipReason(
-                f"the cut of {state.published_cut} is published as release {version}, and "
-                f"nothing is new since: {same}"
+                f"the cut of {month} is published as release {version}, and nothing is new "
+                f"since: {same}"
             )
         return dg.SkipReason(f"nothing new since release {version}: {same}")
-    if cut:
-        published = _cut_published(instance, run_key, state)
+    if month:
+        published = _cut_published(instance, month, run_key, state)
         if published is not None:
             return published
     return _publish_run(run_key)
 
 
 def _cut_published(
-    instance: dg.DagsterInstance | None, run_key: str, state: inputs.State
+    instance: dg.DagsterInstance | None, month: str, run_key: str, state: inputs.State
 ) -> dg.SkipReason | None:
     """Why the cut sensor does not ask for its month's run again: Dagster runs a run key
     once, and would skip the request without a word."""
-    month = run_key.removeprefix("cut-")
     runs = (
         instance.get_runs(dg.RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1) if instance else []
     )
@@ -222,7 +219,7 @@ def _cut_published(
     "for the month (the contract's deliverers and last month's).",
 )
 def cut_sensor(context: dg.SensorEvaluationContext, monitor: MonitorResource):
-    return publish_request(monitor, None, cut=True, instance=context.instance)
+    return publish_request(monitor, cut=True, instance=context.instance)
 
 
 # Suppliers deliver in the first days of the month; the run on the 5th catches the stragglers.
@@ -235,4 +232,4 @@ def cut_sensor(context: dg.SensorEvaluationContext, monitor: MonitorResource):
     "latest release was made from the same inputs.",
 )
 def monthly(context: dg.ScheduleEvaluationContext, monitor: MonitorResource):
-    return publish_request(monitor, None, cut=False)
+    return publish_request(monitor, cut=False)
