@@ -213,6 +213,7 @@ def read_xlsx(path: Path, tables: tuple[Table, ...]) -> dict[str, pa.Table]:
         for table in tables:
             if table.name not in workbook.sheet_names:
                 raise StructureError("sheets", f"missing required sheet {table.name}", table.name)
+            _within_bounds(path, table.name)
             try:
                 rows = workbook.get_sheet_by_name(table.name).to_python(skip_empty_area=False)
             except Exception:
@@ -251,6 +252,90 @@ def read_xlsx(path: Path, tables: tuple[Table, ...]) -> dict[str, pa.Table]:
     finally:
         workbook.close()
     return result
+
+
+# The cells a sheet may span, from its first used cell to its last: calamine reserves memory
+# for every one of them (~32 bytes each) before it reads a value, and a single stray cell in
+# XFD1048576 asks for 512 GiB, which aborts the process outright instead of raising.
+MAX_SHEET_CELLS = 20_000_000
+_CELL_REFERENCE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+# a row that holds cells (`<row r="9"/>`, formatting alone, reserves nothing)
+_ROW_REFERENCE = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{1,7})"[^>]*(?<!/)>')
+_RELATIONSHIPS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _within_bounds(path: Path, sheet: str) -> None:
+    """Refuse a sheet whose used range is too large to read, before calamine reserves it."""
+    part = _sheet_part(path, sheet)
+    if part is None:
+        return  # calamine finds the sheet its own way, and says what is wrong
+    rows: list[int] = []
+    columns: list[int] = []
+    tail = b""
+    with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
+        # in blocks: the part may unpack to hundreds of MiB (within the delivery size limit)
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            text = tail + block
+            cut = max(0, text.rfind(b"<"))  # a tag cut off at the block's end waits for the next
+            for column, row in _CELL_REFERENCE.findall(text, 0, cut):
+                columns.append(_column_number(column))
+                rows.append(int(row))
+            rows.extend(int(row) for row in _ROW_REFERENCE.findall(text, 0, cut))
+            if len(rows) > 1 << 16:  # only the extremes matter
+                rows, columns = (
+                    [min(rows), max(rows)],
+                    [min(columns, default=1), max(columns, default=1)],
+                )
+            tail = text[cut:]
+    if not rows:
+        return
+    height = max(rows) - min(rows) + 1
+    width = max(columns, default=1) - min(columns, default=1) + 1
+    if height * width > MAX_SHEET_CELLS:
+        first = f"{_column_name(min(columns, default=1))}{min(rows)}"
+        last = f"{_column_name(max(columns, default=1))}{max(rows)}"
+        raise StructureError(
+            "size",
+            f"sheet {sheet} spans {first}:{last}, {height * width:,} cells, more than the "
+            f"{MAX_SHEET_CELLS:,} a sheet may span: a value far below or to the right of the "
+            f"data (in {last}?) makes the sheet that large; delete it and deliver again",
+            sheet,
+        )
+
+
+def _sheet_part(path: Path, sheet: str) -> str | None:
+    """The zip member that holds the named sheet (workbook.xml names it, its relations point)."""
+    from xml.etree import ElementTree
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            links = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            names = set(archive.namelist())
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError, ValueError):
+        return None
+    ids = {e.get("name"): e.get(_RELATIONSHIPS) for e in book.iter() if e.tag.endswith("}sheet")}
+    targets = {e.get("Id"): e.get("Target", "") for e in links.iter()}
+    target = targets.get(ids.get(sheet))
+    if not target:
+        return None
+    part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return part if part in names else None
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _column_name(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _cell_text(cell: object) -> str:

@@ -106,6 +106,35 @@ def test_an_empty_file_is_refused_as_empty(tmp_path, source, name):
     assert refused_because(check(source, path)) == "the file is empty"
 
 
+def test_a_workbook_with_one_cell_far_out_is_refused_before_the_reader_reserves_the_sheet(
+    tmp_path,
+):
+    """One cell in XFD1048576 beside data in A1:E2 makes the sheet 16,384 columns by
+    1,048,576 rows = 17,179,869,184 cells; the xlsx reader reserved that much memory
+    (512 GiB) and the process aborted, every run, until the file was taken away."""
+    path = write_workbook(
+        tmp_path / "GM0344_2025-06.xlsx",
+        {"intakes": [[BSNS[0], dt.date(2025, 1, 6), "J"]]},
+    )
+    stray = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    _rewrite_part(
+        path,
+        "xl/worksheets/sheet4.xml",
+        lambda xml: xml.replace(b"</sheetData>", stray.encode() + b"</sheetData>"),
+    )
+    assert refused_because(check(WERK_INKOMEN, path)).startswith(
+        "sheet intakes spans A1:XFD1048576, 17,179,869,184 cells, more than the 20,000,000"
+    )
+
+
+def _rewrite_part(path: Path, part: str, change) -> None:
+    with zipfile.ZipFile(path) as archive:
+        parts = [(info, archive.read(info.filename)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in parts:
+            archive.writestr(info, change(data) if info.filename == part else data)
+
+
 def test_a_folder_or_a_link_to_nothing_in_the_landing_is_named_not_passed_over(tmp_path):
     """An upload that made a folder of the workbook's name, and a link whose file is gone:
     neither is a delivery, but a run that passed them over in silence would leave the
