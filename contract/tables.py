@@ -66,6 +66,8 @@ class Table:
     columns: tuple[Column, ...]
     # Where the table sits inside its file, for reports: "sheet uitkeringen", "deelnemers[]".
     location: str = ""
+    # One object of a document (the school a language school's document is about), not rows.
+    single: bool = False
 
     @property
     def column_names(self) -> list[str]:

@@ -10,9 +10,11 @@ one is parsed, typed, pseudonymised and staged as Parquet under the key's finger
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import shutil
 import zipfile
@@ -141,9 +143,15 @@ def month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+def delivered_name(path: Path) -> str:
+    """The name a file was delivered under, as text: a byte that is not UTF-8 (a name saved
+    in Windows-1252, `é` as 0xE9) is written `\\xe9`, as nothing downstream can store it."""
+    return os.fsencode(path.name).decode("utf-8", "backslashreplace")
+
+
 def identify(source: Source, path: Path, name: str | None = None) -> DeliveryFile:
     """Which kind, deliverer and period a file is, from its (delivered) name alone."""
-    name = name or path.name
+    name = name or delivered_name(path)
     common = {
         "source": source.name,
         "name": name,
@@ -200,14 +208,20 @@ def discover(
             continue
         if not path.is_file():
             if unreadable is not None:
-                unreadable.append((path.name, _not_a_file(path)))
+                unreadable.append((delivered_name(path), _not_a_file(path)))
             continue
         try:
             files.append(identify(source, path))
         except OSError as exc:
             if unreadable is not None:
-                unreadable.append((path.name, f"it could not be read: {exc.strerror or exc}"))
+                unreadable.append((delivered_name(path), _could_not_read(exc)))
     return files
+
+
+def _could_not_read(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "it was removed while the run read it"
+    return f"it could not be read: {exc.strerror or exc}"
 
 
 def _not_a_file(path: Path) -> str:
@@ -276,6 +290,8 @@ def _check(
     _check_size(file, max_bytes)
     parsed = kind.parse(file.path, file)
     peildatum = parsed.peildatum or file.peildatum
+    if not any(parsed.tables[t.name].num_rows for t in kind.tables if not t.single):
+        raise StructureError("empty", _without_rows(file))
     typed: dict[str, pa.Table] = {}
     violations: list[Violation] = []
     for table in kind.tables:
@@ -329,7 +345,7 @@ def _check_size(file: DeliveryFile, max_bytes: int) -> None:
     """Empty, or too large to read safely: said before any reader tries."""
     if file.size == 0:
         raise StructureError("empty", "the file is empty")
-    if file.size <= 64 and not file.path.read_bytes().removeprefix(b"\xef\xbb\xbf").strip():
+    if file.size <= 1 << 20 and not file.path.read_bytes().removeprefix(b"\xef\xbb\xbf").strip():
         raise StructureError("empty", "the file is empty (it holds only white space)")
     limit = f"the {human_size(max_bytes)} a delivery may be (STATUSHOUDERS_MAX_DELIVERY_MB)"
     if file.size > max_bytes:
@@ -345,6 +361,23 @@ def _check_size(file: DeliveryFile, max_bytes: int) -> None:
             raise StructureError(
                 "size", f"the file unpacks to {human_size(unpacked)}, more than {limit}"
             )
+
+
+def _without_rows(file: DeliveryFile) -> str:
+    """A snapshot without a single row: as the current one it would withdraw everyone the
+    deliverer sent before (and an empty COA or DUO extract leaves the monitor no one to
+    follow). In every case seen it is an export that went wrong, so it is refused."""
+    assert file.kind is not None
+    rows = [t for t in file.kind.tables if not t.single]
+    where = {
+        ".xlsx": "each of its sheets holds only its header row",
+        ".json": f"its list {rows[0].location} is empty",
+    }.get(Path(file.name).suffix.lower(), "it holds only its header row")
+    return (
+        f"the file holds no rows: {where}; as a full snapshot it would withdraw everyone "
+        f"{file.deliverer or 'the supplier'} delivered before, so what was current stays "
+        "current; deliver the export again with its rows"
+    )
 
 
 def _unreadable(exc: Exception) -> Violation:
@@ -380,9 +413,24 @@ def _not_begun_violation(file: DeliveryFile, received: dt.date) -> Violation:
     )
 
 
+# a byte of a name that is not UTF-8, as `delivered_name` writes it
+_NOT_UTF8 = re.compile(r"\\x([0-9a-f]{2})")
+
+
 def _name_violation(source: Source, name: str) -> Violation:
     """A name that is no kind of this source's, with what makes it so when it is invisible."""
     expected = f"expected one of: {expected_names(source)}"
+    undecodable = _NOT_UTF8.search(name)
+    if undecodable:
+        byte = int(undecodable[1], 16)
+        seen = bytes([byte]).decode("cp1252", errors="replace")
+        as_windows = f" (Windows-1252 reads it as '{seen}')" if seen.isprintable() else ""
+        return Violation(
+            rule="file name",
+            table="",
+            detail=f"the file name is not UTF-8: character {undecodable.start() + 1} is byte "
+            f"0x{byte:02X}{as_windows}, written here as \\x{undecodable[1]}; {expected}",
+        )
     odd = odd_characters(name)
     if not odd:
         near = next((n for n in near_names(name) if _named(source, n) is not None), None)
@@ -431,21 +479,46 @@ def archive_path(archive_dir: Path, source: str, sha256: str, name: str) -> Path
     return archive_dir / source / f"{sha256}{Path(name).suffix}"
 
 
-def archive(file: DeliveryFile, archive_dir: Path) -> Path:
-    """Keep the bytes under their content hash; the same bytes are stored once."""
+class ChangedWhileRead(Exception):
+    """The file's bytes are no longer those its hash was taken of: it is being replaced."""
+
+
+def archive(file: DeliveryFile, archive_dir: Path) -> DeliveryFile:
+    """Keep the bytes under their content hash (the same bytes are stored once), and give the
+    delivery as its archived copy. Everything after reads that copy: a file the supplier
+    replaced meanwhile had its new bytes archived under the old hash and checked in place of
+    the old ones, and one removed meanwhile failed the whole source's step.
+
+    Raises `ChangedWhileRead` when the bytes copied are not those hashed before, and
+    FileNotFoundError when the file is gone; the next run takes the file as it is then.
+    """
     target = archive_path(archive_dir, file.source, file.sha256, file.name)
     if not target.exists():
-        _copy_atomically(file.path, target)
-    return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = _partial(target)
+        digest = hashlib.sha256()
+        try:
+            with file.path.open("rb") as source, partial.open("wb") as copy:
+                for block in iter(lambda: source.read(1 << 20), b""):
+                    digest.update(block)
+                    copy.write(block)
+            if digest.hexdigest() != file.sha256:
+                raise ChangedWhileRead(file.name)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        partial.replace(target)
+    return dataclasses.replace(file, path=target)
 
 
 def quarantine(outcome: Outcome, quarantine_dir: Path) -> Path:
     """Keep a refused file beside a report: which file, which rule, which rows, how many."""
     file = outcome.file
-    folder = quarantine_dir / file.source / f"{file.name}.{file.sha256[:12]}"
+    folder = quarantine_dir / file.source / keyed_folder(file)
     folder.mkdir(parents=True, exist_ok=True)
-    if not (folder / file.name).exists():
-        _copy_atomically(file.path, folder / file.name)
+    copy = folder / _fitting(file.name)
+    if not copy.exists():
+        _copy_atomically(file.path, copy)
     report = {
         "file": f"{file.source}/{file.name}",
         "sha256": file.sha256,
@@ -480,8 +553,7 @@ def render_report(outcome: Outcome) -> str:
         # which sheet or part of a document, when the file has several
         where = f" ({table.location})" if v.count and table and len(tables) > 1 else ""
         # a JSON object that is not in a list (the school) has no rows to point at
-        single = file.name.endswith(".json") and table and not table.location.endswith("[]")
-        numbered = v.count and not single
+        numbered = v.count and not (table and table.single)
         if v.causes:
             lines.append(f"- {v.detail}{where}:")
             lines += [f"  - {cause.summary()}; {_rows(cause)}" for cause in v.causes]
@@ -514,8 +586,27 @@ def _rows(v: Violation) -> str:
     return f"rows {shown}{more}"
 
 
+def keyed_folder(file: DeliveryFile) -> str:
+    """The folder name of a delivery's reports: its name and the start of its hash, the name
+    shortened where together they would pass the 255 bytes a file name may be."""
+    key = f".{file.sha256[:12]}"
+    return _fitting(file.name, 255 - len(key)) + key
+
+
+def _fitting(name: str, room: int = 255) -> str:
+    """The name cut to `room` bytes (a cut character dropped whole)."""
+    return name.encode()[:room].decode("utf-8", "ignore")
+
+
+def _partial(target: Path) -> Path:
+    """Where a copy is written before it takes its name (hidden, and short enough always)."""
+    return target.with_name(
+        f".partial-{os.getpid()}-{hashlib.sha256(target.name.encode()).hexdigest()[:12]}"
+    )
+
+
 def _copy_atomically(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
+    partial = _partial(target)
     shutil.copyfile(source, partial)
     partial.replace(target)

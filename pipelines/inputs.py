@@ -45,7 +45,7 @@ from pathlib import Path
 import duckdb
 
 from ingest import warehouse
-from ingest.deliveries import Source, sha256_of
+from ingest.deliveries import Source, delivered_name, sha256_of
 from pipelines.dbt_sources import GENERATED_FILES
 from pipelines.lock import DataDirBusy, reading
 from publish.store import MANIFEST, latest
@@ -268,7 +268,8 @@ def new_files(
             # as discover() lists them: files, hidden ones excepted
             if path.name.startswith(".") or not path.is_file():
                 continue
-            key = f"{source.name}/{path.name}"
+            name = delivered_name(path)
+            key = f"{source.name}/{name}"
             try:
                 stat = path.stat()
                 cached = hashes.get(key)
@@ -279,10 +280,10 @@ def new_files(
                     unreadable.append(key)
                 continue  # being replaced, or unreadable: the run reports it
             seen[key] = [stat.st_size, stat.st_mtime_ns, sha]
-            if (path.name, sha) not in known:
-                found.append((source.name, path.name, sha))
+            if (name, sha) not in known:
+                found.append((source.name, name, sha))
                 if changing is not None and not unchanged:
-                    changing.append((source.name, path.name, sha))
+                    changing.append((source.name, name, sha))
     hashes.clear()
     hashes.update(seen)
     return found

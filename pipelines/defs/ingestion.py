@@ -9,12 +9,14 @@ from expectations import suite_name, validate_delivery
 from expectations.data_docs import write_index, write_page
 from ingest import warehouse
 from ingest.deliveries import (
+    ChangedWhileRead,
     Outcome,
     Source,
     archive,
     archive_path,
     discover,
     identify,
+    keyed_folder,
     process,
     quarantine,
     today,
@@ -111,7 +113,14 @@ def build_source_defs(source: Source) -> dg.Definitions:
                         (file.name, f"it changed in the last {config.settled_seconds} s")
                     )
                     continue
-                archived = archive(file, monitor.archive)
+                try:
+                    file = archive(file, monitor.archive)  # its copy from now on
+                except ChangedWhileRead:
+                    arriving.append((file.name, "it changed while the run read it"))
+                    continue
+                except FileNotFoundError:
+                    unreadable.append((file.name, "it was removed while the run read it"))
+                    continue
                 outcome = process(
                     source, file, pseudonymiser, validate_delivery, staging, max_bytes, today()
                 )
@@ -127,7 +136,7 @@ def build_source_defs(source: Source) -> dg.Definitions:
                     )
                     context.log.info(
                         f"{source.name}/{file.name} accepted: {outcome.rows:,} rows{dropped}, "
-                        f"archived as {archived.name[:12]}…"
+                        f"archived as {file.path.name[:12]}…"
                     )
                 if outcome.validation is not None:
                     _write_docs(context, monitor, file, outcome)
@@ -222,7 +231,7 @@ def _write_docs(context, monitor: MonitorResource, file, outcome: Outcome) -> No
     The pages are a view of a verdict already taken: a page GX cannot render for odd values
     is left out with a warning. Storage errors still stop the run.
     """
-    folder = monitor.docs / "deliveries" / file.source / f"{file.name}.{file.sha256[:12]}"
+    folder = monitor.docs / "deliveries" / file.source / keyed_folder(file)
     identifiers = {suite_name(file.source, t.name): t.identifier_names for t in file.kind.tables}
     for name, result in outcome.validation.results.items():
         try:

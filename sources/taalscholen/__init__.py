@@ -10,6 +10,7 @@ from ingest.readers import read_json, records_table
 SCHOLEN = Table(
     name="scholen",
     location="school",
+    single=True,
     columns=(
         Column("code"),
         Column("naam"),

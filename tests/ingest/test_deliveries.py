@@ -7,6 +7,7 @@ expected reasons and row numbers are worked out by hand from the file the test w
 
 import datetime as dt
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -15,13 +16,16 @@ import pytest
 from contract.tables import ROW_NUMBER, Violation
 from expectations import validate_delivery
 from ingest.deliveries import (
+    ChangedWhileRead,
     DeliveryKind,
     Outcome,
     Source,
+    archive,
     discover,
     expected_names,
     identify,
     process,
+    quarantine,
     render_report,
 )
 from ingest.pseudonym import pseudonymiser_for
@@ -106,6 +110,36 @@ def test_an_empty_file_is_refused_as_empty(tmp_path, source, name):
     assert refused_because(check(source, path)) == "the file is empty"
 
 
+@pytest.mark.parametrize(
+    ("source", "name", "content", "where"),
+    [
+        (COA, "koppelingen_2025-06.csv", KOPPELINGEN_HEADER + "\n", "it holds only its header row"),
+        (DUO, "examens_2025-06.csv", EXAMENS_HEADER + "\r\n", "it holds only its header row"),
+        (
+            TAALSCHOLEN,
+            "TS001_2025-06.json",
+            '{"school": {"code": "TS001", "naam": "T", "keurmerk": true}, '
+            '"peildatum": "2025-06-30", "deelnemers": []}',
+            "its list deelnemers[] is empty",
+        ),
+        (WERK_INKOMEN, "GM0344_2025-06.xlsx", None, "each of its sheets holds only its header row"),
+    ],
+)
+def test_a_file_with_headers_but_no_rows_is_refused_not_made_the_current_snapshot(
+    tmp_path, source, name, content, where
+):
+    """A header-only koppelingen file was accepted with 0 rows and the marts' suites then
+    failed on a monitor of no one; an empty workbook was published, the municipality's clients
+    gone from it without a word. A full snapshot without a row is an export gone wrong."""
+    path = tmp_path / name
+    if content is None:
+        write_workbook(path)  # the four sheets, each only its header
+    else:
+        write_text(path, content)
+    reason = refused_because(check(source, path))
+    assert reason.startswith(f"the file holds no rows: {where}; as a full snapshot it would ")
+
+
 def test_a_workbook_with_one_cell_far_out_is_refused_before_the_reader_reserves_the_sheet(
     tmp_path,
 ):
@@ -135,6 +169,62 @@ def _rewrite_part(path: Path, part: str, change) -> None:
             archive.writestr(info, change(data) if info.filename == part else data)
 
 
+def test_a_file_name_that_is_not_utf8_is_refused_and_quarantined_not_a_failed_step(tmp_path):
+    """`koppelingen_2025-07é.csv` saved by a Windows-1252 tool: é is byte 0xE9, which is not
+    UTF-8. The name could not be written to the report or the log, and COA's step failed on
+    every run. Character 20: `koppelingen_2025-07` is 19 characters."""
+    folder = tmp_path / "coa"
+    folder.mkdir()
+    with open(os.path.join(os.fsencode(folder), b"koppelingen_2025-07\xe9.csv"), "wb") as out:
+        out.write(KOPPELINGEN_HEADER.encode())
+    [file] = discover(tmp_path, COA)
+    assert file.name == "koppelingen_2025-07\\xe9.csv"
+    outcome = process(COA, file, PSEUDONYMISER, validate_delivery, tmp_path / "staging")
+    assert refused_because(outcome) == (
+        "the file name is not UTF-8: character 20 is byte 0xE9 (Windows-1252 reads it as 'é'), "
+        f"written here as \\xe9; expected one of: {expected_names(COA)}"
+    )
+    report = json.loads((quarantine(outcome, tmp_path / "quarantine") / "report.json").read_text())
+    assert report["file"] == "coa/koppelingen_2025-07\\xe9.csv"
+
+
+def test_a_name_of_243_characters_is_quarantined_under_a_folder_name_that_fits(tmp_path):
+    """The quarantine folder adds `.` and 12 characters of the hash: 256 for this name, one
+    over the 255 a name may be, and COA's step failed on every run ("File name too long")."""
+    name = "koppelingen_2025-08" + "_" * 220 + ".csv"
+    path = write_text(tmp_path / "coa" / name, KOPPELINGEN_HEADER)
+    outcome = check(COA, path)
+    assert outcome.status == "refused"
+    folder = quarantine(outcome, tmp_path / "quarantine")
+    assert len(folder.name) == 255
+    assert folder.name.endswith(f".{outcome.file.sha256[:12]}")
+    assert (folder / name).read_bytes() == path.read_bytes()
+
+
+def test_the_checks_read_the_archived_copy_and_a_file_changed_or_gone_meanwhile_waits(tmp_path):
+    """A file replaced between its hash and its copy had the new bytes archived under the old
+    hash; one removed meanwhile failed its source's step. The archive now holds exactly the
+    bytes hashed, the checks read that copy, and a file that changed or went is left for the
+    next run."""
+    rows = [koppeling(f"000000000{i}", BSNS[i]) for i in range(1, 4)]
+    path = write_text(tmp_path / "koppelingen_2025-06.csv", "\n".join([KOPPELINGEN_HEADER, *rows]))
+    first = identify(COA, path)
+    copy = archive(first, tmp_path / "archive")
+    assert copy.path == tmp_path / "archive" / "coa" / f"{first.sha256}.csv"
+    path.write_text(KOPPELINGEN_HEADER)  # replaced after it was archived: the copy is checked
+    assert process(COA, copy, PSEUDONYMISER, validate_delivery, tmp_path / "s").rows == 3
+
+    second = identify(COA, path)
+    path.write_text(KOPPELINGEN_HEADER + "\n" + rows[0])  # replaced between hash and copy
+    with pytest.raises(ChangedWhileRead):
+        archive(second, tmp_path / "archive")
+    third = identify(COA, path)
+    path.unlink()
+    with pytest.raises(FileNotFoundError):
+        archive(third, tmp_path / "archive")
+    assert sorted(p.name for p in (tmp_path / "archive" / "coa").iterdir()) == [copy.path.name]
+
+
 def test_a_folder_or_a_link_to_nothing_in_the_landing_is_named_not_passed_over(tmp_path):
     """An upload that made a folder of the workbook's name, and a link whose file is gone:
     neither is a delivery, but a run that passed them over in silence would leave the
@@ -159,9 +249,11 @@ def test_a_folder_or_a_link_to_nothing_in_the_landing_is_named_not_passed_over(t
     ]
 
 
-def test_a_file_of_only_a_byte_order_mark_and_line_breaks_is_empty_too(tmp_path):
+@pytest.mark.parametrize("lines", [2, 100])
+def test_a_file_of_only_a_byte_order_mark_and_line_breaks_is_empty_too(tmp_path, lines):
+    """100 line breaks are 200 bytes: they were reported as missing every column."""
     path = tmp_path / "examens_2025-06.csv"
-    path.write_bytes(b"\xef\xbb\xbf\r\n\r\n")
+    path.write_bytes(b"\xef\xbb\xbf" + b"\r\n" * lines)
     assert refused_because(check(DUO, path)) == "the file is empty (it holds only white space)"
 
 
