@@ -38,11 +38,16 @@ class OddCharacter:
     looks_like: str  # "" when the character is invisible
 
     def describe(self) -> str:
-        code = f"U+{ord(self.char):04X} {unicodedata.name(self.char, 'unnamed character')}"
+        name = unicodedata.name(self.char, "") or _CONTROLS.get(self.char, "control character")
+        code = f"U+{ord(self.char):04X} {name}"
         if not self.looks_like:
             return f"an invisible {code} at character {self.position}"
         shown = "a space" if self.looks_like == " " else f"'{self.looks_like}'"
         return f"{code} at character {self.position}, which looks like {shown}"
+
+
+# Unicode gives control characters no name; these are the ones a typed name can hold.
+_CONTROLS = {"\t": "TAB", "\n": "LINE FEED", "\r": "CARRIAGE RETURN"}
 
 
 def _invisible(char: str) -> bool:
@@ -77,14 +82,19 @@ def plain_name(name: str, odd: list[OddCharacter]) -> str:
 
 
 def escaped(name: str) -> str:
-    """The name with every non-ASCII character written as \\uXXXX, so a report shows it."""
-    return name.encode("ascii", "backslashreplace").decode("ascii")
+    """The name with every non-ASCII or control character written as \\uXXXX (\\n for a line
+    break), so a report or a log line shows it."""
+    return "".join(
+        c if c.isascii() and c.isprintable() else c.encode("unicode_escape").decode("ascii")
+        for c in name
+    )
 
 
 # Slips in a name typed or saved by hand, each undone on its own; `near_names` tries them in
 # every combination. A copy marker a browser, sync tool or Windows adds: " (1)", " - kopie".
 _COPY = re.compile(r"( ?\(\d+\)| - (kopie|copy|Kopie|Copy)( \(\d+\))?)(?=\.[^.]+$)")
 _SLIPS = (
+    lambda n: n.strip(),  # a space typed before or after the name
     lambda n: _COPY.sub("", n),
     lambda n: n[: n.rfind(".")] + n[n.rfind(".") :].lower() if "." in n else n,  # .XLSX
     lambda n: n.lower(),  # Examens_…

@@ -363,6 +363,12 @@ def read_json(path: Path) -> dict:
             "(which one counts is not for the reader to guess)",
         ) from None
     except json.JSONDecodeError as exc:
+        if data.startswith(codecs.BOM_UTF8):
+            raise StructureError(
+                "encoding",
+                "the document starts with a byte order mark (bytes EF BB BF), which a JSON "
+                "document may not; save it as UTF-8 without a byte order mark",
+            ) from None
         where = f"line {exc.lineno}, column {exc.colno}"
         # "Unterminated string starting at": the position is where the string starts
         said = f"{exc.msg} {where}" if exc.msg.endswith(" at") else f"{where}: {exc.msg}"

@@ -21,6 +21,7 @@ from ingest.deliveries import (
     quarantine,
     today,
 )
+from ingest.names import escaped
 from pipelines.defs.alerts import notify_refused
 from pipelines.defs.resources import MonitorResource
 
@@ -128,15 +129,16 @@ def build_source_defs(source: Source) -> dg.Definitions:
                     folder = quarantine(outcome, monitor.quarantine)
                     quarantined[file.name] = folder
                     context.log.warning(
-                        f"{source.name}/{file.name} refused ({outcome.reason}); report in {folder}"
+                        f"{source.name}/{escaped(file.name)} refused ({outcome.reason}); "
+                        f"report in {folder}"
                     )
                 else:
                     dropped = (
                         f", {outcome.dropped:,} dropped by row rules" if outcome.dropped else ""
                     )
                     context.log.info(
-                        f"{source.name}/{file.name} accepted: {outcome.rows:,} rows{dropped}, "
-                        f"archived as {file.path.name[:12]}…"
+                        f"{source.name}/{escaped(file.name)} accepted: {outcome.rows:,} rows"
+                        f"{dropped}, archived as {file.path.name[:12]}…"
                     )
                 if outcome.validation is not None:
                     _write_docs(context, monitor, file, outcome)
@@ -157,12 +159,12 @@ def build_source_defs(source: Source) -> dg.Definitions:
             warehouse.write_log(con, source.name, log)
         for name, why in arriving:
             context.log.info(
-                f"{source.name}/{name} waits: {why}; a later run takes it in once it has "
+                f"{source.name}/{escaped(name)} waits: {why}; a later run takes it in once it has "
                 "stopped changing"
             )
         for name, reason in unreadable:
             context.log.warning(
-                f"{source.name}/{name} is skipped: {reason}; the next run looks again"
+                f"{source.name}/{escaped(name)} is skipped: {reason}; the next run looks again"
             )
         current = warehouse.current_deliveries(log)
         refused = [o for o in outcomes if o.status == "refused"]
@@ -172,7 +174,7 @@ def build_source_defs(source: Source) -> dg.Definitions:
             notify_refused(
                 context.log,
                 source.name,
-                [(o.file.name, o.reason, quarantined.get(o.file.name)) for o in refused],
+                [(escaped(o.file.name), o.reason, quarantined.get(o.file.name)) for o in refused],
             )
         return dg.MaterializeResult(
             check_results=[_check_result(name, outcomes) for name in suites],
@@ -182,7 +184,7 @@ def build_source_defs(source: Source) -> dg.Definitions:
                 "refused": len(refused),
                 "dropped_rows": sum(o.dropped for o in outcomes),
                 "refused_files": dg.MetadataValue.md(
-                    "\n".join(f"- `{o.file.name}`: {o.reason}" for o in refused) or "none"
+                    "\n".join(f"- `{escaped(o.file.name)}`: {o.reason}" for o in refused) or "none"
                 ),
                 "current_snapshots": dg.MetadataValue.md(_current_table(current)),
             },

@@ -312,7 +312,7 @@ def test_a_whole_number_too_large_for_64_bits_is_a_type_violation_of_its_row(tmp
             "the file is not UTF-8: it is UTF-16 (it starts with UTF-16's byte order mark); "
             "save the file as UTF-8",
         ),
-        ("TS001_2025-06.json", b"\xef\xbb\xbf{}", "not valid JSON (line 1, column 1: Unexpected"),
+        ("TS001_2025-06.json", b"\xef\xbb\xbf{}", "the document starts with a byte order mark"),
         ("TS001_2025-06.json", b"\x00" * 100, "not valid JSON (line 1, column 1"),
         # Python's message ends "starting at": the position is where the string starts
         (
@@ -551,6 +551,32 @@ def test_a_file_name_with_an_invisible_character_says_where_it_is(tmp_path):
     reason = refused_because(check(DUO, path))
     assert "an invisible U+200B ZERO WIDTH SPACE at character 16" in reason
     assert "typed plainly it reads examens_2025-06.csv, a valid name" in reason
+
+
+def test_a_line_break_or_a_trailing_space_in_a_name_is_named_and_written_out(tmp_path):
+    """A line break in a name was "U+000A unnamed character" and broke the run's log line
+    in two; a space after the name got no hint at all."""
+    broken = write_text(tmp_path / "examens_2025-06\n.csv", f"{EXAMENS_HEADER}\n")
+    assert refused_because(check(DUO, broken)) == (
+        "the file name examens_2025-06\\n.csv contains an invisible U+000A LINE FEED at "
+        "character 16; typed plainly it reads examens_2025-06.csv, a valid name: rename the "
+        "file and deliver it again"
+    )
+    spaced = write_text(tmp_path / "examens_2025-06.csv ", f"{EXAMENS_HEADER}\n")
+    assert refused_because(check(DUO, spaced)).endswith(
+        "; as examens_2025-06.csv it would be a valid name: rename the file and deliver it again"
+    )
+
+
+def test_a_school_document_with_a_byte_order_mark_is_told_how_to_save_it(tmp_path):
+    """Python's parser said "Unexpected UTF-8 BOM (decode using utf-8-sig)": advice to a
+    programmer. sources.md allows a byte order mark in the CSV files only."""
+    path = write_school(tmp_path, "TS001", "2025-06", [deelnemer(BSNS[0])])
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert refused_because(check(TAALSCHOLEN, path)) == (
+        "the document starts with a byte order mark (bytes EF BB BF), which a JSON document "
+        "may not; save it as UTF-8 without a byte order mark"
+    )
 
 
 def test_digits_of_another_script_are_not_a_period(tmp_path):
