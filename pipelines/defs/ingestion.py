@@ -140,6 +140,14 @@ def build_source_defs(source: Source) -> dg.Definitions:
                         f"{source.name}/{escaped(file.name)} accepted: {outcome.rows:,} rows"
                         f"{dropped}, archived as {file.path.name[:12]}…"
                     )
+                    copied = _same_bytes_as(log, file)
+                    if copied:
+                        context.log.warning(
+                            f"{source.name}/{escaped(file.name)} holds the same bytes as "
+                            f"{escaped(copied)}, delivered before: a copy of an earlier "
+                            "snapshot? It counts as the snapshot its name says; ask the "
+                            "supplier for the real one"
+                        )
                 if outcome.validation is not None:
                     _write_docs(context, monitor, file, outcome)
                 warehouse.record(log, outcome)
@@ -225,6 +233,21 @@ def build_source_defs(source: Source) -> dg.Definitions:
             )
 
     return dg.Definitions(assets=[deliveries, raw_tables])
+
+
+def _same_bytes_as(log: list[dict], file) -> str | None:
+    """An accepted delivery under another name with these very bytes: a month's file sent
+    again as the next month's is the same snapshot twice, and the cut would count it as new."""
+    return next(
+        (
+            e["file_name"]
+            for e in log
+            if e["delivery_hash"] == file.sha256
+            and e["file_name"] != file.name
+            and e["status"] == "accepted"
+        ),
+        None,
+    )
 
 
 def _write_docs(context, monitor: MonitorResource, file, outcome: Outcome) -> None:

@@ -147,7 +147,7 @@ def test_no_raw_identifier_reaches_the_warehouse_the_run_log_or_event_metadata(p
 
 
 def test_the_same_bytes_again_change_nothing_and_corrected_bytes_replace_the_snapshot(
-    pipeline_env,
+    pipeline_env, capfd
 ):
     """One published run, then the supplier re-delivers: the same bytes (a touched file) are
     nothing new, not even a release; corrected bytes for the same month replace the current
@@ -180,6 +180,15 @@ def test_the_same_bytes_again_change_nothing_and_corrected_bytes_replace_the_sna
     )
     assert sorted(log) == sorted([(first, "accepted"), (sha(corrected), "accepted")])
     assert (data_dir / "archive" / "coa" / f"{first}.csv").exists()  # history is kept
+
+    # June's corrected file sent again as July's: taken, and said to be a copy
+    (landing / "coa" / "koppelingen_2025-07.csv").write_bytes(corrected.read_bytes())
+    capfd.readouterr()
+    assert run(landing, data_dir, job="ingest") == 0
+    assert (
+        "coa/koppelingen_2025-07.csv holds the same bytes as koppelingen_2025-06.csv, "
+        "delivered before: a copy of an earlier snapshot?" in capfd.readouterr().err
+    )
 
 
 def test_a_newer_month_becomes_current_and_an_older_one_stays_history(pipeline_env):
