@@ -218,6 +218,36 @@ def discover(
     return files
 
 
+def misplaced(landing: Path, source: Source) -> list[tuple[str, str]]:
+    """What of this source sits where no run looks, as (name in the landing folder, why): a
+    folder named almost as the source's (`Werk_Inkomen`, `werk-inkomen`), and a file of one of
+    its kinds at the top of the landing folder. Each was passed over without a word."""
+    found = []
+    try:
+        entries = sorted(landing.iterdir())
+    except OSError:
+        return []
+    for path in entries:
+        name = delivered_name(path)
+        if name.startswith(".") or name == source.name:
+            continue
+        if path.is_dir() and _folder_key(name) == _folder_key(source.name):
+            found.append(
+                (
+                    f"{name}/",
+                    f"{source.title}'s deliveries are read from {source.name}/ only "
+                    "(the folder's name is exact)",
+                )
+            )
+        elif path.is_file() and _named(source, name) is not None:
+            found.append((name, f"a {source.title} delivery belongs in {source.name}/"))
+    return found
+
+
+def _folder_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
 def _could_not_read(exc: OSError) -> str:
     if isinstance(exc, FileNotFoundError):
         return "it was removed while the run read it"

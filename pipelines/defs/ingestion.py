@@ -17,6 +17,7 @@ from ingest.deliveries import (
     discover,
     identify,
     keyed_folder,
+    misplaced,
     process,
     quarantine,
     today,
@@ -174,6 +175,8 @@ def build_source_defs(source: Source) -> dg.Definitions:
             context.log.warning(
                 f"{source.name}/{escaped(name)} is skipped: {reason}; the next run looks again"
             )
+        for name, reason in misplaced(monitor.landing, source):
+            context.log.warning(f"{escaped(name)} in the landing folder is not read: {reason}")
         current = warehouse.current_deliveries(log)
         refused = [o for o in outcomes if o.status == "refused"]
         if outcomes:

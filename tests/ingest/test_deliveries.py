@@ -24,6 +24,7 @@ from ingest.deliveries import (
     discover,
     expected_names,
     identify,
+    misplaced,
     process,
     quarantine,
     render_report,
@@ -223,6 +224,30 @@ def test_the_checks_read_the_archived_copy_and_a_file_changed_or_gone_meanwhile_
     with pytest.raises(FileNotFoundError):
         archive(third, tmp_path / "archive")
     assert sorted(p.name for p in (tmp_path / "archive" / "coa").iterdir()) == [copy.path.name]
+
+
+def test_deliveries_in_a_folder_named_almost_as_the_sources_or_at_the_top_are_named(tmp_path):
+    """`Werk_Inkomen/` and `werk-inkomen/` beside `werk_inkomen/`, and a workbook dropped in the
+    landing folder itself: no run reads them, and none said so. A stray file of no source's
+    kind (a readme) and hidden entries stay unmentioned."""
+    for folder in ("werk_inkomen", "Werk_Inkomen", "werk-inkomen", ".werk_inkomen", "duo"):
+        (tmp_path / folder).mkdir()
+    write_text(tmp_path / "GM0310_2025-08.xlsx", "a file")
+    write_text(tmp_path / "LEESMIJ.txt", "a file")
+    assert misplaced(tmp_path, WERK_INKOMEN) == [
+        ("GM0310_2025-08.xlsx", "a Werk & Inkomen delivery belongs in werk_inkomen/"),
+        (
+            "Werk_Inkomen/",
+            "Werk & Inkomen's deliveries are read from werk_inkomen/ only "
+            "(the folder's name is exact)",
+        ),
+        (
+            "werk-inkomen/",
+            "Werk & Inkomen's deliveries are read from werk_inkomen/ only "
+            "(the folder's name is exact)",
+        ),
+    ]
+    assert misplaced(tmp_path, DUO) == []
 
 
 def test_a_folder_or_a_link_to_nothing_in_the_landing_is_named_not_passed_over(tmp_path):
