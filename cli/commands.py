@@ -599,9 +599,13 @@ def _after_checked_marts(defs, state, made_from: str) -> list | None:
 
 def _run_failed(result, data_dir: Path, landing: Path) -> int:
     """The Dagster run that failed, by its job as the UI lists it (`monitor` is two runs)."""
-    from pipelines.defs.alerts import failure_reason
+    from pipelines.defs.alerts import INTERRUPTED, failure_reason
 
     step, reason = failure_reason(result.all_events)
+    if reason == INTERRUPTED:
+        # Ctrl-C, or a stop the user asked for: no alert to tell them what they did
+        print("statushouders: interrupted; no release published", file=sys.stderr)
+        return 130
     job = result.dagster_run.job_name
     return _failed(job, result.run_id, data_dir, step, reason, landing)
 

@@ -262,6 +262,7 @@ def root_message(error) -> str:
 
 # An error without a message is named by its class alone; these mean the run was stopped.
 INTERRUPTIONS = {"DagsterExecutionInterruptedError", "KeyboardInterrupt", "SystemExit"}
+INTERRUPTED = "interrupted: the run was stopped in the UI, or its process was terminated"
 
 
 def first_line(message: str) -> str:
@@ -270,7 +271,7 @@ def first_line(message: str) -> str:
     line = lines[0] if lines else "failed"
     bare = re.fullmatch(r"(?:[\w]+\.)*(\w+):?", line)
     if bare and bare[1] in INTERRUPTIONS:
-        return "interrupted: the run was stopped in the UI, or its process was terminated"
+        return INTERRUPTED
     if bare and re.search(r"(Error|Exception|Failure)$", bare[1]):
         return f"{bare[1]}, without a message"
     return re.sub(r"^[\w.]+(Error|Exception|Failure): ", "", line)

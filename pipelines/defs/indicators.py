@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -16,6 +17,7 @@ import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.dbt_project import using_dagster_dev
 
+from contract.tables import without_identifiers
 from ingest import warehouse
 from ingest.storage import storage_problem
 from pipelines import inputs
@@ -137,7 +139,30 @@ def _build(
         raise dg.Failure(
             description=problem
             or f"dbt build failed at {len(failed)} node(s): {', '.join(sorted(failed))}"
+            + _first_error(results, monitor.root / DBT_TARGET / "dbt.log")
         )
+
+
+def _first_error(results: list[dict], log: Path) -> str:
+    """dbt's message for the first node that failed, in one line: the failure said which
+    model, and why was only in dbt's log, JSON lines of several MiB."""
+    message = next(
+        (
+            r.get("message")
+            for r in results
+            if r["status"] in ("error", "fail") and r.get("message")
+        ),
+        None,
+    )
+    if not message:
+        return f" (dbt's log: {log})"
+    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
+    # "Runtime Error in model x (models/x.sql)" comes first; the error itself after it
+    said = " ".join(
+        lines[1:3] if len(lines) > 1 and lines[0].startswith("Runtime Error") else lines[:2]
+    )
+    said = without_identifiers(said if len(said) <= 300 else said[:299] + "…")
+    return f"; {said} (dbt's log: {log})"
 
 
 class MonitorDbtCliResource(DbtCliResource):

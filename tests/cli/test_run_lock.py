@@ -249,6 +249,67 @@ def test_killing_a_run_during_dbt_stops_dbt_too(tmp_path):
             os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.slow
+def test_ctrl_c_of_a_run_sends_no_alert(tmp_path, monkeypatch):
+    """The engineer's own Ctrl-C went out by e-mail and webhook as "run publish failed:
+    interrupted". It is said on the terminal, and the webhook (a sink here) hears nothing."""
+    import http.server
+    import threading
+
+    posts: list[bytes] = []
+
+    class Sink(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            posts.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("STATUSHOUDERS_ALERT_WEBHOOK_URL", f"http://127.0.0.1:{server.server_port}/")
+    landing, data_dir = tmp_path / "landing", tmp_path / "data"
+    write_minimal_landing(landing)
+    run = _start_run(landing, data_dir, log=tmp_path / "run.log")
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and run.poll() is None:
+            if any(" build" in cmd for cmd in _children(run.pid).values()):
+                break
+            time.sleep(0.05)
+        os.kill(run.pid, signal.SIGINT)
+        assert run.wait(timeout=60) == 130
+        said = (tmp_path / "run.err").read_text()
+        assert "statushouders: interrupted" in said
+        assert "alert sent" not in said and "Traceback" not in said
+        assert posts == []
+    finally:
+        server.shutdown()
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+
+
+def _left_behind_is_marked_failed(data_dir: Path, pid: int) -> None:
+    """The killed run stayed "started" in Dagster, and the daemon's queue (one run at a time)
+    waited behind it for good: the sensor marks it failed, naming the process."""
+    from pipelines.defs.automation import runs_left_behind
+
+    with dg.DagsterInstance.from_config(str(data_dir / "dagster")) as instance:
+        [left] = instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
+        assert left.job_name == "publish"
+        told = runs_left_behind(dg.build_sensor_context(instance=instance))
+        assert told.skip_message == f"marked failed, its process gone: {left.run_id[:8]}"
+        assert instance.get_run_by_id(left.run_id).status == dg.DagsterRunStatus.FAILURE
+        [failure] = instance.all_logs(left.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+        assert failure.message.startswith(
+            f"the process of `statushouders run` (pid {pid}) ended before the run did"
+        )
+        again = runs_left_behind(dg.build_sensor_context(instance=instance))
+        assert again.skip_message == "no run of `statushouders run` was left behind"
+
+
 def _descendants(pid: int) -> dict[int, str]:
     found = _children(pid)
     for child in list(found):

@@ -266,3 +266,26 @@ def test_statushouders_run_alerts_on_a_refused_delivery_and_on_its_failure(
 )
 def test_an_error_reads_as_what_happened_not_as_a_class_name(message, said):
     assert first_line(message) == said
+
+
+def test_a_dbt_failure_says_why_in_dbts_own_words(pipeline_env, capfd):
+    """A model that cannot run: the failure named the model and nothing more, and why (DuckDB's
+    Binder Error) was only in dbt's log, JSON lines of several MiB. Here the raw koppelingen
+    lose their gemeente_code after ingestion, which stg_coa__koppelingen selects."""
+    import duckdb
+
+    from tests.conftest import run
+
+    landing, data_dir = pipeline_env
+    write_minimal_landing(landing)
+    assert run(landing, data_dir, job="ingest") == 0
+    with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:
+        con.execute("alter table raw.coa__koppelingen drop column gemeente_code")
+    capfd.readouterr()
+    assert run(landing, data_dir, job="publish") == 1
+    [said] = [x for x in capfd.readouterr().out.splitlines() if "no release published" in x]
+    assert said.startswith(
+        "statushouders run: no release published: monitor_dbt_assets: dbt build failed at 1 "
+        'node(s): stg_coa__koppelingen; Binder Error: Referenced column "gemeente_code" not found'
+    )
+    assert said.endswith(f"(dbt's log: {data_dir.resolve() / 'dbt' / 'dbt.log'})")
