@@ -16,6 +16,8 @@ from pipelines.defs.alerts import root_message
 from pipelines.defs.indicators import monitor_dbt_assets, published_dbt_assets
 
 _STARTED: dict[str, float] = {}
+# the failed delivery checks said already: (run, asset, refused files)
+_SAID: set[tuple[str, str, tuple[str, ...]]] = set()
 # dbt prints a line per node, and dagster-dbt the command it runs; the command line shows only
 # problems and the summary of both dbt steps.
 _DBT_STEPS = frozenset(assets.op.name for assets in (monitor_dbt_assets, published_dbt_assets))
@@ -32,6 +34,8 @@ class _CompactHandler(logging.Handler):
                 message = meta.get("orig_message", record.getMessage())
                 if step in _DBT_STEPS and not _DBT_WORTH_SHOWING.search(message):
                     return
+                if message.startswith("Dependencies for step"):
+                    return  # "… failed … Not executing.": the step that failed is said above
                 marker = "!" if record.levelno >= logging.WARNING else " "
                 _write(f"    {marker} {message}")
             return
@@ -50,6 +54,16 @@ class _CompactHandler(logging.Handler):
             if data is not None and not data.passed:
                 # a delivery suite's check fails when it refused a file: name the files
                 refused = getattr(data.metadata.get("refused_files"), "value", None) or []
+                if refused:
+                    # one line per refusal, not one per table of the file (a workbook has four)
+                    said = (
+                        str(meta.get("run_id")),
+                        data.asset_key.to_user_string(),
+                        tuple(map(str, refused)),
+                    )
+                    if said in _SAID:
+                        return
+                    _SAID.add(said)
                 files = f": it refused {', '.join(map(str, refused))}" if refused else ""
                 _write(
                     f"    ! check {data.check_name} on {data.asset_key.to_user_string()} "

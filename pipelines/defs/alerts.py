@@ -196,7 +196,8 @@ def refused_message(
     """Subject and body for files refused in one run: (name, reason, quarantine folder)."""
     count = f"{len(refused)} deliver{'y' if len(refused) == 1 else 'ies'}"
     lines = [
-        f"{count} of {source} refused into quarantine. The previous snapshot of each deliverer",
+        # one line a paragraph: a mail reader wraps it, and a line broken here stays broken
+        f"{count} of {source} refused into quarantine. The previous snapshot of each deliverer "
         "stays current and the run goes on; the supplier can correct and deliver again.",
         "",
     ]
