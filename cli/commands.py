@@ -299,7 +299,7 @@ def _status(args: argparse.Namespace) -> int:
             f"Inputs: unchanged since {current.name}; a run publishes nothing new"
             if made_from
             else f"Inputs: changed since {current.name}; `statushouders run` publishes them "
-            f"now, and {cut.next_publication(state.published_cut)}"
+            f"now, and {cut.next_publication(state.published_cut, _cut_run_ended(data_dir, cut))}"
         )
     if cut.month is None:
         print("Next cut: no monthly delivery has been accepted yet")
@@ -348,6 +348,24 @@ def _status(args: argparse.Namespace) -> int:
             "(P is the earliest peildatum among the current snapshots)"
         )
     return 0
+
+
+def _cut_run_ended(data_dir: Path, cut: Cut) -> str | None:
+    """How the cut sensor's run for the month ended without publishing, if it did (the
+    sensor asks once a month), from the data dir's Dagster instance."""
+    home = data_dir / "dagster"
+    if cut.month is None or not cut.complete or not (home / "dagster.yaml").exists():
+        return None
+    import dagster as dg
+
+    from pipelines.cut import RUN_KEY_TAG, cut_run_ended
+
+    try:
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            runs = instance.get_runs(dg.RunsFilter(tags={RUN_KEY_TAG: f"cut-{cut.month}"}), limit=1)
+    except Exception:
+        return None  # status reads what it can; the instance is the daemon's
+    return cut_run_ended(runs[0]) if runs else None
 
 
 def _cut_line(cut: Cut) -> str:
@@ -572,11 +590,22 @@ def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
 
 
 def _job(defs, name: str, instance, selection=None):
+    from pipelines.defs.automation import PROCESS_TAG, fail_runs_left_behind, process_id
+
+    # A run this command started and was killed in holds Dagster's run queue until it is
+    # marked failed; the data dir's lock, held now, says no run of it still works.
+    for run in fail_runs_left_behind(instance):
+        print(
+            f"statushouders: run {run.run_id[:8]} ({run.job_name}) was left unfinished by a "
+            "killed `statushouders run`; it is marked failed",
+            file=sys.stderr,
+        )
     return defs.resolve_job_def(name).execute_in_process(
         instance=instance,
         raise_on_error=False,
         run_config={"loggers": {"console": {}}},
         asset_selection=selection,
+        tags={PROCESS_TAG: process_id()},
     )
 
 

@@ -443,6 +443,18 @@ def _not_begun_violation(file: DeliveryFile, received: dt.date) -> Violation:
     )
 
 
+def intended_slot(source: Source, name: str) -> tuple[str, str, str] | None:
+    """The (kind, deliverer, period) a refused name was meant for: that of the valid name it is
+    an odd character or a common slip away from, as its refusal suggests."""
+    odd = odd_characters(name)
+    for candidate in [plain_name(name, odd)] if odd else near_names(name):
+        named = _named(source, candidate)
+        if named is not None:
+            kind, deliverer, period, _ = named
+            return kind.name, deliverer, period
+    return None
+
+
 # a byte of a name that is not UTF-8, as `delivered_name` writes it
 _NOT_UTF8 = re.compile(r"\\x([0-9a-f]{2})")
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ingest.deliveries import Source
+from ingest.deliveries import Source, intended_slot
 
 
 @dataclass(frozen=True)
@@ -83,10 +83,11 @@ class Cut:
         """Every expected deliverer has delivered for the month."""
         return self.month is not None and not self.missing
 
-    def next_publication(self, published_cut: str | None) -> str:
+    def next_publication(self, published_cut: str | None, ended: str | None = None) -> str:
         """When the daemon publishes inputs that changed since the latest release, which was
         made at the complete cut of `published_cut` (its release.json's `cut`), if any: the
-        cut sensor publishes a month once, the schedule on the 5th whatever is new."""
+        cut sensor publishes a month once, the schedule on the 5th whatever is new. `ended`
+        says how the sensor's run for the month ended without publishing, if it did."""
         if self.month is None:
             return "the daemon publishes on the 5th"
         if not self.complete:
@@ -96,7 +97,26 @@ class Cut:
                 f"the cut of {self.month} is published already: the daemon publishes what "
                 f"changed since on the 5th, or at the cut of {next_month(self.month)}"
             )
+        if ended is not None:
+            return f"the cut of {self.month} {ended}: {RETRIED}"
         return f"the cut of {self.month} is complete: the daemon's cut sensor publishes it"
+
+
+# After the month's cut run failed or was stopped: the cut sensor asks for a month once.
+RETRIED = "the schedule on the 5th tries again, or `statushouders run` now"
+# the tag Dagster gives a run a sensor asked for with a run key (`cut-<month>`)
+RUN_KEY_TAG = "dagster/run_key"
+
+
+def cut_run_ended(run) -> str | None:
+    """How the month's cut run (a `dagster.DagsterRun`) ended without publishing, if it did."""
+    import dagster as dg
+
+    if run.status == dg.DagsterRunStatus.FAILURE:
+        return f"failed in run {run.run_id[:8]} (alerted)"
+    if run.status == dg.DagsterRunStatus.CANCELED:
+        return f"was stopped in run {run.run_id[:8]}"
+    return None
 
 
 def previous_month(month: str) -> str:
@@ -166,16 +186,25 @@ def outstanding_refusals(logs: Mapping[str, list[dict]]) -> list[dict]:
     """The refused deliveries no accepted file has replaced since: none of the same name, nor
     of the same kind, deliverer and month, came in after it. The newest refusal per file
     name, by source and name."""
+    from sources import all_sources
+
+    sources = {source.name: source for source in all_sources()}
     found: dict[tuple[str, str], dict] = {}
+    slots: dict[tuple[str, str], tuple] = {}
     for source, log in logs.items():
         for entry in log:
             if entry["status"] == "accepted":
                 slot = (entry["kind"], entry["deliverer"], entry["period"])
-                for key, refused in list(found.items()):
-                    same_slot = slot == (refused["kind"], refused["deliverer"], refused["period"])
-                    if key[0] == source and (key[1] == entry["file_name"] or same_slot):
+                for key in list(found):
+                    if key[0] == source and (key[1] == entry["file_name"] or slots[key] == slot):
                         del found[key]
             else:
-                found.pop((source, entry["file_name"]), None)
-                found[(source, entry["file_name"])] = {**entry, "source": source}
+                key = (source, entry["file_name"])
+                found.pop(key, None)
+                found[key] = {**entry, "source": source}
+                slots[key] = (entry["kind"], entry["deliverer"], entry["period"])
+                if not entry["kind"] and source in sources:
+                    # a name refused as such, `GM0353_2025-07 (1).xlsx`: the file its refusal
+                    # asked for replaces it
+                    slots[key] = intended_slot(sources[source], entry["file_name"]) or slots[key]
     return [found[key] for key in sorted(found)]

@@ -10,6 +10,7 @@ from pipelines.defs.automation import (
     monitor_job,
     monthly,
     publish_job,
+    runs_left_behind,
 )
 from pipelines.defs.disclosure_control import disclosure_control
 from pipelines.defs.indicators import (
@@ -30,7 +31,7 @@ defs = dg.Definitions.merge(
         asset_checks=mart_checks,
         jobs=[monitor_job, ingest_job, publish_job],
         schedules=[monthly],
-        sensors=[landing_sensor, cut_sensor, alert_on_run_failure],
+        sensors=[landing_sensor, cut_sensor, runs_left_behind, alert_on_run_failure],
         resources={"monitor": monitor_resource(), "dbt": dbt_resource()},
         # DuckDB has one writer: warehouse steps run one after another in one process.
         executor=dg.in_process_executor,

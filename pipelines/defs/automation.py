@@ -22,11 +22,13 @@ cursors only cache file hashes.
 
 import hashlib
 import json
+import os
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines import inputs
-from pipelines.cut import next_month, plan_cut
+from pipelines.cut import RETRIED, RUN_KEY_TAG, cut_run_ended, next_month, plan_cut
 from pipelines.defs.ingestion import deliveries_op
 from pipelines.defs.resources import MonitorResource
 from sources import all_sources
@@ -36,9 +38,6 @@ monitor_job = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     description="Ingest every delivery, model the indicators, publish a release.",
 )
-
-# the tag Dagster gives a run a sensor asked for with a run key
-RUN_KEY_TAG = "dagster/run_key"
 
 # every source package's assets are grouped under the source's name
 _SOURCE_GROUPS = dg.AssetSelection.groups(*(source.name for source in all_sources()))
@@ -59,6 +58,68 @@ publish_job = dg.define_asset_job(
 
 def _sources():
     return list(all_sources())
+
+
+# The tag of a run `statushouders run` executes in its own process: that process, as
+# `process_id()` gives it. The daemon's run monitoring watches the runs it launched; nobody
+# watched these.
+PROCESS_TAG = "statushouders/process"
+
+
+def process_id(pid: int | None = None) -> str:
+    """`<pid>` or, where /proc tells it, `<pid>:<start time>`, so a pid the system gave to
+    another process since is not taken for the run's."""
+    pid = pid or os.getpid()
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return str(pid)
+    # the fields after the program's name, which may hold spaces, in parentheses
+    return f"{pid}:{stat.rsplit(')', 1)[1].split()[19]}"
+
+
+def fail_runs_left_behind(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
+    """Mark failed the runs `statushouders run` started whose process is gone (killed, out of
+    memory, the machine restarted): they stayed "started" for good, and the run queue, one run
+    at a time, waited behind them, so the sensors and the schedule ran nothing more."""
+    left = []
+    for run in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
+        tag = run.tags.get(PROCESS_TAG, "")
+        pid = tag.split(":")[0]
+        if not pid.isdigit() or _alive(int(pid), tag):
+            continue
+        instance.report_run_failed(
+            run,
+            message=f"the process of `statushouders run` (pid {pid}) ended before the run did: "
+            "it was killed, ran out of memory or its machine stopped",
+        )
+        left.append(run)
+    return left
+
+
+def _alive(pid: int, tag: str) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return ":" not in tag or process_id(pid) == tag
+
+
+@dg.sensor(
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Marks failed a run `statushouders run` started whose process is gone, so "
+    "that it does not hold the run queue, and the failure alert goes out.",
+)
+def runs_left_behind(context: dg.SensorEvaluationContext):
+    left = fail_runs_left_behind(context.instance)
+    if not left:
+        return dg.SkipReason("no run of `statushouders run` was left behind")
+    return dg.SkipReason(
+        "marked failed, its process gone: " + ", ".join(r.run_id[:8] for r in left)
+    )
 
 
 def _state(monitor: MonitorResource) -> inputs.State:
@@ -193,21 +254,19 @@ def _cut_published(
     runs = (
         instance.get_runs(dg.RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1) if instance else []
     )
-    ended = {dg.DagsterRunStatus.FAILURE: "failed", dg.DagsterRunStatus.CANCELED: "was stopped"}
-    if runs and runs[0].status in ended:
-        alerted = " (alerted)" if runs[0].status == dg.DagsterRunStatus.FAILURE else ""
-        return dg.SkipReason(
-            f"the cut of {month} {ended[runs[0].status]} in run {runs[0].run_id[:8]}{alerted}: "
-            "the schedule on the 5th tries again, or `statushouders run` now"
-        )
-    if runs and not runs[0].is_finished:
-        return dg.SkipReason(f"the cut of {month} is run {runs[0].run_id[:8]}, not finished yet")
-    if runs or state.published_cut == month:
-        made = f" in run {runs[0].run_id[:8]}" if runs else ""
+    succeeded = bool(runs) and runs[0].status == dg.DagsterRunStatus.SUCCESS
+    # published by the sensor's run, or by `statushouders run` after that run failed
+    if succeeded or state.published_cut == month:
+        made = f" in run {runs[0].run_id[:8]}" if succeeded else ""
         return dg.SkipReason(
             f"the cut of {month} is published{made}; what changed since is published on the "
             f"5th or at the cut of {next_month(month)}, or now by `statushouders run`"
         )
+    ended = cut_run_ended(runs[0]) if runs else None
+    if ended is not None:
+        return dg.SkipReason(f"the cut of {month} {ended}: {RETRIED}")
+    if runs:
+        return dg.SkipReason(f"the cut of {month} is run {runs[0].run_id[:8]}, not finished yet")
     return None
 
 

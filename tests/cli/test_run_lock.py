@@ -242,6 +242,7 @@ def test_killing_a_run_during_dbt_stops_dbt_too(tmp_path):
         # and the next run may start: the lock died with the run
         with data_dir_lock(data_dir, "the next run"):
             pass
+        _left_behind_is_marked_failed(data_dir, run.pid)
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)

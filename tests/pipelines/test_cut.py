@@ -225,6 +225,44 @@ def test_what_publishes_changed_inputs_follows_the_cut_and_the_month_it_publishe
         "the 5th, or at the cut of 2025-07"
     )
     assert plan_cut(SOURCES, {}).next_publication(None) == "the daemon publishes on the 5th"
+    # the cut sensor's run for June failed: it asks no more, and status said it would publish
+    assert complete.next_publication("2025-05", "failed in run 51829049 (alerted)") == (
+        "the cut of 2025-06 failed in run 51829049 (alerted): the schedule on the 5th tries "
+        "again, or `statushouders run` now"
+    )
+
+
+def test_the_cut_sensor_says_published_once_statushouders_run_published_a_failed_cut():
+    """The sensor's run for July failed; `statushouders run` then published July (its
+    release.json records the cut). The sensor went on saying the cut failed, and to run."""
+    import types
+
+    import dagster as dg
+
+    from pipelines.defs.automation import _cut_published
+
+    @dg.op
+    def nothing() -> None:
+        pass
+
+    @dg.job
+    def monitor() -> None:
+        nothing()
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        failed = instance.create_run_for_job(
+            monitor, status=dg.DagsterRunStatus.FAILURE, tags={"dagster/run_key": "cut-2025-07"}
+        )
+        before = types.SimpleNamespace(published_cut="2025-06")
+        told = _cut_published(instance, "2025-07", "cut-2025-07", before)
+        assert told.skip_message.startswith(
+            f"the cut of 2025-07 failed in run {failed.run_id[:8]} (alerted)"
+        )
+        after = types.SimpleNamespace(published_cut="2025-07")
+        assert _cut_published(instance, "2025-07", "cut-2025-07", after).skip_message == (
+            "the cut of 2025-07 is published; what changed since is published on the 5th or at "
+            "the cut of 2025-08, or now by `statushouders run`"
+        )
 
 
 @pytest.mark.parametrize(("month", "after"), [("2025-06", "2025-07"), ("2025-12", "2026-01")])
@@ -262,3 +300,20 @@ def test_a_refusal_is_outstanding_until_a_file_of_its_name_or_its_month_is_accep
     # June accepted under another name (a corrected file, renamed): June's refusal is answered
     log.append({**accepted("GM0589_2025-06 (1).xlsx", "2025-06")})
     assert [e["file_name"] for e in outstanding_refusals({"werk_inkomen": log})] == ["utrecht.xlsx"]
+
+
+def test_a_name_refused_as_such_is_answered_by_the_file_its_refusal_asked_for():
+    """`GM0353_2025-07 (1).xlsx`, a browser's copy marker, is refused: "as GM0353_2025-07.xlsx
+    it would be a valid name". The supplier delivers that file; the refusal stayed listed as
+    outstanding in every status after, into the next months, as landing files stay."""
+    log = [
+        {"file_name": "GM0353_2025-07 (1).xlsx", "kind": None, "deliverer": None,
+         "period": None, "status": "refused", "reason": "the file name does not match"},
+        {"file_name": "GM0353_2025-06.xlsx", "kind": "werk_inkomen", "deliverer": "GM0353",
+         "period": "2025-06", "status": "accepted"},
+    ]  # fmt: skip
+    assert [e["file_name"] for e in outstanding_refusals({"werk_inkomen": log})] == [
+        "GM0353_2025-07 (1).xlsx"  # June's workbook is no answer to July's
+    ]
+    log.append({**log[1], "file_name": "GM0353_2025-07.xlsx", "period": "2025-07"})
+    assert outstanding_refusals({"werk_inkomen": log}) == []

@@ -86,7 +86,12 @@ def test_every_dbt_test_is_a_check(defs):
 def test_jobs_sensors_and_schedule_are_there_and_running(defs):
     assert {job.name for job in defs.resolve_all_job_defs()} >= {"monitor", "ingest", "publish"}
     sensors = {sensor.name: sensor for sensor in defs.sensors}
-    assert set(sensors) == {"landing_sensor", "cut_sensor", "alert_on_run_failure"}
+    assert set(sensors) == {
+        "landing_sensor",
+        "cut_sensor",
+        "runs_left_behind",
+        "alert_on_run_failure",
+    }
     assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
     (schedule,) = defs.schedules
     assert schedule.name == "monthly"

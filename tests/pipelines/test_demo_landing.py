@@ -500,6 +500,16 @@ def test_a_file_is_ingested_on_arrival_and_the_cut_publishes_once_everyone_deliv
         assert told.skip_message.startswith(
             f"the cut of {month} failed in run {failed.run_id[:8]} (alerted): the schedule"
         )
+        # status reads the data dir's instance, where the daemon's runs are
+        with dg.DagsterInstance.from_config(str(data_dir / "dagster")) as daemons:
+            theirs = daemons.create_run_for_job(job, status=dg.DagsterRunStatus.FAILURE, tags=tags)
+            capsys.readouterr()
+            assert main(["status", "--data-dir", str(data_dir)]) == 0
+            assert (  # status said the cut sensor would publish it
+                f"the cut of {month} failed in run {theirs.run_id[:8]} (alerted): the schedule "
+                "on the 5th tries again, or `statushouders run` now" in capsys.readouterr().out
+            )
+            daemons.create_run_for_job(job, status=dg.DagsterRunStatus.SUCCESS, tags=tags)
         done = instance.create_run_for_job(job, status=dg.DagsterRunStatus.SUCCESS, tags=tags)
         told, _ = sensor(cut_sensor)
         assert told.skip_message == (
