@@ -138,13 +138,22 @@ def plan_cut(
     refused: dict[tuple[str, str, str], set[str]] = {}
     for source in sources:
         for entry in logs.get(source.name, []):
-            if not (entry["kind"] and entry["period"]):
+            kind, deliverer, period = entry["kind"], entry["deliverer"], entry["period"]
+            if not kind and entry["status"] != "accepted":
+                # a name refused as such (`GM0353_2025-07 (1).xlsx`) counts for the file its
+                # refusal names: that deliverer's month is refused, not just missing
+                kind, deliverer, period = intended_slot(source, entry["file_name"]) or (
+                    kind,
+                    deliverer,
+                    period,
+                )
+            if not (kind and period):
                 continue  # a name that says no kind or month: the cut cannot place it
-            key = (source.name, entry["kind"], entry["deliverer"])
+            key = (source.name, kind, deliverer)
             if entry["status"] == "accepted":
-                accepted.setdefault(key, set()).add(entry["period"])
-            elif entry["deliverer"]:
-                refused.setdefault(key, set()).add(entry["period"])
+                accepted.setdefault(key, set()).add(period)
+            elif deliverer:
+                refused.setdefault(key, set()).add(period)
     monthly = {
         (source.name, kind.name): kind
         for source in sources

@@ -315,5 +315,12 @@ def test_a_name_refused_as_such_is_answered_by_the_file_its_refusal_asked_for():
     assert [e["file_name"] for e in outstanding_refusals({"werk_inkomen": log})] == [
         "GM0353_2025-07 (1).xlsx"  # June's workbook is no answer to July's
     ]
+    # the cut of July (COA's koppelingen make it July's) names GM0353 refused, not missing
+    logs = contract_logs("2025-07", werk_inkomen=log)
+    assert _verdict(by_name(plan_cut(SOURCES, logs))[("werk_inkomen", "GM0353")]) == (
+        "refused, missing"
+    )
     log.append({**log[1], "file_name": "GM0353_2025-07.xlsx", "period": "2025-07"})
     assert outstanding_refusals({"werk_inkomen": log}) == []
+    logs = contract_logs("2025-07", werk_inkomen=log)
+    assert _verdict(by_name(plan_cut(SOURCES, logs))[("werk_inkomen", "GM0353")]) == "delivered"
