@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from contract.tables import (
 )
 from ingest.names import escaped, near_names, odd_characters, plain_name
 from ingest.pseudonym import Pseudonymiser
+from ingest.readers import as_windows_1252
 from ingest.storage import human_size
 
 # The largest delivery read, in MiB, unless STATUSHOUDERS_MAX_DELIVERY_MB says otherwise. The
@@ -444,15 +444,22 @@ def _not_begun_violation(file: DeliveryFile, received: dt.date) -> Violation:
 
 
 def intended_slot(source: Source, name: str) -> tuple[str, str, str] | None:
-    """The (kind, deliverer, period) a refused name was meant for: that of the valid name it is
-    an odd character or a common slip away from, as its refusal suggests."""
+    """The (kind, deliverer, period) a refused name was meant for: that of the valid name its
+    refusal suggests."""
+    meant = _meant_name(source, name)
+    named = _named(source, meant) if meant else None
+    if named is None:
+        return None
+    kind, deliverer, period, _ = named
+    return kind.name, deliverer, period
+
+
+def _meant_name(source: Source, name: str) -> str | None:
+    """The valid name a refused one is an odd character (typed plainly) or common slips away
+    from, if any."""
     odd = odd_characters(name)
-    for candidate in [plain_name(name, odd)] if odd else near_names(name):
-        named = _named(source, candidate)
-        if named is not None:
-            kind, deliverer, period, _ = named
-            return kind.name, deliverer, period
-    return None
+    candidates = [plain_name(name, odd)] if odd else near_names(name)
+    return next((n for n in candidates if _named(source, n) is not None), None)
 
 
 # a byte of a name that is not UTF-8, as `delivered_name` writes it
@@ -465,31 +472,29 @@ def _name_violation(source: Source, name: str) -> Violation:
     undecodable = _NOT_UTF8.search(name)
     if undecodable:
         byte = int(undecodable[1], 16)
-        seen = bytes([byte]).decode("cp1252", errors="replace")
-        as_windows = f" (Windows-1252 reads it as '{seen}')" if seen.isprintable() else ""
         return Violation(
             rule="file name",
             table="",
             detail=f"the file name is not UTF-8: character {undecodable.start() + 1} is byte "
-            f"0x{byte:02X}{as_windows}, written here as \\x{undecodable[1]}; {expected}",
+            f"0x{byte:02X}{as_windows_1252(byte)}, written here as \\x{undecodable[1]}; "
+            f"{expected}",
         )
     odd = odd_characters(name)
+    meant = _meant_name(source, name)
     if not odd:
-        near = next((n for n in near_names(name) if _named(source, n) is not None), None)
         month = re.search(r"\d{4}-(\d{2})(?!\d)", name)
         hint = ""
-        if near:
-            hint = f"; as {near} it would be a valid name: rename the file and deliver it again"
+        if meant:
+            hint = f"; as {meant} it would be a valid name: rename the file and deliver it again"
         elif month and not 1 <= int(month[1]) <= 12:
             hint = f"; {month[0]} is no month (YYYY-MM, the month 01 to 12)"
         return Violation(
             rule="file name", table="", detail=f"the file name does not match; {expected}{hint}"
         )
     detail = f"the file name {escaped(name)} contains " + " and ".join(c.describe() for c in odd)
-    plain = plain_name(name, odd)
-    if _named(source, plain) is not None:
+    if meant:
         detail += (
-            f"; typed plainly it reads {plain}, a valid name: rename the file and deliver it again"
+            f"; typed plainly it reads {meant}, a valid name: rename the file and deliver it again"
         )
     else:
         detail += f"; {expected}"
@@ -536,20 +541,7 @@ def archive(file: DeliveryFile, archive_dir: Path) -> DeliveryFile:
     """
     target = archive_path(archive_dir, file.source, file.sha256, file.name)
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = _partial(target)
-        digest = hashlib.sha256()
-        try:
-            with file.path.open("rb") as source, partial.open("wb") as copy:
-                for block in iter(lambda: source.read(1 << 20), b""):
-                    digest.update(block)
-                    copy.write(block)
-            if digest.hexdigest() != file.sha256:
-                raise ChangedWhileRead(file.name)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-        partial.replace(target)
+        _copy_atomically(file.path, target, file.sha256)
     return dataclasses.replace(file, path=target)
 
 
@@ -647,8 +639,20 @@ def _partial(target: Path) -> Path:
     )
 
 
-def _copy_atomically(source: Path, target: Path) -> None:
+def _copy_atomically(source: Path, target: Path, sha256: str | None = None) -> None:
+    """Copy under a hidden name, then rename: `target` is whole or absent. With `sha256`, the
+    bytes copied must be those (`ChangedWhileRead` otherwise, and nothing is left)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = _partial(target)
-    shutil.copyfile(source, partial)
+    digest = hashlib.sha256()
+    try:
+        with source.open("rb") as reading, partial.open("wb") as copy:
+            for block in iter(lambda: reading.read(1 << 20), b""):
+                digest.update(block)
+                copy.write(block)
+        if sha256 is not None and digest.hexdigest() != sha256:
+            raise ChangedWhileRead(source.name)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(target)

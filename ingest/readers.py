@@ -47,11 +47,19 @@ def not_utf8(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         byte = data[exc.start]
         line = data.count(b"\n", 0, exc.start) + 1
-        seen = bytes([byte]).decode("cp1252", errors="replace")
-        readable = seen.isprintable() and seen != "\ufffd"
-        as_windows = f" (Windows-1252 reads it as '{seen}')" if readable else ""
-        return f"the file is not UTF-8: line {line} holds byte 0x{byte:02X}{as_windows}; {fix}"
+        return (
+            f"the file is not UTF-8: line {line} holds byte 0x{byte:02X}{as_windows_1252(byte)}; "
+            f"{fix}"
+        )
     return f"the file is not UTF-8; {fix}"
+
+
+def as_windows_1252(byte: int) -> str:
+    """ " (Windows-1252 reads it as 'é')" for a byte that is not UTF-8, where that is a
+    character one can show (Excel's "CSV" and old tools on Dutch Windows write it)."""
+    seen = bytes([byte]).decode("cp1252", errors="replace")
+    readable = seen.isprintable() and seen != "\ufffd"
+    return f" (Windows-1252 reads it as '{seen}')" if readable else ""
 
 
 def read_csv(path: Path, table: Table, delimiter: str) -> pa.Table:
