@@ -326,7 +326,7 @@ def _status(args: argparse.Namespace) -> int:
     for row in rows:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         print("  ".join(cells).rstrip())
-    refused = outstanding_refusals(state.logs)
+    refused = outstanding_refusals(sources, state.logs)
     if refused:
         print(
             f"Refused, and not replaced by an accepted file since ({len(refused)}; reports in "
@@ -358,14 +358,14 @@ def _cut_run_ended(data_dir: Path, cut: Cut) -> str | None:
         return None
     import dagster as dg
 
-    from pipelines.cut import RUN_KEY_TAG, cut_run_ended
+    from pipelines.cut import cut_run, cut_run_ended
 
     try:
         with dg.DagsterInstance.from_config(str(home)) as instance:
-            runs = instance.get_runs(dg.RunsFilter(tags={RUN_KEY_TAG: f"cut-{cut.month}"}), limit=1)
+            run = cut_run(instance, cut.month)
     except Exception:
         return None  # status reads what it can; the instance is the daemon's
-    return cut_run_ended(runs[0]) if runs else None
+    return cut_run_ended(run) if run is not None else None
 
 
 def _cut_line(cut: Cut) -> str:
@@ -553,6 +553,7 @@ def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
             contextlib.redirect_stderr(_WithoutEventLogDumps(sys.stderr)),
             dg.DagsterInstance.get() as instance,
         ):
+            _fail_runs_left_behind(instance)
             if job_name != "monitor":
                 result = _job(defs, job_name, instance)
                 if not result.success:
@@ -589,17 +590,22 @@ def _execute(landing: Path, data_dir: Path, job_name: str) -> int:
     return 0
 
 
-def _job(defs, name: str, instance, selection=None):
-    from pipelines.defs.automation import PROCESS_TAG, fail_runs_left_behind, process_id
+def _fail_runs_left_behind(instance) -> None:
+    """A run of this command killed outright holds Dagster's run queue until it is marked
+    failed (the daemon's sensor `runs_left_behind` does it too)."""
+    from pipelines.defs.automation import fail_runs_left_behind
 
-    # A run this command started and was killed in holds Dagster's run queue until it is
-    # marked failed; the data dir's lock, held now, says no run of it still works.
     for run in fail_runs_left_behind(instance):
         print(
             f"statushouders: run {run.run_id[:8]} ({run.job_name}) was left unfinished by a "
             "killed `statushouders run`; it is marked failed",
             file=sys.stderr,
         )
+
+
+def _job(defs, name: str, instance, selection=None):
+    from pipelines.defs.automation import PROCESS_TAG, process_id
+
     return defs.resolve_job_def(name).execute_in_process(
         instance=instance,
         raise_on_error=False,

@@ -104,8 +104,22 @@ class Cut:
 
 # After the month's cut run failed or was stopped: the cut sensor asks for a month once.
 RETRIED = "the schedule on the 5th tries again, or `statushouders run` now"
-# the tag Dagster gives a run a sensor asked for with a run key (`cut-<month>`)
+# the tag Dagster gives a run a sensor asked for with a run key
 RUN_KEY_TAG = "dagster/run_key"
+
+
+def cut_run_key(month: str) -> str:
+    """The run key of the cut sensor's run for `month`: Dagster runs it once."""
+    return f"cut-{month}"
+
+
+def cut_run(instance, month: str):
+    """The newest run the cut sensor asked for `month` in a `dagster.DagsterInstance`, or
+    None."""
+    import dagster as dg
+
+    runs = instance.get_runs(dg.RunsFilter(tags={RUN_KEY_TAG: cut_run_key(month)}), limit=1)
+    return runs[0] if runs else None
 
 
 def cut_run_ended(run) -> str | None:
@@ -191,13 +205,11 @@ def plan_cut(
     return Cut(month, tuple(deliverers))
 
 
-def outstanding_refusals(logs: Mapping[str, list[dict]]) -> list[dict]:
+def outstanding_refusals(sources: Sequence[Source], logs: Mapping[str, list[dict]]) -> list[dict]:
     """The refused deliveries no accepted file has replaced since: none of the same name, nor
     of the same kind, deliverer and month, came in after it. The newest refusal per file
     name, by source and name."""
-    from sources import all_sources
-
-    sources = {source.name: source for source in all_sources()}
+    by_name = {source.name: source for source in sources}
     found: dict[tuple[str, str], dict] = {}
     slots: dict[tuple[str, str], tuple] = {}
     for source, log in logs.items():
@@ -212,8 +224,8 @@ def outstanding_refusals(logs: Mapping[str, list[dict]]) -> list[dict]:
                 found.pop(key, None)
                 found[key] = {**entry, "source": source}
                 slots[key] = (entry["kind"], entry["deliverer"], entry["period"])
-                if not entry["kind"] and source in sources:
+                if not entry["kind"] and source in by_name:
                     # a name refused as such, `GM0353_2025-07 (1).xlsx`: the file its refusal
                     # asked for replaces it
-                    slots[key] = intended_slot(sources[source], entry["file_name"]) or slots[key]
+                    slots[key] = intended_slot(by_name[source], entry["file_name"]) or slots[key]
     return [found[key] for key in sorted(found)]

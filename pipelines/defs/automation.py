@@ -28,7 +28,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines import inputs
-from pipelines.cut import RETRIED, RUN_KEY_TAG, cut_run_ended, next_month, plan_cut
+from pipelines.cut import RETRIED, cut_run, cut_run_ended, cut_run_key, next_month, plan_cut
 from pipelines.defs.ingestion import deliveries_op
 from pipelines.defs.resources import MonitorResource
 from sources import all_sources
@@ -225,7 +225,7 @@ def publish_request(
                 f"expected deliveries are not in: {planned.waiting_for}"
             )
         month = planned.month
-    run_key = f"cut-{month}" if month else None
+    run_key = cut_run_key(month) if month else None
     if inputs.new_files(monitor.landing, sources, state.logs, {}):
         if cut:
             return dg.SkipReason("new landing files wait for the landing sensor's ingest run")
@@ -240,34 +240,32 @@ def publish_request(
             )
         return dg.SkipReason(f"nothing new since release {version}: {same}")
     if month:
-        published = _cut_published(instance, month, run_key, state)
+        published = _cut_published(instance, month, state)
         if published is not None:
             return published
     return _publish_run(run_key)
 
 
 def _cut_published(
-    instance: dg.DagsterInstance | None, month: str, run_key: str, state: inputs.State
+    instance: dg.DagsterInstance | None, month: str, state: inputs.State
 ) -> dg.SkipReason | None:
     """Why the cut sensor does not ask for its month's run again: Dagster runs a run key
     once, and would skip the request without a word."""
-    runs = (
-        instance.get_runs(dg.RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1) if instance else []
-    )
-    succeeded = bool(runs) and runs[0].status == dg.DagsterRunStatus.SUCCESS
+    run = cut_run(instance, month) if instance else None
+    succeeded = run is not None and run.status == dg.DagsterRunStatus.SUCCESS
     # published by the sensor's run, or by `statushouders run` after that run failed
     if succeeded or state.published_cut == month:
-        made = f" in run {runs[0].run_id[:8]}" if succeeded else ""
+        made = f" in run {run.run_id[:8]}" if succeeded else ""
         return dg.SkipReason(
             f"the cut of {month} is published{made}; what changed since is published on the "
             f"5th or at the cut of {next_month(month)}, or now by `statushouders run`"
         )
-    ended = cut_run_ended(runs[0]) if runs else None
+    if run is None:
+        return None
+    ended = cut_run_ended(run)
     if ended is not None:
         return dg.SkipReason(f"the cut of {month} {ended}: {RETRIED}")
-    if runs:
-        return dg.SkipReason(f"the cut of {month} is run {runs[0].run_id[:8]}, not finished yet")
-    return None
+    return dg.SkipReason(f"the cut of {month} is run {run.run_id[:8]}, not finished yet")
 
 
 @dg.sensor(

@@ -254,12 +254,12 @@ def test_the_cut_sensor_says_published_once_statushouders_run_published_a_failed
             monitor, status=dg.DagsterRunStatus.FAILURE, tags={"dagster/run_key": "cut-2025-07"}
         )
         before = types.SimpleNamespace(published_cut="2025-06")
-        told = _cut_published(instance, "2025-07", "cut-2025-07", before)
+        told = _cut_published(instance, "2025-07", before)
         assert told.skip_message.startswith(
             f"the cut of 2025-07 failed in run {failed.run_id[:8]} (alerted)"
         )
         after = types.SimpleNamespace(published_cut="2025-07")
-        assert _cut_published(instance, "2025-07", "cut-2025-07", after).skip_message == (
+        assert _cut_published(instance, "2025-07", after).skip_message == (
             "the cut of 2025-07 is published; what changed since is published on the 5th or at "
             "the cut of 2025-08, or now by `statushouders run`"
         )
@@ -292,14 +292,16 @@ def test_a_refusal_is_outstanding_until_a_file_of_its_name_or_its_month_is_accep
         refused(june, "werk_inkomen", "GM0589", "2025-06", reason="second"),
         refused("utrecht.xlsx"),
     ]
-    found = outstanding_refusals({"werk_inkomen": log})
+    found = outstanding_refusals(SOURCES, {"werk_inkomen": log})
     assert [(e["source"], e["file_name"], e["reason"]) for e in found] == [
         ("werk_inkomen", june, "second"),
         ("werk_inkomen", "utrecht.xlsx", "no"),
     ]
     # June accepted under another name (a corrected file, renamed): June's refusal is answered
     log.append({**accepted("GM0589_2025-06 (1).xlsx", "2025-06")})
-    assert [e["file_name"] for e in outstanding_refusals({"werk_inkomen": log})] == ["utrecht.xlsx"]
+    assert [e["file_name"] for e in outstanding_refusals(SOURCES, {"werk_inkomen": log})] == [
+        "utrecht.xlsx"
+    ]
 
 
 def test_a_name_refused_as_such_is_answered_by_the_file_its_refusal_asked_for():
@@ -312,7 +314,7 @@ def test_a_name_refused_as_such_is_answered_by_the_file_its_refusal_asked_for():
         {"file_name": "GM0353_2025-06.xlsx", "kind": "werk_inkomen", "deliverer": "GM0353",
          "period": "2025-06", "status": "accepted"},
     ]  # fmt: skip
-    assert [e["file_name"] for e in outstanding_refusals({"werk_inkomen": log})] == [
+    assert [e["file_name"] for e in outstanding_refusals(SOURCES, {"werk_inkomen": log})] == [
         "GM0353_2025-07 (1).xlsx"  # June's workbook is no answer to July's
     ]
     # the cut of July (COA's koppelingen make it July's) names GM0353 refused, not missing
@@ -321,6 +323,6 @@ def test_a_name_refused_as_such_is_answered_by_the_file_its_refusal_asked_for():
         "refused, missing"
     )
     log.append({**log[1], "file_name": "GM0353_2025-07.xlsx", "period": "2025-07"})
-    assert outstanding_refusals({"werk_inkomen": log}) == []
+    assert outstanding_refusals(SOURCES, {"werk_inkomen": log}) == []
     logs = contract_logs("2025-07", werk_inkomen=log)
     assert _verdict(by_name(plan_cut(SOURCES, logs))[("werk_inkomen", "GM0353")]) == "delivered"
