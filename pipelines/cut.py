@@ -152,15 +152,9 @@ def plan_cut(
     refused: dict[tuple[str, str, str], set[str]] = {}
     for source in sources:
         for entry in logs.get(source.name, []):
-            kind, deliverer, period = entry["kind"], entry["deliverer"], entry["period"]
-            if not kind and entry["status"] != "accepted":
-                # a name refused as such (`GM0353_2025-07 (1).xlsx`) counts for the file its
-                # refusal names: that deliverer's month is refused, not just missing
-                kind, deliverer, period = intended_slot(source, entry["file_name"]) or (
-                    kind,
-                    deliverer,
-                    period,
-                )
+            # a name refused as such counts for the file its refusal names: that
+            # deliverer's month is refused, not just missing
+            kind, deliverer, period = _slot(source, entry)
             if not (kind and period):
                 continue  # a name that says no kind or month: the cut cannot place it
             key = (source.name, kind, deliverer)
@@ -214,18 +208,24 @@ def outstanding_refusals(sources: Sequence[Source], logs: Mapping[str, list[dict
     slots: dict[tuple[str, str], tuple] = {}
     for source, log in logs.items():
         for entry in log:
+            # a name refused as such: the file its refusal asked for replaces it
+            taken = _slot(by_name.get(source), entry)
             if entry["status"] == "accepted":
-                slot = (entry["kind"], entry["deliverer"], entry["period"])
                 for key in list(found):
-                    if key[0] == source and (key[1] == entry["file_name"] or slots[key] == slot):
+                    if key[0] == source and (key[1] == entry["file_name"] or slots[key] == taken):
                         del found[key]
             else:
                 key = (source, entry["file_name"])
                 found.pop(key, None)
                 found[key] = {**entry, "source": source}
-                slots[key] = (entry["kind"], entry["deliverer"], entry["period"])
-                if not entry["kind"] and source in by_name:
-                    # a name refused as such, `GM0353_2025-07 (1).xlsx`: the file its refusal
-                    # asked for replaces it
-                    slots[key] = intended_slot(by_name[source], entry["file_name"]) or slots[key]
+                slots[key] = taken
     return [found[key] for key in sorted(found)]
+
+
+def _slot(source: Source | None, entry: Mapping) -> tuple[str, str, str]:
+    """The (kind, deliverer, period) a delivery log entry is for. A name refused as such
+    (`GM0353_2025-07 (1).xlsx`) says none; it is for the file its refusal names, if any."""
+    said = (entry["kind"], entry["deliverer"], entry["period"])
+    if said[0] or entry["status"] == "accepted" or source is None:
+        return said
+    return intended_slot(source, entry["file_name"]) or said
