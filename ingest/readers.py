@@ -217,11 +217,12 @@ def read_xlsx(path: Path, tables: tuple[Table, ...]) -> dict[str, pa.Table]:
             "format", f"the file is not a readable xlsx workbook: {_not_a_workbook(path)}"
         ) from None
     result: dict[str, pa.Table] = {}
+    parts = _sheet_parts(path)
     try:
         for table in tables:
             if table.name not in workbook.sheet_names:
                 raise StructureError("sheets", f"missing required sheet {table.name}", table.name)
-            _within_bounds(path, table.name)
+            _within_bounds(path, table.name, parts.get(table.name))
             try:
                 rows = workbook.get_sheet_by_name(table.name).to_python(skip_empty_area=False)
             except Exception:
@@ -272,9 +273,9 @@ _ROW_REFERENCE = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{1,7})"[^>]*(?<!/
 _RELATIONSHIPS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
-def _within_bounds(path: Path, sheet: str) -> None:
-    """Refuse a sheet whose used range is too large to read, before calamine reserves it."""
-    part = _sheet_part(path, sheet)
+def _within_bounds(path: Path, sheet: str, part: str | None) -> None:
+    """Refuse a sheet (the zip member `part`) whose used range is too large to read, before
+    calamine reserves it."""
     if part is None:
         return  # calamine finds the sheet its own way, and says what is wrong
     rows: list[int] = []
@@ -311,8 +312,9 @@ def _within_bounds(path: Path, sheet: str) -> None:
         )
 
 
-def _sheet_part(path: Path, sheet: str) -> str | None:
-    """The zip member that holds the named sheet (workbook.xml names it, its relations point)."""
+def _sheet_parts(path: Path) -> dict[str, str]:
+    """The zip member that holds each sheet, by the sheet's name (workbook.xml names it, its
+    relations point); a sheet not found this way is left out."""
     from xml.etree import ElementTree
 
     try:
@@ -321,14 +323,15 @@ def _sheet_part(path: Path, sheet: str) -> str | None:
             links = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
             names = set(archive.namelist())
     except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError, ValueError):
-        return None
-    ids = {e.get("name"): e.get(_RELATIONSHIPS) for e in book.iter() if e.tag.endswith("}sheet")}
+        return {}
     targets = {e.get("Id"): e.get("Target", "") for e in links.iter()}
-    target = targets.get(ids.get(sheet))
-    if not target:
-        return None
-    part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return part if part in names else None
+    parts = {}
+    for sheet in (e for e in book.iter() if e.tag.endswith("}sheet")):
+        target = targets.get(sheet.get(_RELATIONSHIPS)) or ""
+        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        if target and part in names:
+            parts[sheet.get("name")] = part
+    return parts
 
 
 def _column_number(letters: bytes) -> int:
