@@ -214,7 +214,7 @@ def discover(
             files.append(identify(source, path))
         except OSError as exc:
             if unreadable is not None:
-                unreadable.append((delivered_name(path), _could_not_read(exc)))
+                unreadable.append((delivered_name(path), could_not_read(exc)))
     return files
 
 
@@ -248,7 +248,8 @@ def _folder_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def _could_not_read(exc: OSError) -> str:
+def could_not_read(exc: OSError) -> str:
+    """Why a landing file could not be read, for the log: one removed meanwhile is said so."""
     if isinstance(exc, FileNotFoundError):
         return "it was removed while the run read it"
     return f"it could not be read: {exc.strerror or exc}"

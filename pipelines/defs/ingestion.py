@@ -14,6 +14,7 @@ from ingest.deliveries import (
     Source,
     archive,
     archive_path,
+    could_not_read,
     discover,
     identify,
     keyed_folder,
@@ -69,6 +70,10 @@ def build_source_defs(source: Source) -> dg.Definitions:
 
     suites = {suite_name(source.name, table.name): table for _kind, table in source.tables()}
 
+    def shown(name: str) -> str:
+        """A landing file as the log names it, its odd characters written out."""
+        return f"{source.name}/{escaped(name)}"
+
     @dg.asset(
         key=deliveries_key(source),
         group_name=source.name,
@@ -120,8 +125,8 @@ def build_source_defs(source: Source) -> dg.Definitions:
                 except ChangedWhileRead:
                     arriving.append((file.name, "it changed while the run read it"))
                     continue
-                except FileNotFoundError:
-                    unreadable.append((file.name, "it was removed while the run read it"))
+                except FileNotFoundError as exc:
+                    unreadable.append((file.name, could_not_read(exc)))
                     continue
                 outcome = process(
                     source, file, pseudonymiser, validate_delivery, staging, max_bytes, today()
@@ -130,21 +135,20 @@ def build_source_defs(source: Source) -> dg.Definitions:
                     folder = quarantine(outcome, monitor.quarantine)
                     quarantined[file.name] = folder
                     context.log.warning(
-                        f"{source.name}/{escaped(file.name)} refused ({outcome.reason}); "
-                        f"report in {folder}"
+                        f"{shown(file.name)} refused ({outcome.reason}); report in {folder}"
                     )
                 else:
                     dropped = (
                         f", {outcome.dropped:,} dropped by row rules" if outcome.dropped else ""
                     )
                     context.log.info(
-                        f"{source.name}/{escaped(file.name)} accepted: {outcome.rows:,} rows"
+                        f"{shown(file.name)} accepted: {outcome.rows:,} rows"
                         f"{dropped}, archived as {file.path.name[:12]}…"
                     )
                     copied = _same_bytes_as(log, file)
                     if copied:
                         context.log.warning(
-                            f"{source.name}/{escaped(file.name)} holds the same bytes as "
+                            f"{shown(file.name)} holds the same bytes as "
                             f"{escaped(copied)}, delivered before: a copy of an earlier "
                             "snapshot? It counts as the snapshot its name says; ask the "
                             "supplier for the real one"
@@ -168,13 +172,10 @@ def build_source_defs(source: Source) -> dg.Definitions:
             warehouse.write_log(con, source.name, log)
         for name, why in arriving:
             context.log.info(
-                f"{source.name}/{escaped(name)} waits: {why}; a later run takes it in once it has "
-                "stopped changing"
+                f"{shown(name)} waits: {why}; a later run takes it in once it has stopped changing"
             )
         for name, reason in unreadable:
-            context.log.warning(
-                f"{source.name}/{escaped(name)} is skipped: {reason}; the next run looks again"
-            )
+            context.log.warning(f"{shown(name)} is skipped: {reason}; the next run looks again")
         for name, reason in misplaced(monitor.landing, source):
             context.log.warning(f"{escaped(name)} in the landing folder is not read: {reason}")
         current = warehouse.current_deliveries(log)
