@@ -365,7 +365,7 @@ def _cut_run_ended(data_dir: Path, cut: Cut) -> str | None:
             run = cut_run(instance, cut.month)
     except Exception:
         return None  # status reads what it can; the instance is the daemon's
-    return cut_run_ended(run) if run is not None else None
+    return cut_run_ended(run, cut.month) if run is not None else None
 
 
 def _cut_line(cut: Cut) -> str:

@@ -87,7 +87,8 @@ class Cut:
         """When the daemon publishes inputs that changed since the latest release, which was
         made at the complete cut of `published_cut` (its release.json's `cut`), if any: the
         cut sensor publishes a month once, the schedule on the 5th whatever is new. `ended`
-        says how the sensor's run for the month ended without publishing, if it did."""
+        is what `cut_run_ended` says of the sensor's run for the month, if it ended without
+        publishing."""
         if self.month is None:
             return "the daemon publishes on the 5th"
         if not self.complete:
@@ -98,12 +99,10 @@ class Cut:
                 f"changed since on the 5th, or at the cut of {next_month(self.month)}"
             )
         if ended is not None:
-            return f"the cut of {self.month} {ended}: {RETRIED}"
+            return ended
         return f"the cut of {self.month} is complete: the daemon's cut sensor publishes it"
 
 
-# After the month's cut run failed or was stopped: the cut sensor asks for a month once.
-RETRIED = "the schedule on the 5th tries again, or `statushouders run` now"
 # the tag Dagster gives a run a sensor asked for with a run key
 RUN_KEY_TAG = "dagster/run_key"
 
@@ -122,15 +121,21 @@ def cut_run(instance, month: str):
     return runs[0] if runs else None
 
 
-def cut_run_ended(run) -> str | None:
-    """How the month's cut run (a `dagster.DagsterRun`) ended without publishing, if it did."""
+def cut_run_ended(run, month: str) -> str | None:
+    """How the cut run of `month` (a `dagster.DagsterRun`) ended without publishing, if it
+    did, and what publishes instead: the cut sensor asks for a month once."""
     import dagster as dg
 
     if run.status == dg.DagsterRunStatus.FAILURE:
-        return f"failed in run {run.run_id[:8]} (alerted)"
-    if run.status == dg.DagsterRunStatus.CANCELED:
-        return f"was stopped in run {run.run_id[:8]}"
-    return None
+        ended = f"failed in run {run.run_id[:8]} (alerted)"
+    elif run.status == dg.DagsterRunStatus.CANCELED:
+        ended = f"was stopped in run {run.run_id[:8]}"
+    else:
+        return None
+    return (
+        f"the cut of {month} {ended}: the schedule on the 5th tries again, or "
+        "`statushouders run` now"
+    )
 
 
 def previous_month(month: str) -> str:

@@ -28,7 +28,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines import inputs
-from pipelines.cut import RETRIED, cut_run, cut_run_ended, cut_run_key, next_month, plan_cut
+from pipelines.cut import cut_run, cut_run_ended, cut_run_key, next_month, plan_cut
 from pipelines.defs.ingestion import deliveries_op
 from pipelines.defs.resources import MonitorResource
 from sources import all_sources
@@ -262,9 +262,9 @@ def _cut_published(
         )
     if run is None:
         return None
-    ended = cut_run_ended(run)
+    ended = cut_run_ended(run, month)
     if ended is not None:
-        return dg.SkipReason(f"the cut of {month} {ended}: {RETRIED}")
+        return dg.SkipReason(ended)
     return dg.SkipReason(f"the cut of {month} is run {run.run_id[:8]}, not finished yet")
 
 

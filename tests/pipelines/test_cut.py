@@ -1,10 +1,19 @@
 """The monthly cut (pipelines/cut.py): who is expected to deliver for the month, worked by hand
 on the real contract (the source packages' SOURCE definitions) and hand-written log entries."""
 
+import types
+
+import dagster as dg
 import pytest
 
 from cli.commands import _cut_line, _verdict
-from pipelines.cut import next_month, outstanding_refusals, plan_cut, previous_month
+from pipelines.cut import (
+    cut_run_ended,
+    next_month,
+    outstanding_refusals,
+    plan_cut,
+    previous_month,
+)
 from sources import all_sources
 
 SOURCES = list(all_sources())
@@ -226,19 +235,18 @@ def test_what_publishes_changed_inputs_follows_the_cut_and_the_month_it_publishe
     )
     assert plan_cut(SOURCES, {}).next_publication(None) == "the daemon publishes on the 5th"
     # the cut sensor's run for June failed: it asks no more, and status said it would publish
-    assert complete.next_publication("2025-05", "failed in run 51829049 (alerted)") == (
+    failed = types.SimpleNamespace(status=dg.DagsterRunStatus.FAILURE, run_id="51829049-7e0c")
+    ended = cut_run_ended(failed, "2025-06")
+    assert ended == (
         "the cut of 2025-06 failed in run 51829049 (alerted): the schedule on the 5th tries "
         "again, or `statushouders run` now"
     )
+    assert complete.next_publication("2025-05", ended) == ended
 
 
 def test_the_cut_sensor_says_published_once_statushouders_run_published_a_failed_cut():
     """The sensor's run for July failed; `statushouders run` then published July (its
     release.json records the cut). The sensor went on saying the cut failed, and to run."""
-    import types
-
-    import dagster as dg
-
     from pipelines.defs.automation import _cut_published
 
     @dg.op
