@@ -18,6 +18,11 @@ when it starts to build. A `statushouders run` after one that failed later on (i
 control, the published layer or the release) finds the marts of its inputs checked already,
 and starts at disclosure control.
 
+Disclosure control records it too for the tables it publishes (`history.published`), once
+their audit passed. A run launched by hand on the latest release's inputs (the `monitor` job
+in the UI, which builds everything) finds them, under the same thresholds, and does not
+solve them again: the release step keeps the latest release anyway.
+
 The pseudonym key is not in it: pseudonyms never reach a release. Disclosure control's run
 config is not either: runs that skip use its defaults, as the schedule, the sensors and
 `statushouders run` do; a run launched with other thresholds in the UI always runs in full.
@@ -57,6 +62,7 @@ CODE_SUFFIXES = {".py", ".sql", ".yml", ".yaml", ".csv", ".md", ".html", ".jinja
 SKIPPED = {"target", "logs", "dbt_packages", "__pycache__", "synthetic"}
 RECORD = "history.inputs"
 MARTS = "history.marts"
+PUBLISHED = "history.published"
 
 
 class WarehouseBusy(Exception):
@@ -144,17 +150,33 @@ def logs_of(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
 def record_marts(con: duckdb.DuckDBPyConnection, inputs: str | None) -> None:
     """The marts are built from these inputs and passed their suites; None: they are being
     rebuilt, so no inputs can count on them."""
+    _record(con, MARTS, inputs)
+
+
+def record_published(con: duckdb.DuckDBPyConnection, inputs: str | None) -> None:
+    """The tables as published (schema `published`) are disclosure control's, audit passed,
+    for these inputs; None: they are being written, or their audit failed."""
+    _record(con, PUBLISHED, inputs)
+
+
+def published_from(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The inputs the tables as published were protected for, audit passed; None if unknown."""
+    return _recorded_one(con, PUBLISHED)
+
+
+def _record(con: duckdb.DuckDBPyConnection, table: str, inputs: str | None) -> None:
     con.execute("create schema if not exists history")
-    con.execute(f"create table if not exists {MARTS} (fingerprint varchar, recorded_at timestamp)")
-    con.execute(f"delete from {MARTS}")
+    con.execute(f"create table if not exists {table} (fingerprint varchar, recorded_at timestamp)")
+    con.execute(f"delete from {table}")
     if inputs is not None:
-        con.execute(f"insert into {MARTS} values (?, now()::timestamp)", [inputs])
+        con.execute(f"insert into {table} values (?, now()::timestamp)", [inputs])
 
 
-def _marts(con: duckdb.DuckDBPyConnection) -> str | None:
-    if not warehouse.table_exists(con, "history", "marts"):
+def _recorded_one(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    schema, name = table.split(".")
+    if not warehouse.table_exists(con, schema, name):
         return None
-    rows = con.execute(f"select fingerprint from {MARTS}").fetchall()
+    rows = con.execute(f"select fingerprint from {table}").fetchall()
     return rows[0][0] if rows else None
 
 
@@ -229,7 +251,7 @@ def read_state(data_dir: Path, warehouse_path: Path, sources: Iterable[Source]) 
                     for name in logs:
                         logs[name] = warehouse.read_log(con, name)
                     made = recorded(con)
-                    marts = _marts(con)
+                    marts = _recorded_one(con, MARTS)
     except DataDirBusy as exc:
         raise WarehouseBusy(str(exc)) from None
     except duckdb.Error as exc:
