@@ -18,6 +18,7 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -664,6 +665,42 @@ def quick_audit(real, *args, **kwargs):
     return real(*args, **{**kwargs, "exact": False})
 
 
+# The blocks (cohort by duration, publish/disclosure/blocks.py) whose suppression the
+# disclosure gate breaks: two that Utrecht's corrected workbook changes (a block it leaves
+# unchanged keeps release 1.0.0's pattern and is not solved again).
+BROKEN_BLOCKS = {23, 28}
+
+
+def in_blocks(blocks: set[int], *patches: tuple) -> list[tuple]:
+    """`patches` (owner, name, replacement) that take effect only while one of `blocks` is
+    protected, each block in its own thread (publish/disclosure/blocks.py)."""
+    import publish.disclosure.blocks
+
+    here = threading.local()
+
+    def only_there(real, replacement):
+        def chosen(*args, **kwargs):
+            return (replacement if getattr(here, "on", False) else real)(*args, **kwargs)
+
+        return chosen
+
+    def protect_block(everything, block, *args, **kwargs):
+        here.on = block in blocks
+        try:
+            return real_protect_block(everything, block, *args, **kwargs)
+        finally:
+            here.on = False
+
+    real_protect_block = publish.disclosure.blocks._protect_block
+    return [
+        (publish.disclosure.blocks, "_protect_block", protect_block),
+        *[
+            (owner, name, only_there(getattr(owner, name), replacement))
+            for owner, name, replacement in patches
+        ],
+    ]
+
+
 def releases_of(data_dir: Path) -> list[str]:
     return sorted(p.name for p in (data_dir / "releases").iterdir())
 
@@ -707,15 +744,19 @@ def corrected(demo: Demo) -> Corrected:
 
     gates = [
         (expectations.mart_suites, "validate_mart", a_mart_that_does_not_add_up),
-        # a suppression that withholds only the primary cells and never widens: the audit
-        # finds what that leaves open
-        (publish.disclosure.optimal, "suppress_block", nothing_secondary),
-        (publish.disclosure.suppress._Chooser, "widen", lambda self, cell: False),
-        # (audited quickly: a cell no LP moved counts as pinned; proving each one is slow)
-        (
-            publish.disclosure.suppress,
-            "audit",
-            functools.partial(quick_audit, publish.disclosure.audit.audit),
+        # In a few blocks, a suppression that withholds only the primary cells and never
+        # widens: the audit finds what that leaves open. (One leak holds the release back;
+        # every block's primary cells alone took the audit a minute.)
+        *in_blocks(
+            BROKEN_BLOCKS,
+            (publish.disclosure.optimal, "suppress_block", nothing_secondary),
+            (publish.disclosure.suppress._Chooser, "widen", lambda self, cell: False),
+            # (audited quickly: a cell no LP moved counts as pinned; proving each one is slow)
+            (
+                publish.disclosure.suppress,
+                "audit",
+                functools.partial(quick_audit, publish.disclosure.audit.audit),
+            ),
         ),
     ]
     with pytest.MonkeyPatch.context() as patch:
