@@ -238,9 +238,8 @@ def earlier_releases(
     same_figures_as = None
     if releases and _same_truth(releases[-1], cells):
         same_figures_as = releases.pop().version
-    same_rules = bool(releases) and _rules(monitor.releases / releases[-1].version) == _rules_of(
-        thresholds
-    )
+    rules = _rules_of(thresholds)
+    same_rules = bool(releases) and _rules(monitor.releases / releases[-1].version) == rules
     latest = releases[-1] if releases else None
     moves = _stored_moves(monitor, latest.version, cells) if latest and latest.known else None
     return history.History(releases, same_rules, moves, same_figures_as)
