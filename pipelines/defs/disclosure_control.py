@@ -80,6 +80,12 @@ def disclosure_control(
             # this step starts only when the marts' suites have passed (blocking checks)
             inputs.record_marts(con, made_from)
         same = _same_release(con, monitor, logs, made_from, thresholds)
+        if same is None:
+            frames = {name: con.sql(f"select * from marts.{name}").df() for name in SUPPRESSED}
+            codelist = con.sql(
+                "select indicator, resource, populatie_nl from reference.indicatoren_codelijst"
+            ).df()
+            stored = _stored(con)
     if same is not None:
         context.log.info(
             f"disclosure control not run again: the inputs are those of release {same}, made "
@@ -88,12 +94,6 @@ def disclosure_control(
         for spec in PUBLISHED_TABLES:
             yield dg.MaterializeResult(asset_key=spec.key, metadata={"same_as": same})
         return
-    with monitor.warehouse() as con:
-        frames = {name: con.sql(f"select * from marts.{name}").df() for name in SUPPRESSED}
-        codelist = con.sql(
-            "select indicator, resource, populatie_nl from reference.indicatoren_codelijst"
-        ).df()
-        stored = _stored(con)
     ref = load_reference()
     shapes = monitor_shapes(codelist, list(ref.gemeenten), list(ref.u10))
     published, report, suppression = disclosure.protect_tables(
