@@ -1,6 +1,7 @@
 """Every rule of the delivery suites, broken on purpose: refused or dropped, and reported."""
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -71,6 +72,12 @@ def validate(source, path: Path):
         typed[table.name], problems = cast_table(table, parsed.tables[table.name])
         assert problems == []
     return validate_delivery(file, typed)
+
+
+# what GX writes of its own into a validation result: ids, the load time, the data's fingerprint
+GX_NOISE = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{8}T\d{6}\.\d+Z|\b[0-9a-f]{32}\b"
+)
 
 
 def koppelingen(tmp_path, rows: list[str]) -> Path:
@@ -156,7 +163,9 @@ def test_failing_values_in_a_report_are_masked(tmp_path):
         sanitized(validation.results["coa__koppelingen"], {"bsn", "v_nummer"}).to_json_dict()
     )
     assert "987654321" not in docs and "98*******" in docs
-    assert "2030" not in docs
+    # GX's own ids (UUIDs), load time and data fingerprint are random or hex digits, and hold
+    # "2030" now and then (1 suite run in about 100): only the rest of the docs must not
+    assert "2030" not in GX_NOISE.sub("", docs)
 
 
 def test_taakstelling_rules(tmp_path):
