@@ -202,7 +202,7 @@ def _same_release(
     version = state.unchanged_since(made_from)
     if version is None or inputs.published_from(con) != made_from:
         return None
-    return version if _rules(monitor.releases / version) == _rules_of(thresholds) else None
+    return version if _made_under(monitor.releases / version, thresholds) else None
 
 
 def earlier_releases(
@@ -238,23 +238,20 @@ def earlier_releases(
     same_figures_as = None
     if releases and _same_truth(releases[-1], cells):
         same_figures_as = releases.pop().version
-    rules = _rules_of(thresholds)
-    same_rules = bool(releases) and _rules(monitor.releases / releases[-1].version) == rules
+    same_rules = bool(releases) and _made_under(monitor.releases / releases[-1].version, thresholds)
     latest = releases[-1] if releases else None
     moves = _stored_moves(monitor, latest.version, cells) if latest and latest.known else None
     return history.History(releases, same_rules, moves, same_figures_as)
 
 
-def _rules(folder: Path) -> dict | None:
+def _made_under(folder: Path, thresholds: disclosure.Thresholds) -> bool:
+    """The release in `folder` states these thresholds (a release from before
+    disclosure.json was written states none)."""
     path = folder / "disclosure.json"
     if not path.is_file():
-        return None
+        return False
     parameters = json.loads(path.read_text()).get("parameters", {})
-    return {name: parameters.get(name) for name in RULES}
-
-
-def _rules_of(thresholds: disclosure.Thresholds) -> dict:
-    return {name: getattr(thresholds, name) for name in RULES}
+    return all(parameters.get(name) == getattr(thresholds, name) for name in RULES)
 
 
 def _same_truth(latest: history.Earlier, cells: disclosure.Cells) -> bool:
